@@ -1,0 +1,24 @@
+/** `couponbridge serve`: runs the adapter with a deployment config until SIGTERM/SIGINT. */
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/load';
+import { startServer } from '../../server/start';
+
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('run couponbridge with a deployment configuration')
+    .option('-c, --config <file>', 'configuration file', 'couponbridge.yaml')
+    .option('--host <host>', 'listen address (overrides server.host)')
+    .option('--port <port>', 'listen port (overrides server.port)', (v) => Number(v))
+    .action(async (opts: { config: string; host?: string; port?: number }) => {
+      const config = loadConfig(opts.config, { overrides: { host: opts.host, port: opts.port } });
+      for (const w of config.warnings) process.stderr.write(`warning: ${w}\n`);
+      const running = await startServer(config);
+      const stop = (signal: string) => {
+        running.rt.logger.info('stopping', { signal });
+        void running.stop().then(() => process.exit(0));
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+}

@@ -1,0 +1,191 @@
+/**
+ * Loads couponbridge.yaml: YAML with positions → merged over couponbridge.default.yaml (maps key
+ * by key, lists replace; an optional section's defaults apply only when the file declares it) →
+ * ${ENV} interpolation → --host/--port overrides → JSON Schema (ajv, unknown keys rejected) →
+ * cross-field rules → relative paths resolved against the file's directory. Every problem is
+ * collected and thrown at once as a ConfigError, one `file:line: /path: message` per line.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { interpolate, isPlainObject, usesEnv, type PathProblem } from './interpolate';
+import { crossFieldProblems, type DialectKeys } from './rules';
+import { locate, parsePointer, parseSource, pointer, type SourceFile } from './source';
+import type { Config, LoadedConfig } from './types';
+
+export type { Config, LoadedConfig } from './types';
+export { knownDialects, type DialectKeys } from './rules';
+
+const root = join(__dirname, '..', '..');
+export const defaultsFile = join(root, 'couponbridge.default.yaml');
+export const configSchemaFile = join(root, 'schemas', 'config', 'config.schema.json');
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export interface ParseOptions {
+  overrides?: { host?: string; port?: number };
+  /** Directory relative paths resolve against; default: the directory of fileName. */
+  baseDir?: string;
+  /** Known dialects and their credential keys; default: rules.knownDialects. */
+  dialects?: Readonly<Record<string, DialectKeys>>;
+}
+
+export interface LoadOptions extends Omit<ParseOptions, 'baseDir'> {
+  env?: NodeJS.ProcessEnv;
+}
+
+export function loadConfig(file: string, opts: LoadOptions = {}): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError([`${file}: cannot read: ${(e as Error).message}`]);
+  }
+  const { env = process.env, ...rest } = opts;
+  return parseConfig(text, file, env, rest);
+}
+
+export function parseConfig(
+  text: string,
+  fileName: string,
+  env: NodeJS.ProcessEnv = process.env,
+  opts: ParseOptions = {},
+): LoadedConfig {
+  const user = parseSource(text, fileName);
+  if (user.syntaxErrors.length > 0) throw new ConfigError(user.syntaxErrors);
+  const { schema, validate, defaults } = compiled();
+  const where = (p: PathProblem): string =>
+    `${position([user, defaults], p.path)}: ${pointer(p.path)}: ${p.message}`;
+
+  const warnings = literalSecrets(user.data).map(
+    (path) => `${where({ path, message: 'secret written literally in the file; use ${ENV_VAR}' })}`,
+  );
+  const envProblems: PathProblem[] = [];
+  const merged = interpolate(mergeDefaults(defaults.data, user.data, schema), env, envProblems);
+
+  if (isPlainObject(merged) && isPlainObject(merged.server)) {
+    if (opts.overrides?.host !== undefined) merged.server.host = opts.overrides.host;
+    if (opts.overrides?.port !== undefined) merged.server.port = opts.overrides.port;
+  }
+  const valid = validate(merged);
+  const unset = new Set(envProblems.map((p) => pointer(p.path)));
+  const problems = [
+    ...envProblems,
+    // a value emptied by a missing variable would only repeat that problem
+    ...[
+      ...(validate.errors ?? []).map(schemaProblem),
+      ...crossFieldProblems(merged as Config, opts.dialects),
+    ].filter((p) => !unset.has(pointer(p.path))),
+  ];
+  if (!valid || problems.length > 0) throw new ConfigError(unique(problems.map(where)));
+
+  const config = merged as Config & { $schema?: string };
+  delete config.$schema;
+
+  const baseDir = opts.baseDir ?? dirname(resolve(fileName));
+  config.mappings = resolve(baseDir, config.mappings);
+  config.store = resolveStore(config.store, baseDir);
+  return { ...config, warnings };
+}
+
+/** Every secret value of a loaded config, for log redaction. */
+export function collectSecrets(config: Config): string[] {
+  const out = new Set<string>();
+  const walk = (v: unknown, key: string): void => {
+    if (typeof v === 'string' && /secret$/i.test(key) && v !== '') out.add(v);
+    else if (Array.isArray(v)) v.forEach((x) => walk(x, key));
+    else if (isPlainObject(v)) for (const [k, x] of Object.entries(v)) walk(x, k);
+  };
+  walk(config, '');
+  return [...out];
+}
+
+let cache: { schema: SchemaNode; validate: ValidateFunction; defaults: SourceFile } | undefined;
+
+/** The schema and the defaults file are read and compiled once per process. */
+function compiled(): NonNullable<typeof cache> {
+  if (cache) return cache;
+  const schema = JSON.parse(readFileSync(configSchemaFile, 'utf8')) as SchemaNode;
+  const ajv = new Ajv2020({ allErrors: true, coerceTypes: true, strict: true, verbose: true });
+  addFormats(ajv);
+  const defaults = parseSource(readFileSync(defaultsFile, 'utf8'), 'couponbridge.default.yaml');
+  if (defaults.syntaxErrors.length > 0) throw new ConfigError(defaults.syntaxErrors);
+  cache = { schema, validate: ajv.compile(schema), defaults };
+  return cache;
+}
+
+interface SchemaNode {
+  properties?: Record<string, SchemaNode>;
+  required?: string[];
+}
+
+/**
+ * Defaults under user values. A defaults map that the schema marks optional (not `required` in
+ * its parent, e.g. upstreams.tencent) only fills in a section the user declared.
+ */
+function mergeDefaults(defaults: unknown, user: unknown, schema: SchemaNode | undefined): unknown {
+  if (!isPlainObject(defaults) || !isPlainObject(user)) return user === undefined ? defaults : user;
+  const out: Record<string, unknown> = {};
+  for (const [k, d] of Object.entries(defaults)) {
+    const optionalSection = isPlainObject(d) && !(schema?.required ?? []).includes(k);
+    if (k in user || !optionalSection) out[k] = mergeDefaults(d, user[k], schema?.properties?.[k]);
+  }
+  for (const [k, u] of Object.entries(user)) if (!(k in defaults)) out[k] = u;
+  return out;
+}
+
+function literalSecrets(v: unknown, path: string[] = []): string[][] {
+  const key = path[path.length - 1] ?? '';
+  if (typeof v === 'string') return /secret$/i.test(key) && !usesEnv(v) ? [path] : [];
+  if (Array.isArray(v)) return v.flatMap((x, i) => literalSecrets(x, [...path, String(i)]));
+  if (isPlainObject(v)) return Object.entries(v).flatMap(([k, x]) => literalSecrets(x, [...path, k]));
+  return [];
+}
+
+function schemaProblem(e: ErrorObject): PathProblem {
+  const path = parsePointer(e.instancePath);
+  switch (e.keyword) {
+    case 'required':
+      return { path: [...path, String(e.params.missingProperty)], message: 'required key is missing' };
+    case 'additionalProperties': {
+      const allowed = Object.keys((e.parentSchema as SchemaNode | undefined)?.properties ?? {});
+      return {
+        path: [...path, String(e.params.additionalProperty)],
+        message: `unknown key "${e.params.additionalProperty}" (allowed: ${allowed.join(', ')})`,
+      };
+    }
+    case 'enum':
+      return { path, message: `must be one of: ${(e.params.allowedValues as unknown[]).join(', ')}` };
+    default:
+      return { path, message: e.message ?? e.keyword };
+  }
+}
+
+/** `file:line` of a path: the user's file when the value is there, else the defaults file. */
+function position(sources: [SourceFile, SourceFile], path: string[]): string {
+  const [user, defaults] = sources;
+  const inUser = locate(user, path);
+  if (!inUser.exact) {
+    const inDefaults = locate(defaults, path);
+    if (inDefaults.exact) return `${defaults.fileName}:${inDefaults.line ?? 1}`;
+  }
+  return `${user.fileName}:${inUser.line ?? 1}`;
+}
+
+function resolveStore(store: string, baseDir: string): string {
+  if (!store.startsWith('sqlite:')) return store;
+  const file = store.slice('sqlite:'.length);
+  return file === ':memory:' || isAbsolute(file) ? store : `sqlite:${resolve(baseDir, file)}`;
+}
+
+function unique(lines: string[]): string[] {
+  return [...new Set(lines)];
+}

@@ -1,0 +1,21 @@
+/** The Dianping coupon-consume dialect: GET query or POST form, dianping-sha1 (or router MD5), status answers. */
+import type { Dialect } from '../types';
+import { identify, verify } from './auth';
+import { createClient } from './client';
+import { answerCodes, codes } from './codes';
+import { buildRequest, parse } from './codec';
+import { envelope } from './envelope';
+
+export const dialect = {
+  name: 'dianping',
+  credentialKeys: { keyId: 'app_key', secret: 'secret' },
+  defaultScheme: 'dianping-sha1',
+  parse,
+  identify,
+  verify,
+  buildRequest,
+  envelope,
+  codes,
+  knownAnswerCodes: answerCodes,
+  createClient,
+} as const satisfies Dialect;

@@ -1,0 +1,116 @@
+/**
+ * Building blocks shared by every signature scheme: the text a value contributes to a
+ * string-to-sign, digests, and `defineScheme`, which turns a "build the string-to-sign" function
+ * into a sign/verify pair. Verification recomputes the signature and compares it in constant time;
+ * a failure reason names the scheme and echoes (abbreviated) what was received, but never the
+ * expected signature, so a failed verify cannot be used as a signing oracle.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { SchemeName, SchemeOptions, SignInput, Signature, SignatureScheme, VerifyOutcome } from '../types';
+
+export const SECRET_MASK = '***';
+
+/** A string-to-sign built twice: with the secret, and with the mask in its place. */
+export interface BuiltString {
+  stringToSign: string;
+  maskedStringToSign: string;
+}
+
+export type Builder = (input: SignInput, secret: string, opts: Required<SchemeOptions>) => BuiltString;
+
+export function md5Hex(text: string): string {
+  return createHash('md5').update(text, 'utf8').digest('hex');
+}
+
+export function sha1Hex(text: string): string {
+  return createHash('sha1').update(text, 'utf8').digest('hex');
+}
+
+function sortedJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${sortedJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * The text one parameter value contributes: strings verbatim, numbers/booleans as their JSON text,
+ * objects/arrays as compact JSON (keys sorted recursively when `sortKeys`); undefined for
+ * null/absent, which every scheme skips.
+ */
+export function valueText(value: unknown, sortKeys = false): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'object') return sortKeys ? sortedJson(value) : JSON.stringify(value);
+  throw new Error(`cannot sign a value of type ${typeof value}`);
+}
+
+/** The parameters that take part, as [key, text] sorted by key (UTF-16 code units, i.e. ASCII for ASCII keys). */
+export function signedEntries(
+  params: Record<string, unknown>,
+  exclude: readonly string[],
+  emptyValues: 'skip' | 'sign',
+  sortKeys = false,
+): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const [key, value] of Object.entries(params)) {
+    if (exclude.includes(key)) continue;
+    const text = valueText(value, sortKeys);
+    if (text === undefined || (text === '' && emptyValues === 'skip')) continue;
+    out.push([key, text]);
+  }
+  return out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+export function requireParams(input: SignInput, scheme: SchemeName): Record<string, unknown> {
+  const { params } = input;
+  if (params === null || typeof params !== 'object' || Array.isArray(params)) {
+    throw new Error(`scheme ${scheme} signs parameters: params must be an object`);
+  }
+  return params;
+}
+
+/** Shows what the caller sent without reproducing a full signature in logs: first and last 4 characters. */
+export function abbreviate(received: string): string {
+  return received.length > 12 ? `${received.slice(0, 4)}…${received.slice(-4)}` : received;
+}
+
+/** Constant-time, case-insensitive comparison of two hex strings; different lengths are a mismatch. */
+export function hexEquals(expected: string, received: string): boolean {
+  const a = Buffer.from(expected.toLowerCase(), 'utf8');
+  const b = Buffer.from(received.toLowerCase(), 'utf8');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function defineScheme(
+  name: SchemeName,
+  defaults: Required<SchemeOptions>,
+  build: Builder,
+  digest: (stringToSign: string) => string,
+): SignatureScheme {
+  const sign = (input: SignInput, secret: string, opts?: SchemeOptions): Signature => {
+    if (typeof secret !== 'string' || secret === '') throw new Error(`scheme ${name} needs a non-empty secret`);
+    const built = build(input, secret, { ...defaults, ...opts });
+    return { sign: digest(built.stringToSign), ...built };
+  };
+  const verify = (input: SignInput, secret: string, received: string, opts?: SchemeOptions): VerifyOutcome => {
+    const expected = sign(input, secret, opts);
+    const { maskedStringToSign } = expected;
+    if (typeof received !== 'string' || received.trim() === '') {
+      return { ok: false, code: 'CB_SIGN_MISSING', reason: `sign missing for scheme ${name}`, maskedStringToSign };
+    }
+    if (hexEquals(expected.sign, received.trim())) return { ok: true };
+    return {
+      ok: false,
+      code: 'CB_SIGN_MISMATCH',
+      reason: `sign mismatch for scheme ${name} (received ${abbreviate(received.trim())})`,
+      maskedStringToSign,
+    };
+  };
+  return { name, sign, verify };
+}

@@ -1,0 +1,33 @@
+/* DO NOT EDIT — generated from schemas/<dialect>/*.schema.json by npm run gen:types */
+
+export type { DianpingConsumeCoreCouponRequest } from './dianping/consume-core-coupon.request';
+export type { DianpingConsumeCoreCouponResponse } from './dianping/consume-core-coupon.response';
+export type { DianpingConsumeCouponOrderRequest } from './dianping/consume-coupon-order.request';
+export type { DianpingConsumeCouponOrderResponse } from './dianping/consume-coupon-order.response';
+export type { DianpingConsumeCouponRequest } from './dianping/consume-coupon.request';
+export type { DianpingConsumeCouponResponse } from './dianping/consume-coupon.response';
+export type { DianpingConsumeExtendCouponRequest } from './dianping/consume-extend-coupon.request';
+export type { DianpingConsumeExtendCouponResponse } from './dianping/consume-extend-coupon.response';
+export type { PyunGrantSyncExpireRequest } from './pyun/grant-sync-expire.request';
+export type { PyunGrantSyncRedeemRequest } from './pyun/grant-sync-redeem.request';
+export type { PyunGrantSyncResponse } from './pyun/grant-sync.response';
+export type { PyunMcouponEventRequest } from './pyun/mcoupon-event.request';
+export type { PyunMcouponEventResponse } from './pyun/mcoupon-event.response';
+export type { PyunPaymentPushRequest } from './pyun/payment-push.request';
+export type { PyunPaymentPushResponse } from './pyun/payment-push.response';
+export type { TencentCouponBatchDeactivateRequest } from './tencent/coupon-batch-deactivate.request';
+export type { TencentCouponBatchDeactivateResponse } from './tencent/coupon-batch-deactivate.response';
+export type { TencentCouponDeactivateRequest } from './tencent/coupon-deactivate.request';
+export type { TencentCouponDeactivateResponse } from './tencent/coupon-deactivate.response';
+export type { TencentCouponReceiveRequest } from './tencent/coupon-receive.request';
+export type { TencentCouponReceiveResponse } from './tencent/coupon-receive.response';
+export type { TencentCouponRsyncRequest } from './tencent/coupon-rsync.request';
+export type { TencentCouponRsyncResponse } from './tencent/coupon-rsync.response';
+export type { TencentCouponStatusRsyncRequest } from './tencent/coupon-status-rsync.request';
+export type { TencentCouponStatusRsyncResponse } from './tencent/coupon-status-rsync.response';
+export type { TencentStockQueryRequest } from './tencent/stock-query.request';
+export type { TencentStockQueryResponse } from './tencent/stock-query.response';
+export type { TencentStockRsyncRequest } from './tencent/stock-rsync.request';
+export type { TencentStockRsyncResponse } from './tencent/stock-rsync.response';
+export type { TencentStockStatusRsyncRequest } from './tencent/stock-status-rsync.request';
+export type { TencentStockStatusRsyncResponse } from './tencent/stock-status-rsync.response';

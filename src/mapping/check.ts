@@ -1,0 +1,186 @@
+/**
+ * Static check of loaded mappings against the message schemas and dialects (`couponbridge
+ * check`, and every load/hot-reload): every source path exists where it points (inbound
+ * schema, upstream answer schema, stock catalogue, ledger record, vars), every required field
+ * of each outbound schema is produced (or added by the target dialect), every code in a code
+ * table is known to its dialect, and every flow, schema and converter exists.
+ */
+import type { Dialect } from '../dialects/types';
+import { cbCodes } from '../errors';
+import type { SchemaRegistry } from '../schema/registry';
+import { getDialect } from '../runtime';
+import { hasFlow } from '../pipeline/flows';
+import { splitPath } from './paths';
+import type { LoadedMapping, MappingSet, Problem } from './load';
+import type { Expression } from './types';
+
+/** Fields of a ledger coupon record that mappings may read as `ledger.<field>`. */
+export const ledgerFields = [
+  'coupon_id',
+  'stock_id',
+  'user_code',
+  'coupon_code',
+  'grant_serial',
+  'park_uuid',
+  'face_value_fen',
+  'coupon_type',
+  'state',
+  'partner',
+  'plate',
+  'available_begin_time',
+  'available_end_time',
+];
+
+const stockFields = [
+  'stock_id',
+  'park_uuid',
+  'store_code',
+  'api_store_code',
+  'api_type',
+  'metadata',
+  'subject',
+  'pyun_discount_type',
+  'coupon_value_unit',
+  'app_id',
+  'app_channel_id',
+  'stock_name',
+  'instructions',
+  'coupon_name',
+  'coupon_desc',
+  'coupon_type',
+  'face_value_fen',
+  'transaction_minimum_fen',
+  'discount_percent',
+  'discount_amount_max_fen',
+  'max_coupons',
+  'max_coupons_per_user',
+  'available_begin_time',
+  'available_end_time',
+  'create_time',
+  'stock_status',
+];
+
+const specialCodes = new Set(['default', 'http_error', 'unreadable', 'timeout', 'unreachable']);
+
+/** Fields a dialect adds to every outbound message (common parameters and the signature). */
+export function commonFields(d: Dialect, encoding: 'json' | 'form' | 'query'): string[] {
+  const built = d.buildRequest({ method: 'POST', path: '/', encoding }, {}, { keyId: 'k', secret: 'secret', scheme: d.defaultScheme });
+  return Object.keys(built.message);
+}
+
+function collectPaths(e: Expression, out: string[]): void {
+  if (typeof e === 'string') {
+    out.push(e);
+    return;
+  }
+  if (e.from) out.push(e.from);
+  if (e.template) for (const m of e.template.matchAll(/\{([a-z]+(?:\.[A-Za-z0-9_[\]]+)+)\}/g)) out.push(m[1]);
+  for (const alt of e.first ?? []) collectPaths(alt, out);
+}
+
+function dialectOrProblem(name: string, m: LoadedMapping, pointer: string, problems: Problem[]): Dialect | undefined {
+  try {
+    return getDialect(name);
+  } catch (e) {
+    problems.push({ file: m.file, line: m.source.lineOf(pointer), pointer, message: (e as Error).message });
+    return undefined;
+  }
+}
+
+export function checkMapping(m: LoadedMapping, registry: SchemaRegistry): Problem[] {
+  const problems: Problem[] = [];
+  const doc = m.doc;
+  const at = (pointer: string, message: string) => problems.push({ file: m.file, line: m.source.lineOf(pointer), pointer, message });
+  if (!hasFlow(doc.flow)) at('/flow', `flow "${doc.flow}" is not available`);
+  const inDialect = dialectOrProblem(doc.inbound.dialect, m, '/inbound/dialect', problems);
+  const target = doc.target;
+  const outDialect = target ? dialectOrProblem(target.dialect, m, '/target/dialect', problems) : undefined;
+  for (const [ptr, id] of [
+    ['/inbound/schema', doc.inbound.schema],
+    ['/inbound/answer_schema', doc.inbound.answer_schema],
+    ['/target/answer_schema', target?.answer_schema],
+    ...(doc.branches ?? []).map((b, i) => [`/branches/${i}/schema`, b.schema] as const),
+  ] as const) {
+    if (id && !registry.has(id)) at(ptr, `unknown schema "${id}"`);
+  }
+  const vars = new Set(['now', ...Object.keys(doc.vars ?? {})]);
+
+  const checkPath = (path: string, ptr: string, allowUpstream: boolean) => {
+    const [root, ...rest] = splitPath(path);
+    const sub = rest.join('.');
+    switch (root) {
+      case 'in':
+        if (registry.has(doc.inbound.schema) && !registry.hasPath(doc.inbound.schema, sub)) {
+          at(ptr, `source path ${path}: "${sub}" is not a field of ${doc.inbound.schema}`);
+        }
+        break;
+      case 'upstream':
+        if (!allowUpstream) at(ptr, `source path ${path}: the upstream answer is only available in answer.data`);
+        else if (target?.answer_schema && registry.has(target.answer_schema) && !registry.hasPath(target.answer_schema, sub)) {
+          at(ptr, `source path ${path}: "${sub}" is not a field of ${target.answer_schema}`);
+        }
+        break;
+      case 'stock':
+        if (!stockFields.includes(rest[0])) at(ptr, `source path ${path}: stock entries have no "${rest[0]}"`);
+        break;
+      case 'ledger':
+        if (!ledgerFields.includes(rest[0])) at(ptr, `source path ${path}: ledger records have no "${rest[0]}" (known: ${ledgerFields.join(', ')})`);
+        break;
+      case 'partner':
+        if (!(rest[0] === 'id' || (rest[0] === 'defaults' && rest.length === 2))) at(ptr, `source path ${path}: use partner.id or partner.defaults.<key>`);
+        break;
+      case 'ctx':
+        if (!vars.has(rest[0])) at(ptr, `source path ${path}: no var "${rest[0]}" (declared: ${[...vars].join(', ')})`);
+        break;
+      default:
+        at(ptr, `source path ${path}: unknown root "${root}"`);
+    }
+  };
+  const checkExprs = (exprs: Record<string, Expression> | undefined, base: string, allowUpstream: boolean) => {
+    for (const [k, e] of Object.entries(exprs ?? {})) {
+      const paths: string[] = [];
+      collectPaths(e, paths);
+      for (const p of paths) checkPath(p, `${base}/${k}`, allowUpstream);
+    }
+  };
+  checkExprs(doc.vars, '/vars', false);
+  checkExprs(doc.answer?.data, '/answer/data', true);
+  (doc.branches ?? []).forEach((b, i) => {
+    for (const p of Object.keys(b.when ?? {})) checkPath(p, `/branches/${i}/when`, false);
+    checkExprs(b.fields, `/branches/${i}/fields`, false);
+    const action = b.action ?? 'call';
+    if (action === 'call') {
+      if (!target) at(`/branches/${i}`, `branch ${b.name} calls an upstream but the mapping has no target`);
+      if (!b.schema) at(`/branches/${i}`, `branch ${b.name}: a calling branch needs the schema of its outbound message`);
+      else if (registry.has(b.schema) && outDialect) {
+        const produced = new Set([...Object.keys(b.fields ?? {}), ...commonFields(outDialect, target?.encoding ?? 'form')]);
+        for (const req of registry.required(b.schema)) {
+          if (!produced.has(req)) at(`/branches/${i}/fields`, `branch ${b.name}: required field "${req}" of ${b.schema} is not produced`);
+        }
+        const known = new Set(registry.properties(b.schema));
+        for (const f of Object.keys(b.fields ?? {})) {
+          if (known.size > 0 && !known.has(f)) at(`/branches/${i}/fields/${f}`, `branch ${b.name}: "${f}" is not a field of ${b.schema}`);
+        }
+      }
+    }
+    if (action === 'reject' && (!b.error || !(cbCodes as string[]).includes(b.error.cb_code))) {
+      at(`/branches/${i}/error`, `branch ${b.name}: a rejecting branch needs error.cb_code, one of the catalog codes`);
+    }
+  });
+  for (const [key, entry] of Object.entries(doc.answer?.codes ?? {})) {
+    const ptr = `/answer/codes/${key}`;
+    if (!specialCodes.has(key) && outDialect && !(key in outDialect.knownAnswerCodes)) {
+      at(ptr, `${outDialect.name} code "${key}" is not a known ${outDialect.name} answer code (known: ${Object.keys(outDialect.knownAnswerCodes).join(', ')})`);
+    }
+    if (entry.success === undefined && entry.code === undefined) at(ptr, 'an entry needs success: true or a code');
+    if (entry.code !== undefined && inDialect) {
+      const known = new Set([...Object.keys(inDialect.knownAnswerCodes), ...Object.values(inDialect.codes).map(String)]);
+      if (!known.has(String(entry.code))) at(`${ptr}/code`, `${inDialect.name} code ${entry.code} is not a known ${inDialect.name} code`);
+    }
+  }
+  return problems;
+}
+
+export function checkMappingSet(set: MappingSet, registry: SchemaRegistry): Problem[] {
+  return set.mappings.flatMap((m) => checkMapping(m, registry));
+}

@@ -1,0 +1,161 @@
+/**
+ * Loads a mappings directory: every *.yaml is a route mapping (schemas/mapping/mapping.schema.json)
+ * except the stock catalogue (schemas/mapping/stocks.schema.json, told apart by its `$schema`).
+ * Each file is validated against its meta-schema and compiled once. Problems are collected and
+ * reported together as `file:line: /pointer: message`.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import { parseYaml, YamlSyntaxError, type YamlSource } from '../util/yaml';
+import { projectRoot } from '../util/paths';
+import { compileMapping, type CompiledMapping } from './compile';
+import type { MappingDoc, StocksDoc, StockEntry } from './types';
+
+export interface Problem {
+  file: string;
+  line: number;
+  pointer: string;
+  message: string;
+}
+
+export function formatProblem(p: Problem): string {
+  return `${p.file}:${p.line}: ${p.pointer ? `${p.pointer}: ` : ''}${p.message}`;
+}
+
+export class MappingLoadError extends Error {
+  constructor(readonly problems: Problem[]) {
+    super(problems.map(formatProblem).join('\n'));
+    this.name = 'MappingLoadError';
+  }
+}
+
+export interface LoadedMapping {
+  file: string;
+  source: YamlSource;
+  doc: MappingDoc;
+  compiled: CompiledMapping;
+}
+
+export interface MappingSet {
+  dir: string;
+  mappings: LoadedMapping[];
+  stocks: Record<string, StockEntry>;
+  stocksSource?: YamlSource;
+}
+
+let metaValidators: { mapping: ValidateFunction; stocks: ValidateFunction } | undefined;
+
+function validators() {
+  if (metaValidators) return metaValidators;
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  const dir = join(projectRoot(), 'schemas', 'mapping');
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.schema.json'))) {
+    ajv.addSchema(JSON.parse(readFileSync(join(dir, f), 'utf8')));
+  }
+  metaValidators = { mapping: ajv.getSchema('mapping/mapping')!, stocks: ajv.getSchema('mapping/stocks')! };
+  return metaValidators;
+}
+
+function ajvProblems(errors: ErrorObject[] | null | undefined, src: YamlSource): Problem[] {
+  // oneOf/anyOf produce one error per failed alternative; keep the most specific ones.
+  const errs = (errors ?? []).filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf');
+  const list = errs.length > 0 ? errs : (errors ?? []);
+  const seen = new Set<string>();
+  const out: Problem[] = [];
+  for (const e of list) {
+    const pointer =
+      e.keyword === 'additionalProperties'
+        ? `${e.instancePath}/${(e.params as { additionalProperty: string }).additionalProperty}`
+        : e.keyword === 'required'
+          ? `${e.instancePath}/${(e.params as { missingProperty: string }).missingProperty}`
+          : e.instancePath;
+    const message =
+      e.keyword === 'additionalProperties'
+        ? 'unknown key'
+        : e.keyword === 'required'
+          ? 'is required'
+          : e.keyword === 'enum'
+            ? `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`
+            : (e.message ?? e.keyword);
+    const key = `${pointer}|${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ file: src.file, line: src.lineOf(e.keyword === 'required' ? e.instancePath : pointer), pointer, message });
+  }
+  return out;
+}
+
+function isStocksFile(value: unknown): boolean {
+  const s = (value as { $schema?: unknown } | null)?.$schema;
+  return typeof s === 'string' && s.endsWith('stocks.schema.json');
+}
+
+/** Loads and compiles every mapping in `dir`; throws MappingLoadError listing every problem. */
+export function loadMappings(dir: string): MappingSet {
+  const { set, problems } = readMappings(dir);
+  if (problems.length > 0) throw new MappingLoadError(problems);
+  return set;
+}
+
+/** Loads what loads: the valid mappings plus the problems of the others (for `check`). */
+export function readMappings(dir: string): { set: MappingSet; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const mappings: LoadedMapping[] = [];
+  let stocks: Record<string, StockEntry> = {};
+  let stocksSource: YamlSource | undefined;
+  const files = readdirSync(dir)
+    .filter((n) => n.endsWith('.yaml') || n.endsWith('.yml'))
+    .sort();
+  const v = validators();
+  for (const name of files) {
+    const path = join(dir, name);
+    const display = relative(process.cwd(), path) || path;
+    let src: YamlSource;
+    try {
+      src = parseYaml(readFileSync(path, 'utf8'), display);
+    } catch (e) {
+      if (e instanceof YamlSyntaxError) {
+        for (const line of e.message.split('\n')) {
+          const m = /^(.*):(\d+): (.*)$/.exec(line);
+          problems.push({ file: display, line: m ? Number(m[2]) : 1, pointer: '', message: m ? m[3] : line });
+        }
+        continue;
+      }
+      throw e;
+    }
+    if (isStocksFile(src.value)) {
+      if (!v.stocks(src.value)) {
+        problems.push(...ajvProblems(v.stocks.errors, src));
+        continue;
+      }
+      stocks = (src.value as StocksDoc).stocks;
+      stocksSource = src;
+      continue;
+    }
+    if (!v.mapping(src.value)) {
+      problems.push(...ajvProblems(v.mapping.errors, src));
+      continue;
+    }
+    const doc = src.value as MappingDoc;
+    try {
+      mappings.push({ file: display, source: src, doc, compiled: compileMapping(doc) });
+    } catch (e) {
+      problems.push({ file: display, line: 1, pointer: '', message: (e as Error).message });
+    }
+  }
+  const ids = new Map<string, string>();
+  const routes = new Map<string, string>();
+  for (const m of mappings) {
+    const prev = ids.get(m.doc.id);
+    if (prev) problems.push({ file: m.file, line: m.source.lineOf('/id'), pointer: '/id', message: `duplicate route id ${m.doc.id} (also in ${prev})` });
+    ids.set(m.doc.id, m.file);
+    for (const method of m.doc.inbound.methods ?? ['POST']) {
+      const key = `${method} ${m.doc.inbound.path}`;
+      const other = routes.get(key);
+      if (other) problems.push({ file: m.file, line: m.source.lineOf('/inbound/path'), pointer: '/inbound/path', message: `route ${key} already mapped in ${other}` });
+      routes.set(key, m.file);
+    }
+  }
+  return { set: { dir, mappings, stocks, stocksSource }, problems };
+}

@@ -1,0 +1,103 @@
+/** Shapes of mapping files (schemas/mapping/*.schema.json) as loaded from YAML. */
+export type Expression =
+  | string
+  | {
+      from?: string;
+      const?: unknown;
+      first?: Expression[];
+      template?: string;
+      map?: Record<string, unknown>;
+      map_default?: unknown;
+      convert?: string;
+      default?: unknown;
+      default_now?: 'utc' | 'cst' | 'epoch_ms' | 'epoch_s';
+      optional?: boolean;
+    };
+
+export type Flow =
+  | 'translate'
+  | 'claim'
+  | 'stock-query'
+  | 'deactivate'
+  | 'stock-sync'
+  | 'dianping-consume'
+  | 'dianping-core'
+  | 'dianping-extend'
+  | 'dianping-order'
+  | 'payment-push';
+
+export interface CodeEntryDoc {
+  success?: boolean;
+  code?: string | number;
+  message?: string;
+  status?: number;
+  retry?: boolean;
+}
+
+export interface BranchDoc {
+  name: string;
+  when?: Record<string, string | number | boolean | Array<string | number | boolean>>;
+  action?: 'call' | 'record' | 'reject';
+  schema?: string;
+  fields?: Record<string, Expression>;
+  error?: { cb_code: string; message?: string };
+}
+
+export interface MappingDoc {
+  $schema: string;
+  id: string;
+  description?: string;
+  flow: Flow;
+  inbound: {
+    dialect: string;
+    methods?: Array<'GET' | 'POST'>;
+    path: string;
+    schema: string;
+    answer_schema: string;
+    idempotency_key?: string;
+  };
+  target?: {
+    dialect: string;
+    upstream?: string;
+    method?: 'GET' | 'POST';
+    path: string;
+    encoding?: 'form' | 'json' | 'query';
+    answer_schema?: string;
+  };
+  vars?: Record<string, Expression>;
+  branches?: BranchDoc[];
+  answer?: { data?: Record<string, Expression>; message?: string; codes?: Record<string, CodeEntryDoc> };
+}
+
+export interface StockEntry {
+  park_uuid: string;
+  store_code?: string;
+  api_store_code?: string;
+  api_type?: string;
+  metadata?: Record<string, { name: string; value: number }>;
+  subject?: string;
+  pyun_discount_type?: number;
+  coupon_value_unit?: 'fen' | 'minutes';
+  app_id?: string;
+  app_channel_id?: number;
+  stock_name?: string;
+  instructions?: string;
+  coupon_name?: string;
+  coupon_desc?: string;
+  coupon_type: 1 | 2 | 3;
+  face_value_fen: number;
+  transaction_minimum_fen?: number;
+  discount_percent?: number;
+  discount_amount_max_fen?: number;
+  max_coupons: number;
+  max_coupons_per_user: number;
+  available_begin_time: string;
+  available_end_time: string;
+  create_time?: string;
+  stock_status: 1 | 2 | 3 | 4 | 5;
+}
+
+export interface StocksDoc {
+  $schema: string;
+  stocks: Record<string, StockEntry>;
+}

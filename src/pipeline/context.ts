@@ -1,0 +1,46 @@
+/**
+ * The state of one exchange as it moves through the pipeline. Stages read what earlier
+ * stages left and add their own result; the journal and the dry run read the same object.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Answer, OutboundRequest, ParsedMessage, RawRequest, Signature, UpstreamAnswer } from '../dialects/types';
+import type { CompiledBranch, MapContext } from '../mapping/compile';
+import type { Partner, Route, Runtime } from '../runtime';
+
+export interface Outbound extends OutboundRequest {
+  signature: Signature;
+  message: Record<string, unknown>;
+  url: string;
+}
+
+export type UpstreamOutcome =
+  | { kind: 'answer'; answer: UpstreamAnswer; body: unknown; code: string | undefined }
+  | { kind: 'http_error'; answer: UpstreamAnswer }
+  | { kind: 'unreadable'; answer: UpstreamAnswer; reason: string }
+  | { kind: 'timeout' | 'unreachable'; detail: string };
+
+export interface Exchange {
+  id: string;
+  rt: Runtime;
+  route: Route;
+  raw: RawRequest;
+  startedAt: number;
+  now: Date;
+  msg?: ParsedMessage;
+  partner?: Partner;
+  map?: MapContext;
+  branch?: CompiledBranch;
+  outbound?: Outbound;
+  upstream?: UpstreamOutcome;
+  answer?: Answer;
+  /** 'success' | 'recorded' | a CbCode | 'upstream:<code>' */
+  outcome?: string;
+}
+
+export function newExchangeId(): string {
+  return `x${Date.now().toString(36)}${randomBytes(5).toString('hex')}`;
+}
+
+export function newExchange(rt: Runtime, route: Route, raw: RawRequest, now = new Date()): Exchange {
+  return { id: newExchangeId(), rt, route, raw, startedAt: performance.now(), now };
+}

@@ -1,0 +1,28 @@
+/**
+ * Flow registry: the mapping's `flow` names the function that runs the exchange. `translate`
+ * is the generic pipeline; ledger-backed flows wrap the same stages with business rules.
+ */
+import type { Answer } from '../dialects/types';
+import type { Flow } from '../mapping/types';
+import type { Exchange } from './context';
+import { translate } from './translate';
+
+export type FlowFn = (x: Exchange) => Promise<Answer>;
+
+const flows: Partial<Record<Flow, FlowFn>> = {
+  translate,
+};
+
+export function registerFlow(name: Flow, fn: FlowFn): void {
+  flows[name] = fn;
+}
+
+export function hasFlow(name: Flow): boolean {
+  return name in flows;
+}
+
+export function runFlow(x: Exchange): Promise<Answer> {
+  const fn = flows[x.route.doc.flow];
+  if (!fn) throw new Error(`flow ${x.route.doc.flow} is not available`);
+  return fn(x);
+}

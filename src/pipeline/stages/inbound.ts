@@ -1,0 +1,51 @@
+/**
+ * Inbound stages: parse → identify → verify → replay → validate. Each is a plain function
+ * of the exchange that either records its result on it or throws a CbError.
+ */
+import { CbError } from '../../errors';
+import { formatDiagnostics } from '../../schema/registry';
+import { checkReplay } from '../../ledger/replay-guard';
+import { partnerKey } from '../../runtime';
+import type { Exchange } from '../context';
+
+export function parse(x: Exchange): void {
+  x.msg = x.route.dialect.parse(x.raw);
+}
+
+export function identify(x: Exchange): void {
+  const d = x.route.dialect;
+  const keyId = d.identify(x.msg!, x.raw);
+  if (!keyId) throw new CbError('CB_UNKNOWN_PARTNER', `${d.credentialKeys.keyId} missing`);
+  const partner = x.rt.partners.get(partnerKey(d.name, keyId));
+  if (!partner) throw new CbError('CB_UNKNOWN_PARTNER', `no ${d.name} partner with ${d.credentialKeys.keyId} "${keyId}"`);
+  x.partner = partner;
+}
+
+export function verify(x: Exchange): void {
+  const result = x.route.dialect.verify(x.msg!, x.raw, x.partner!.creds);
+  if (!result.ok) {
+    const missing = /missing/i.test(result.reason);
+    throw new CbError(missing ? 'CB_SIGN_MISSING' : 'CB_SIGN_MISMATCH', result.reason, `string-to-sign: ${result.maskedStringToSign}`);
+  }
+}
+
+export async function replay(x: Exchange): Promise<void> {
+  const r = x.route.dialect.replay;
+  if (!r) return;
+  const f = x.msg!.fields;
+  await checkReplay(x.rt.nonces, {
+    scope: `${x.route.dialect.name}:${x.partner!.creds.keyId}`,
+    timestamp: f[r.timestampField],
+    nonce: f[r.nonceField],
+    unit: x.partner!.timestampUnit,
+    windowS: x.rt.config.replay.window_s,
+    nowMs: x.now.getTime(),
+  });
+}
+
+export function validateInbound(x: Exchange): void {
+  const diags = x.rt.registry.validate(x.route.doc.inbound.schema, x.msg!.fields, {
+    coerce: x.msg!.encoding !== 'json',
+  });
+  if (diags.length > 0) throw new CbError('CB_SCHEMA_INVALID', formatDiagnostics(diags));
+}

@@ -1,0 +1,51 @@
+/**
+ * The generic translation pipeline (flow `translate`), top to bottom:
+ * parse → identify → verify → replay → validate → map → sign → validate outbound → call →
+ * map back → answer. Every failure at every step becomes the caller's dialect error.
+ */
+import type { Answer } from '../dialects/types';
+import { CbError, toCbError, type CbCode } from '../errors';
+import type { Exchange } from './context';
+import { identify, parse, replay, validateInbound, verify } from './stages/inbound';
+import { buildFields, selectBranch } from './stages/map';
+import { call, sign, validateOutbound } from './stages/outbound';
+import { errorAnswer, mapBack, successAnswer } from './stages/answer';
+
+/** Stages that run before any flow-specific logic; shared by every flow. */
+export async function acceptInbound(x: Exchange): Promise<void> {
+  parse(x);
+  identify(x);
+  verify(x);
+  await replay(x);
+  validateInbound(x);
+}
+
+/** Signs, validates and sends the current branch's message, then maps the outcome back. */
+export async function forward(x: Exchange, fields: Record<string, unknown>): Promise<void> {
+  sign(x, fields);
+  validateOutbound(x);
+  await call(x);
+  mapBack(x);
+}
+
+export async function translate(x: Exchange): Promise<Answer> {
+  try {
+    await acceptInbound(x);
+    selectBranch(x);
+    const branch = x.branch!;
+    if (branch.action === 'record') {
+      x.answer = successAnswer(x);
+      x.outcome = 'recorded';
+    } else if (branch.action === 'reject') {
+      const code = (branch.error?.cb_code ?? 'CB_MAPPING_FAILED') as CbCode;
+      throw new CbError(code, branch.error?.message ?? `branch ${branch.name} refuses this message`);
+    } else {
+      await forward(x, buildFields(x));
+    }
+  } catch (e) {
+    const err = toCbError(e);
+    x.answer = errorAnswer(x.route.dialect, err);
+    x.outcome = err.code;
+  }
+  return x.answer!;
+}

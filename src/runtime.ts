@@ -1,0 +1,191 @@
+/**
+ * The runtime: everything a request needs, built once from the configuration and the mapping
+ * directory — dialects resolved, partner credentials indexed by (dialect, key id), one
+ * keep-alive client per upstream, compiled mappings indexed by method + path. The route table
+ * is swapped whole on a mapping hot-reload; a request in flight keeps the table it started with.
+ */
+import type { Logger } from 'winston';
+import { getDialect } from './dialects';
+import { collectSecrets } from './config/load';
+import type { Credentials, Dialect, SchemeName, UpstreamClient } from './dialects/types';
+import type { Config, PartnerConfig } from './config/types';
+import { loadMappings, type LoadedMapping, type MappingSet } from './mapping/load';
+import type { CompiledMapping } from './mapping/compile';
+import type { MappingDoc, StockEntry } from './mapping/types';
+import type { SchemaRegistry } from './schema/registry';
+import { createMemoryNonces, type NonceMemory } from './ledger/replay-guard';
+
+export { getDialect };
+
+export interface Partner {
+  id: string;
+  dialect: Dialect;
+  creds: Credentials;
+  defaults: Record<string, unknown>;
+  timestampUnit: 'auto' | 's' | 'ms';
+  config: PartnerConfig;
+}
+
+export interface Upstream {
+  name: string;
+  dialect: Dialect;
+  creds: Credentials;
+  client: UpstreamClient;
+  baseUrl: string;
+  timeoutMs: number;
+}
+
+export interface Route {
+  id: string;
+  file: string;
+  doc: MappingDoc;
+  mapping: CompiledMapping;
+  dialect: Dialect;
+  methods: string[];
+  target?: {
+    dialect: Dialect;
+    upstream: string;
+    endpoint: { method: 'GET' | 'POST'; path: string; encoding: 'json' | 'form' | 'query' };
+    answerSchema?: string;
+  };
+}
+
+export interface RouteTable {
+  routes: Map<string, Route>;
+  byId: Map<string, Route>;
+  stocks: Record<string, StockEntry>;
+  set: MappingSet;
+}
+
+export interface Runtime {
+  config: Config;
+  registry: SchemaRegistry;
+  logger: Logger;
+  partners: Map<string, Partner>;
+  upstreams: Map<string, Upstream>;
+  table: RouteTable;
+  nonces: NonceMemory;
+  /** Every secret known to the runtime, for log redaction. */
+  secrets: string[];
+}
+
+export function partnerKey(dialect: string, keyId: string): string {
+  return `${dialect}\u0000${keyId}`;
+}
+
+export function partnerCredentials(p: PartnerConfig, dialect: Dialect): Credentials {
+  const raw = p as unknown as Record<string, unknown>;
+  const keyId = raw[dialect.credentialKeys.keyId];
+  const secret = raw[dialect.credentialKeys.secret];
+  if (typeof keyId !== 'string' || typeof secret !== 'string') {
+    throw new Error(`partner ${p.id}: needs ${dialect.credentialKeys.keyId} and ${dialect.credentialKeys.secret}`);
+  }
+  return {
+    keyId,
+    secret,
+    scheme: (p.scheme as SchemeName | undefined) ?? dialect.defaultScheme,
+    schemeOptions: p.empty_values ? { emptyValues: p.empty_values } : undefined,
+  };
+}
+
+function buildPartners(config: Config): Map<string, Partner> {
+  const out = new Map<string, Partner>();
+  for (const p of config.partners) {
+    const dialect = getDialect(p.dialect);
+    const creds = partnerCredentials(p, dialect);
+    out.set(partnerKey(dialect.name, creds.keyId), {
+      id: p.id,
+      dialect,
+      creds,
+      defaults: p.defaults ?? {},
+      timestampUnit: p.timestamp_unit ?? 'auto',
+      config: p,
+    });
+  }
+  return out;
+}
+
+function buildUpstreams(config: Config): Map<string, Upstream> {
+  const out = new Map<string, Upstream>();
+  for (const [name, u] of Object.entries(config.upstreams)) {
+    if (!u || !u.base_url) continue;
+    const dialect = getDialect(name);
+    const raw = u as unknown as Record<string, unknown>;
+    const creds: Credentials = {
+      keyId: String(raw[dialect.credentialKeys.keyId]),
+      secret: String(raw[dialect.credentialKeys.secret]),
+      scheme: (raw.scheme as SchemeName | undefined) ?? dialect.defaultScheme,
+      schemeOptions: raw.empty_values ? { emptyValues: raw.empty_values as 'skip' | 'sign' } : undefined,
+    };
+    out.set(name, {
+      name,
+      dialect,
+      creds,
+      baseUrl: u.base_url,
+      timeoutMs: u.timeout_ms,
+      client: dialect.createClient({
+        baseUrl: u.base_url,
+        timeoutMs: u.timeout_ms,
+        connections: (raw.connections as number | undefined) ?? 32,
+      }),
+    });
+  }
+  return out;
+}
+
+function toRoute(m: LoadedMapping): Route {
+  const doc = m.doc;
+  const dialect = getDialect(doc.inbound.dialect);
+  const route: Route = {
+    id: doc.id,
+    file: m.file,
+    doc,
+    mapping: m.compiled,
+    dialect,
+    methods: doc.inbound.methods ?? ['POST'],
+  };
+  if (doc.target) {
+    route.target = {
+      dialect: getDialect(doc.target.dialect),
+      upstream: doc.target.upstream ?? doc.target.dialect,
+      endpoint: { method: doc.target.method ?? 'POST', path: doc.target.path, encoding: doc.target.encoding ?? 'form' },
+      answerSchema: doc.target.answer_schema,
+    };
+  }
+  return route;
+}
+
+export function buildRouteTable(set: MappingSet): RouteTable {
+  const routes = new Map<string, Route>();
+  const byId = new Map<string, Route>();
+  for (const m of set.mappings) {
+    const r = toRoute(m);
+    byId.set(r.id, r);
+    for (const method of r.methods) routes.set(`${method} ${r.doc.inbound.path}`, r);
+  }
+  return { routes, byId, stocks: set.stocks, set };
+}
+
+export function loadRouteTable(dir: string): RouteTable {
+  return buildRouteTable(loadMappings(dir));
+}
+
+export function createRuntime(
+  config: Config,
+  deps: { registry: SchemaRegistry; logger: Logger; nonces?: NonceMemory; table?: RouteTable },
+): Runtime {
+  return {
+    config,
+    registry: deps.registry,
+    logger: deps.logger,
+    partners: buildPartners(config),
+    upstreams: buildUpstreams(config),
+    table: deps.table ?? loadRouteTable(config.mappings),
+    nonces: deps.nonces ?? createMemoryNonces(),
+    secrets: collectSecrets(config),
+  };
+}
+
+export async function closeRuntime(rt: Runtime): Promise<void> {
+  await Promise.all([...rt.upstreams.values()].map((u) => u.client.close()));
+}

@@ -1,0 +1,80 @@
+/**
+ * Flow X — passthrough. A legacy system holding couponbridge-issued P云-style credentials calls
+ * any P云 path under /pyun/gate/**: its signature is verified with those credentials, the
+ * message is re-signed with the real P云 app_id and secret, and http-proxy-middleware forwards
+ * it to P云 and streams the answer back unchanged.
+ */
+import type { IncomingMessage, ServerResponse, ClientRequest } from 'node:http';
+import { createProxyMiddleware } from 'http-proxy-middleware';
+import type { RequestHandler } from 'express';
+import { CbError, toCbError } from '../errors';
+import type { RawRequest } from '../dialects/types';
+import { getDialect, partnerKey, type Runtime } from '../runtime';
+import { errorAnswer } from '../pipeline/stages/answer';
+import { readRawBody } from './raw-body';
+import { sendAnswer } from './respond';
+
+const PREFIX = '/pyun/gate/';
+/** Common parameters the re-signing replaces. */
+const COMMON = new Set(['app_id', 'sign', 'sign_type', 'timestamp']);
+
+type Forward = IncomingMessage & { cbBody?: Buffer; cbHeaders?: Record<string, string> };
+
+export function createPassthrough(rt: Runtime): RequestHandler {
+  const pyun = getDialect('pyun');
+  const upstream = rt.upstreams.get('pyun');
+  const proxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
+    target: upstream?.baseUrl ?? 'http://127.0.0.1:9',
+    changeOrigin: true,
+    pathRewrite: (path) => path.slice('/pyun'.length),
+    proxyTimeout: upstream?.timeoutMs ?? 5000,
+    timeout: upstream?.timeoutMs ?? 5000,
+    on: {
+      proxyReq(proxyReq: ClientRequest, req: IncomingMessage) {
+        const f = req as Forward;
+        if (!f.cbBody) return;
+        for (const [k, v] of Object.entries(f.cbHeaders ?? {})) proxyReq.setHeader(k, v);
+        proxyReq.setHeader('content-length', f.cbBody.length);
+        proxyReq.write(f.cbBody);
+      },
+      error(err, _req, res) {
+        const r = res as ServerResponse;
+        if (r.headersSent || typeof r.writeHead !== 'function') return;
+        const code = /timeout|ETIMEDOUT|socket hang up/i.test(err.message) ? 'CB_UPSTREAM_TIMEOUT' : 'CB_UPSTREAM_UNREACHABLE';
+        sendAnswer(r, errorAnswer(pyun, new CbError(code, `P云 passthrough: ${err.message}`)));
+      },
+    },
+  });
+
+  return async function passthrough(req, res, next) {
+    if (!req.url.startsWith(PREFIX)) return next();
+    try {
+      if (!upstream) throw new CbError('CB_UPSTREAM_UNREACHABLE', 'no P云 upstream configured (upstreams.pyun.base_url)');
+      const [path, query = ''] = req.url.split('?', 2);
+      const raw: RawRequest = {
+        method: req.method,
+        path,
+        query,
+        headers: req.headers,
+        body: await readRawBody(req, rt.config.server.body_limit_bytes),
+      };
+      const msg = pyun.parse(raw);
+      const keyId = pyun.identify(msg, raw);
+      const partner = keyId ? rt.partners.get(partnerKey('pyun', keyId)) : undefined;
+      if (!partner) throw new CbError('CB_UNKNOWN_PARTNER', keyId ? `no pyun partner with app_id "${keyId}"` : 'app_id missing');
+      const v = pyun.verify(msg, raw, partner.creds);
+      if (!v.ok) throw new CbError('CB_SIGN_MISMATCH', v.reason, `string-to-sign: ${v.maskedStringToSign}`);
+      const business: Record<string, unknown> = {};
+      for (const [k, val] of Object.entries(msg.fields)) if (!COMMON.has(k)) business[k] = val;
+      const encoding = msg.encoding === 'json' ? 'json' : 'form';
+      const built = pyun.buildRequest({ method: 'POST', path: path.slice('/pyun'.length), encoding }, business, upstream.creds);
+      const f = req as Forward;
+      f.cbBody = Buffer.from(built.body ?? '', 'utf8');
+      f.cbHeaders = built.headers;
+      rt.logger.log('http', 'passthrough', { path, partner: partner.id });
+      proxy(req, res, next);
+    } catch (e) {
+      sendAnswer(res, errorAnswer(pyun, toCbError(e)));
+    }
+  };
+}

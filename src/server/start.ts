@@ -1,0 +1,68 @@
+/**
+ * Starts couponbridge: schemas and mappings loaded and checked before listening, one runtime,
+ * the HTTP server, metrics, the mapping watcher, and a graceful stop (stop accepting, finish
+ * in-flight exchanges within the grace period, close upstream pools).
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'winston';
+import type { Config } from '../config/types';
+import { collectSecrets } from '../config/load';
+import { createLogger } from '../log';
+import { loadSchemaRegistry, type SchemaRegistry } from '../schema/registry';
+import { closeRuntime, createRuntime, type Runtime } from '../runtime';
+import { createHttpServer, type AppState } from './app';
+import { createMetrics } from './metrics';
+import { loadCheckedTable, watchMappings } from './reload';
+
+export interface Running {
+  rt: Runtime;
+  server: Server;
+  url: string;
+  state: AppState;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  registry?: SchemaRegistry;
+  watch?: boolean;
+}
+
+export async function startServer(config: Config, opts: StartOptions = {}): Promise<Running> {
+  const logger =
+    opts.logger ?? createLogger({ level: config.log.level, maskPlates: config.log.mask_plates, secrets: collectSecrets(config) });
+  const registry = opts.registry ?? loadSchemaRegistry();
+  const table = loadCheckedTable(config.mappings, { registry });
+  const rt = createRuntime(config, { registry, logger, table });
+  const state: AppState = { ready: false, draining: false, probes: [] };
+  const metrics = createMetrics();
+  const server = createHttpServer(rt, state, metrics);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.server.port, config.server.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const watcher = opts.watch === false ? undefined : watchMappings(rt);
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const url = `http://${host}:${addr.port}`;
+  state.ready = true;
+  logger.info('couponbridge listening', { url, routes: [...rt.table.byId.keys()], store: config.store.split(':')[0] });
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      state.draining = true;
+      watcher?.close();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const grace = new Promise<void>((resolve) => setTimeout(resolve, config.server.shutdown_grace_ms).unref());
+      await Promise.race([closed, grace]);
+      server.closeAllConnections();
+      await closeRuntime(rt);
+    })());
+  return { rt, server, url, state, stop };
+}

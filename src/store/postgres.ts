@@ -1,0 +1,548 @@
+/**
+ * The shared store: PostgreSQL through a `pg` Pool, for any number of instances on one database.
+ *
+ * - Idempotency and nonces: unique keys with `INSERT … ON CONFLICT DO NOTHING/UPDATE … RETURNING`.
+ * - Quota: a transaction-level advisory lock per stock serialises reservations across processes.
+ * - Transitions: `SELECT … FOR UPDATE` on the coupons (in id order) before the state check.
+ * - Outbox: claims serialised by an advisory lock and taken with `FOR UPDATE SKIP LOCKED`.
+ * - `?schema=NAME` in the URL: the schema is created and every connection's search_path set to it
+ *   (a startup option, so no connection ever runs without it). Tests isolate themselves this way.
+ * - json columns come back as text (the pool's type parser), so payloads round-trip exactly.
+ * - Statements are the named artefacts of sql/postgres/, prepared once per connection.
+ */
+import { Pool, types, type PoolClient, type PoolConfig, type QueryResult } from 'pg';
+import { CbError } from '../errors';
+import { assertTransition, canRelease } from '../ledger/state-machine';
+import { storeFailure } from './failures';
+import { planTransition } from './plan';
+import {
+  couponFromRow,
+  couponParams,
+  countsFromRows,
+  exchangeFromRow,
+  exchangeParams,
+  idemFromRow,
+  orderFromRow,
+  orderParams,
+  outboxFromRow,
+  outboxIdParam,
+  outboxParams,
+  sameOutboxItem,
+  stockFromRow,
+  stockParams,
+  transitionFromRow,
+  type Row,
+} from './rows';
+import { checkApplied, loadMigrations, loadStatements, toPositional, type Statements } from './sql-files';
+import type {
+  ClaimOptions,
+  CouponFields,
+  CouponPatch,
+  CouponQuery,
+  CouponRecord,
+  CouponReservation,
+  CouponState,
+  ExchangeRecord,
+  IdemBeginResult,
+  IdemKey,
+  IdemOutcome,
+  ListCouponsOptions,
+  ListExchangesOptions,
+  ListOutboxOptions,
+  OrderRecord,
+  OutboxItem,
+  OutboxItemInput,
+  QuotaLimits,
+  ReserveResult,
+  StockCounts,
+  StockSync,
+  Store,
+  StoredAnswer,
+  Transition,
+  TransitionMeta,
+  TransitionResult,
+} from './types';
+
+export interface PostgresOptions {
+  /** Errors of idle pooled connections (e.g. a server restart); the next query reports them too. */
+  onError?: (e: Error) => void;
+  /** Pool size per instance (default 10). */
+  maxConnections?: number;
+}
+
+type Queryable = Pool | PoolClient;
+
+const JSON_OID = 114;
+const keepJsonText: PoolConfig['types'] = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === JSON_OID ? (v: string) => v : types.getTypeParser(oid, format as 'text')) as typeof types.getTypeParser,
+};
+
+const idem = (k: IdemKey): Row => ({ partner: k.partner, route: k.route, key: k.key });
+const asIs = (d: Date): Date => d;
+const answerParams = (a: StoredAnswer): Row => ({
+  status: a.status,
+  content_type: a.contentType,
+  body: Buffer.from(a.body, 'utf8'),
+});
+
+/** Splits `?schema=NAME` off the URL; the rest goes to pg unchanged. */
+export function parsePostgresUrl(url: string): { connectionString: string; schema?: string } {
+  const u = new URL(url);
+  const schema = u.searchParams.get('schema') ?? undefined;
+  u.searchParams.delete('schema');
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new Error(`store: schema name ${JSON.stringify(schema)} must be a lower-case identifier`);
+  }
+  return { connectionString: u.toString(), schema };
+}
+
+export async function openPostgres(url: string, opts: PostgresOptions = {}): Promise<PostgresStore> {
+  const { connectionString, schema } = parsePostgresUrl(url);
+  const pool = new Pool({
+    connectionString,
+    max: opts.maxConnections ?? 10,
+    options: schema ? `-c search_path=${schema}` : undefined,
+    types: keepJsonText,
+  });
+  pool.on('error', (e) => opts.onError?.(e));
+  const store = new PostgresStore(pool, loadStatements('postgres'));
+  try {
+    await store.migrate(schema);
+  } catch (e) {
+    await pool.end();
+    throw storeFailure(e);
+  }
+  return store;
+}
+
+export class PostgresStore implements Store {
+  readonly backend = 'postgres' as const;
+  private readonly st: Record<string, { text: string; names: string[] }>;
+
+  constructor(
+    private readonly pool: Pool,
+    sql: Statements,
+  ) {
+    this.st = Object.fromEntries(Object.entries(sql).map(([name, text]) => [name, toPositional(text)]));
+  }
+
+  private async exec(db: Queryable, name: string, params: Row): Promise<QueryResult> {
+    const { text, names } = this.st[name];
+    const missing = names.filter((n) => !(n in params));
+    if (missing.length > 0) throw new Error(`store: ${name} is missing parameter(s) ${missing.join(', ')}`);
+    try {
+      return await db.query({ name: `cb.${name}`, text, values: names.map((n) => params[n] ?? null) });
+    } catch (e) {
+      throw storeFailure(e);
+    }
+  }
+
+  private async all(db: Queryable, name: string, params: Row = {}): Promise<Row[]> {
+    return (await this.exec(db, name, params)).rows as Row[];
+  }
+
+  private async get(db: Queryable, name: string, params: Row = {}): Promise<Row | undefined> {
+    return (await this.all(db, name, params))[0];
+  }
+
+  private async run(db: Queryable, name: string, params: Row = {}): Promise<number> {
+    return (await this.exec(db, name, params)).rowCount ?? 0;
+  }
+
+  private async tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
+    let c: PoolClient;
+    try {
+      c = await this.pool.connect();
+    } catch (e) {
+      throw storeFailure(e);
+    }
+    try {
+      await c.query('BEGIN');
+      const result = await fn(c);
+      await c.query('COMMIT');
+      c.release();
+      return result;
+    } catch (e) {
+      // A connection that cannot even roll back is broken: destroy it rather than pool it.
+      const rolledBack = await c.query('ROLLBACK').then(
+        () => true,
+        () => false,
+      );
+      c.release(!rolledBack);
+      throw storeFailure(e);
+    }
+  }
+
+  /** Applies pending migrations in one transaction (PostgreSQL DDL is transactional). */
+  async migrate(schema: string | undefined): Promise<void> {
+    const migrations = loadMigrations('postgres');
+    await this.tx(async (c) => {
+      await this.run(c, 'meta.lock', { schema: schema ?? 'public' });
+      if (schema) await c.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      await c.query(this.st['meta.create_migrations'].text);
+      const applied = (await this.all(c, 'meta.applied')).map((r) => ({
+        version: Number(r.version),
+        checksum: String(r.checksum),
+      }));
+      checkApplied(migrations, applied);
+      const done = new Set(applied.map((a) => a.version));
+      for (const m of migrations.filter((x) => !done.has(x.version))) {
+        await c.query(m.sql);
+        await this.run(c, 'meta.record_migration', { ...m, now: new Date() });
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  async ping(): Promise<void> {
+    await this.get(this.pool, 'meta.version');
+  }
+
+  async schemaVersion(): Promise<number> {
+    return Number((await this.get(this.pool, 'meta.version'))?.version);
+  }
+
+  // ——— idempotency ———
+
+  async idemBegin(k: IdemKey, fingerprint: string, now: Date): Promise<IdemBeginResult> {
+    const p = { ...idem(k), fingerprint, now };
+    // The insert waits for a concurrent inserter of the same key to commit or roll back; the read
+    // after it can still miss when the holder abandoned in between, hence a second round.
+    for (let round = 0; round < 3; round += 1) {
+      if (await this.get(this.pool, 'idempotency.insert_started', p)) return { state: 'new' };
+      const row = await this.get(this.pool, 'idempotency.get', p);
+      if (row) return idemFromRow(row);
+    }
+    throw new CbError('CB_STORE_UNAVAILABLE', `idempotency record ${k.route}/${k.key} keeps changing`);
+  }
+
+  async idemFinish(k: IdemKey, answer: StoredAnswer, outcome: IdemOutcome, now = new Date()): Promise<boolean> {
+    return (await this.run(this.pool, 'idempotency.finish', { ...idem(k), ...answerParams(answer), outcome, now })) > 0;
+  }
+
+  async idemAbandon(k: IdemKey): Promise<boolean> {
+    return (await this.run(this.pool, 'idempotency.abandon', idem(k))) > 0;
+  }
+
+  async idemReclaimStale(k: IdemKey, olderThan: Date, now = new Date()): Promise<boolean> {
+    return (await this.run(this.pool, 'idempotency.reclaim', { ...idem(k), older_than: olderThan, now })) > 0;
+  }
+
+  purgeIdempotency(before: Date): Promise<number> {
+    return this.run(this.pool, 'idempotency.purge', { before });
+  }
+
+  // ——— nonces ———
+
+  async rememberNonce(scope: string, nonce: string, expiresAt: Date, now: Date): Promise<boolean> {
+    return (await this.get(this.pool, 'nonces.remember', { scope, nonce, expires_at: expiresAt, now })) !== undefined;
+  }
+
+  purgeNonces(now: Date): Promise<number> {
+    return this.run(this.pool, 'nonces.purge', { now });
+  }
+
+  // ——— stocks ———
+
+  async upsertStockSync(s: StockSync, outbox: OutboxItemInput[] = []): Promise<void> {
+    await this.tx(async (c) => {
+      await this.run(c, 'stocks.upsert', stockParams(s, asIs));
+      await this.enqueueIn(c, outbox, s.updatedAt);
+    });
+  }
+
+  async getStockSync(stockId: string): Promise<StockSync | undefined> {
+    const r = await this.get(this.pool, 'stocks.get', { stock_id: stockId });
+    return r && stockFromRow(r);
+  }
+
+  // ——— coupons ———
+
+  private async record(
+    c: PoolClient,
+    ref: string,
+    from: CouponState | null,
+    to: CouponState | null,
+    meta: TransitionMeta,
+  ): Promise<void> {
+    await this.run(c, 'coupons.record_transition', {
+      coupon_ref: ref,
+      from_state: from,
+      to_state: to,
+      at: meta.at,
+      actor: meta.actor,
+      exchange_id: meta.exchangeId ?? null,
+      reason: meta.reason ?? null,
+    });
+  }
+
+  /** Reads and row-locks the coupons, in the order of `ids`. */
+  private async lock(c: PoolClient, ids: string[]): Promise<(CouponRecord | undefined)[]> {
+    const rows = (await this.all(c, 'coupons.lock_many', { ids })).map(couponFromRow);
+    return ids.map((id) => rows.find((r) => r.id === id));
+  }
+
+  private async insertCoupon(
+    c: PoolClient,
+    f: CouponFields,
+    state: CouponState,
+    meta: TransitionMeta,
+  ): Promise<CouponRecord | undefined> {
+    const r = await this.get(c, 'coupons.insert', { ...couponParams(f), state, now: meta.at });
+    if (!r) return undefined;
+    await this.record(c, f.id, null, state, meta);
+    return couponFromRow(r);
+  }
+
+  reserveCoupon(r: CouponReservation, limits: QuotaLimits, meta?: TransitionMeta): Promise<ReserveResult> {
+    return this.tx(async (c) => {
+      await this.run(c, 'coupons.lock_stock', { stock_id: r.stockId });
+      const n = (await this.get(c, 'coupons.quota_counts', { stock_id: r.stockId, user_code: r.userCode })) as Row;
+      if (Number(n.total) >= limits.maxCoupons) return 'quota_exhausted';
+      if (Number(n.user_total) >= limits.maxPerUser) return 'user_quota_exhausted';
+      if (!(await this.insertCoupon(c, r, 'pending', meta ?? { actor: r.partner, at: new Date() }))) {
+        throw new CbError('CB_INTERNAL', `coupon ${r.id} already exists`);
+      }
+      return 'reserved';
+    });
+  }
+
+  activateCoupon(id: string, patch: CouponPatch, meta: TransitionMeta): Promise<CouponRecord> {
+    return this.tx(async (c) => {
+      const [cur] = await this.lock(c, [id]);
+      if (!cur) throw new CbError('CB_COUPON_NOT_FOUND', `coupon ${id}`);
+      assertTransition(cur.state, 'available');
+      await this.run(c, 'coupons.patch', { ...couponParams(patch), id, now: meta.at });
+      const r = (await this.get(c, 'coupons.set_state', { id, from: cur.state, to: 'available', now: meta.at })) as Row;
+      await this.record(c, id, cur.state, 'available', meta);
+      return couponFromRow(r);
+    });
+  }
+
+  async releaseCoupon(id: string, meta: TransitionMeta): Promise<void> {
+    await this.tx(async (c) => {
+      const [cur] = await this.lock(c, [id]);
+      if (!cur) throw new CbError('CB_COUPON_NOT_FOUND', `coupon ${id}`);
+      if (!canRelease(cur.state)) {
+        throw new CbError('CB_ILLEGAL_TRANSITION', `only a pending reservation can be released; ${id} is ${cur.state}`);
+      }
+      await this.run(c, 'coupons.delete_pending', { id });
+      await this.record(c, id, cur.state, null, meta);
+    });
+  }
+
+  upsertCoupon(
+    f: CouponFields & { state: Exclude<CouponState, 'pending'> },
+    meta: TransitionMeta,
+  ): Promise<{ created: boolean; coupon: CouponRecord }> {
+    return this.tx(async (c) => {
+      if ((f.state as CouponState) === 'pending') {
+        throw new CbError('CB_INTERNAL', 'a synced coupon cannot be pending; reserve it instead');
+      }
+      const created = await this.insertCoupon(c, f, f.state, meta);
+      if (created) return { created: true, coupon: created };
+      const r = (await this.get(c, 'coupons.patch', { ...couponParams(f), now: meta.at })) as Row;
+      return { created: false, coupon: couponFromRow(r) };
+    });
+  }
+
+  async getCoupon(q: CouponQuery): Promise<CouponRecord | undefined> {
+    const r =
+      q.id !== undefined
+        ? await this.get(this.pool, 'coupons.by_id', { id: q.id })
+        : q.couponId !== undefined
+          ? await this.get(this.pool, 'coupons.by_coupon_id', { coupon_id: q.couponId })
+          : q.grantSerial !== undefined
+            ? await this.get(this.pool, 'coupons.by_grant_serial', { grant_serial: q.grantSerial })
+            : q.couponCode !== undefined
+              ? await this.get(this.pool, 'coupons.by_coupon_code', { coupon_code: q.couponCode })
+              : undefined;
+    return r && couponFromRow(r);
+  }
+
+  transition(
+    ids: string[],
+    to: CouponState,
+    meta: TransitionMeta,
+    outbox: OutboxItemInput[] = [],
+  ): Promise<TransitionResult> {
+    return this.tx(async (c): Promise<TransitionResult> => {
+      const unique = [...new Set(ids)];
+      const current = await this.lock(c, unique);
+      const { illegal, missing } = planTransition(unique, current, to);
+      if (illegal.length > 0 || missing.length > 0) return { applied: false, illegal, missing };
+      const coupons: CouponRecord[] = [];
+      for (const cur of current as CouponRecord[]) {
+        const r = (await this.get(c, 'coupons.set_state', { id: cur.id, from: cur.state, to, now: meta.at })) as Row;
+        await this.record(c, cur.id, cur.state, to, meta);
+        coupons.push(couponFromRow(r));
+      }
+      await this.enqueueIn(c, outbox, meta.at);
+      return { applied: true, coupons };
+    });
+  }
+
+  async history(id: string): Promise<Transition[]> {
+    return (await this.all(this.pool, 'coupons.history', { coupon_ref: id })).map(transitionFromRow);
+  }
+
+  async stockCounts(stockId: string): Promise<StockCounts> {
+    return countsFromRows(await this.all(this.pool, 'coupons.count_by_state', { stock_id: stockId }));
+  }
+
+  async listCoupons(opts: ListCouponsOptions = {}): Promise<CouponRecord[]> {
+    const rows = await this.all(this.pool, 'coupons.list', {
+      state: opts.state ?? null,
+      stock_id: opts.stockId ?? null,
+      limit: opts.limit ?? null,
+      offset: opts.offset ?? 0,
+    });
+    return rows.map(couponFromRow);
+  }
+
+  // ——— orders ———
+
+  async getOrder(partner: string, orderId: string): Promise<OrderRecord | undefined> {
+    const r = await this.get(this.pool, 'orders.get', { partner, order_id: orderId });
+    return r && orderFromRow(r);
+  }
+
+  async putOrder(o: OrderRecord, opts: { ifAbsent?: boolean } = {}): Promise<boolean> {
+    return (await this.run(this.pool, opts.ifAbsent ? 'orders.insert' : 'orders.upsert', orderParams(o, asIs))) > 0;
+  }
+
+  // ——— journal ———
+
+  private async withKeys(db: Queryable, r: Row): Promise<ExchangeRecord> {
+    const keys = (await this.all(db, 'journal.keys_of', { id: r.id })).map((k) => String(k.business_key));
+    return exchangeFromRow(r, keys);
+  }
+
+  async appendExchange(e: ExchangeRecord): Promise<void> {
+    await this.tx(async (c) => {
+      await this.run(c, 'journal.insert', exchangeParams(e, asIs));
+      for (const key of new Set(e.businessKeys)) await this.run(c, 'journal.insert_key', { key, id: e.id });
+    });
+  }
+
+  async getExchange(id: string): Promise<ExchangeRecord | undefined> {
+    const r = await this.get(this.pool, 'journal.get', { id });
+    return r && this.withKeys(this.pool, r);
+  }
+
+  async findExchanges(businessKey: string): Promise<ExchangeRecord[]> {
+    const rows = await this.all(this.pool, 'journal.find', { key: businessKey });
+    return Promise.all(rows.map((r) => this.withKeys(this.pool, r)));
+  }
+
+  async listExchanges(opts: ListExchangesOptions = {}): Promise<ExchangeRecord[]> {
+    const rows = await this.all(this.pool, 'journal.list', { limit: opts.limit ?? null, offset: opts.offset ?? 0 });
+    return Promise.all(rows.map((r) => this.withKeys(this.pool, r)));
+  }
+
+  pruneJournal(maxAgeMs: number, maxRows: number, now: Date): Promise<number> {
+    return this.tx(
+      async (c) =>
+        (await this.run(c, 'journal.prune_age', { before: new Date(now.getTime() - maxAgeMs) })) +
+        (await this.run(c, 'journal.prune_count', { keep: maxRows })),
+    );
+  }
+
+  // ——— outbox ———
+
+  private async enqueueIn(c: PoolClient, items: OutboxItemInput[], now: Date): Promise<number> {
+    let added = 0;
+    for (const item of items) {
+      const p = outboxParams(item, now, asIs);
+      if (await this.get(c, 'outbox.insert', p)) added += 1;
+      else if (!sameOutboxItem((await this.get(c, 'outbox.by_dedup', p)) as Row, p)) {
+        throw new CbError('CB_INTERNAL', `outbox ${item.destination}/${item.dedupKey} already holds a different notification`);
+      }
+    }
+    return added;
+  }
+
+  enqueue(items: OutboxItemInput[], now = new Date()): Promise<number> {
+    return this.tx((c) => this.enqueueIn(c, items, now));
+  }
+
+  claimDue(o: ClaimOptions): Promise<OutboxItem[]> {
+    return this.tx(async (c) => {
+      await this.run(c, 'outbox.lock_claims');
+      const rows = await this.all(c, 'outbox.claim', {
+        now: o.now,
+        lease_until: new Date(o.now.getTime() + o.leaseMs),
+        worker: o.workerId,
+        per_destination: o.perDestinationLimit,
+        limit: o.limit,
+      });
+      return rows
+        .map(outboxFromRow)
+        .sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() || Number(a.id) - Number(b.id));
+    });
+  }
+
+  async markDelivered(id: string, answerSummary: string, now = new Date()): Promise<boolean> {
+    const key = outboxIdParam(id);
+    if (key === undefined) return false;
+    return (await this.run(this.pool, 'outbox.delivered', { id: key, summary: answerSummary, now })) > 0;
+  }
+
+  async markFailed(
+    id: string,
+    error: string,
+    nextAttemptAt: Date | null,
+    opts: { workerId?: string; now?: Date } = {},
+  ): Promise<boolean> {
+    const key = outboxIdParam(id);
+    if (key === undefined) return false;
+    const p = { id: key, error, next_attempt_at: nextAttemptAt, worker: opts.workerId ?? null, now: opts.now ?? new Date() };
+    return (await this.run(this.pool, 'outbox.failed', p)) > 0;
+  }
+
+  async getOutbox(id: string): Promise<OutboxItem | undefined> {
+    const key = outboxIdParam(id);
+    if (key === undefined) return undefined;
+    const r = await this.get(this.pool, 'outbox.get', { id: key });
+    return r && outboxFromRow(r);
+  }
+
+  async listOutbox(opts: ListOutboxOptions = {}): Promise<OutboxItem[]> {
+    const rows = await this.all(this.pool, 'outbox.list', {
+      state: opts.state ?? null,
+      destination: opts.destination ?? null,
+      limit: opts.limit ?? null,
+      offset: opts.offset ?? 0,
+    });
+    return rows.map(outboxFromRow);
+  }
+
+  async replay(target: string, now = new Date()): Promise<number> {
+    if (target === 'all-dead') return this.run(this.pool, 'outbox.replay_dead', { now });
+    const key = outboxIdParam(target);
+    return key === undefined ? 0 : this.run(this.pool, 'outbox.replay_one', { id: key, now });
+  }
+
+  purgeDelivered(olderThan: Date): Promise<number> {
+    return this.run(this.pool, 'outbox.purge_delivered', { before: olderThan });
+  }
+
+  recordPushWithNotifications(
+    k: IdemKey,
+    fingerprint: string,
+    items: OutboxItemInput[],
+    answer: StoredAnswer,
+    now = new Date(),
+  ): Promise<'stored' | 'duplicate'> {
+    return this.tx(async (c) => {
+      const p = { ...idem(k), fingerprint, ...answerParams(answer), outcome: 'success', now };
+      if (!(await this.get(c, 'idempotency.insert_finished', p))) return 'duplicate' as const;
+      await this.enqueueIn(c, items, now);
+      return 'stored' as const;
+    });
+  }
+}

@@ -1,0 +1,22 @@
+-- Migration bookkeeping and health.
+
+-- name: create_migrations
+CREATE TABLE IF NOT EXISTS schema_migrations (
+  version integer PRIMARY KEY,
+  name text NOT NULL,
+  checksum text NOT NULL,
+  applied_at timestamptz NOT NULL
+);
+
+-- name: applied
+SELECT version, checksum FROM schema_migrations ORDER BY version;
+
+-- name: record_migration
+INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (:version, :name, :checksum, :now);
+
+-- name: lock
+-- Instances starting together apply migrations one at a time (per schema).
+SELECT pg_advisory_xact_lock(1128398849, hashtext('migrate:' || :schema));
+
+-- name: version
+SELECT coalesce(max(version), 0) AS version FROM schema_migrations;

@@ -1,0 +1,68 @@
+-- Coupons and their history. State changes are checked against ledger/state-machine.ts by the
+-- caller inside the same write transaction (BEGIN IMMEDIATE), so check-and-update is atomic.
+
+-- name: insert
+INSERT INTO coupons (id, stock_id, partner, coupon_id, user_code, grant_serial, park_uuid, event_id,
+  coupon_code, coupon_type, face_value, valid_from, valid_until, attrs, state, created_at, updated_at)
+VALUES (:id, :stock_id, :partner, :coupon_id, :user_code, :grant_serial, :park_uuid, :event_id,
+  :coupon_code, :coupon_type, :face_value, :valid_from, :valid_until, :attrs, :state, :now, :now)
+ON CONFLICT (id) DO NOTHING
+RETURNING *;
+
+-- name: quota_counts
+SELECT count(*) AS total, count(*) FILTER (WHERE user_code = :user_code) AS user_total
+FROM coupons WHERE stock_id = :stock_id;
+
+-- name: patch
+-- NULL (an undefined field) keeps the stored value; the state is never touched here.
+UPDATE coupons SET
+  coupon_id = coalesce(:coupon_id, coupon_id),
+  user_code = coalesce(:user_code, user_code),
+  grant_serial = coalesce(:grant_serial, grant_serial),
+  park_uuid = coalesce(:park_uuid, park_uuid),
+  event_id = coalesce(:event_id, event_id),
+  coupon_code = coalesce(:coupon_code, coupon_code),
+  coupon_type = coalesce(:coupon_type, coupon_type),
+  face_value = coalesce(:face_value, face_value),
+  valid_from = coalesce(:valid_from, valid_from),
+  valid_until = coalesce(:valid_until, valid_until),
+  attrs = coalesce(:attrs, attrs),
+  updated_at = :now
+WHERE id = :id
+RETURNING *;
+
+-- name: set_state
+UPDATE coupons SET state = :to, updated_at = :now WHERE id = :id AND state = :from
+RETURNING *;
+
+-- name: delete_pending
+DELETE FROM coupons WHERE id = :id AND state = 'pending';
+
+-- name: by_id
+SELECT * FROM coupons WHERE id = :id;
+
+-- name: by_coupon_id
+SELECT * FROM coupons WHERE coupon_id = :coupon_id;
+
+-- name: by_grant_serial
+SELECT * FROM coupons WHERE grant_serial = :grant_serial;
+
+-- name: by_coupon_code
+SELECT * FROM coupons WHERE coupon_code = :coupon_code;
+
+-- name: count_by_state
+SELECT state, count(*) AS n FROM coupons WHERE stock_id = :stock_id GROUP BY state;
+
+-- name: list
+SELECT * FROM coupons
+WHERE (:state IS NULL OR state = :state) AND (:stock_id IS NULL OR stock_id = :stock_id)
+ORDER BY created_at, id
+LIMIT :limit OFFSET :offset;
+
+-- name: record_transition
+INSERT INTO coupon_transitions (coupon_ref, from_state, to_state, at, actor, exchange_id, reason)
+VALUES (:coupon_ref, :from_state, :to_state, :at, :actor, :exchange_id, :reason);
+
+-- name: history
+SELECT coupon_ref, from_state, to_state, at, actor, exchange_id, reason
+FROM coupon_transitions WHERE coupon_ref = :coupon_ref ORDER BY seq;

@@ -1,0 +1,72 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { fenToYuan, splitFen, toFen, yuanToFen, MoneyError } from '../src/money';
+
+describe('yuanToFen', () => {
+  test('converts decimals exactly, where float multiplication would not', () => {
+    assert.equal(19.99 * 100 === 1999, false); // the float trap this module exists for
+    assert.equal(yuanToFen('19.99'), 1999);
+    assert.equal(yuanToFen(19.99), 1999);
+    assert.equal(yuanToFen('0.1'), 10);
+    assert.equal(yuanToFen('100'), 10000);
+    assert.equal(yuanToFen('0'), 0);
+    assert.equal(yuanToFen('.5'), 50);
+    assert.equal(yuanToFen(' 12.30 '), 1230);
+  });
+  test('accepts exponent notation and large values', () => {
+    assert.equal(yuanToFen(1e6), 100000000);
+    assert.equal(yuanToFen('1e6'), 100000000);
+    assert.equal(yuanToFen('1.5e1'), 1500);
+    assert.equal(yuanToFen('1999e-2'), 1999);
+  });
+  test('rejects 0.1 + 0.2, which is not a 分 amount', () => {
+    assert.throws(() => yuanToFen(0.1 + 0.2), /more than 2 decimal places/);
+  });
+  test('accepts trailing zeros beyond two places', () => {
+    assert.equal(yuanToFen('1.2300'), 123);
+  });
+  test('rejects negative amounts unless allowed', () => {
+    assert.throws(() => yuanToFen('-1.00'), /must not be negative/);
+    assert.equal(yuanToFen('-1.05', { allowNegative: true }), -105);
+    assert.equal(yuanToFen('-0'), 0);
+  });
+  test('rejects malformed input with a message naming it', () => {
+    for (const bad of ['', 'abc', '1.2.3', '1,00', '¥5', null, undefined, {}, NaN, Infinity, '1e400']) {
+      assert.throws(() => yuanToFen(bad), MoneyError, `should reject ${String(bad)}`);
+    }
+  });
+  test('round-trips every integer 分 amount through 元 text', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -1e12, max: 1e12 }), (fen) => {
+        assert.equal(yuanToFen(fenToYuan(fen), { allowNegative: true }), fen);
+      }),
+    );
+  });
+});
+
+describe('fenToYuan and helpers', () => {
+  test('formats two decimals', () => {
+    assert.equal(fenToYuan(1999), '19.99');
+    assert.equal(fenToYuan(5), '0.05');
+    assert.equal(fenToYuan(-5), '-0.05');
+    assert.equal(fenToYuan(100000000), '1000000.00');
+    assert.throws(() => fenToYuan(1.5), MoneyError);
+  });
+  test('toFen accepts integer 分 only', () => {
+    assert.equal(toFen('500'), 500);
+    assert.equal(toFen(500), 500);
+    assert.throws(() => toFen('5.00'), MoneyError);
+  });
+  test('splitFen puts the remainder on the first part', () => {
+    assert.deepEqual(splitFen(1000, 3), [334, 333, 333]);
+    assert.deepEqual(splitFen(1, 2), [1, 0]);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1e9 }), fc.integer({ min: 1, max: 10 }), (total, n) => {
+        const parts = splitFen(total, n);
+        assert.equal(parts.reduce((a, b) => a + b, 0), total);
+        assert.ok(parts.every((p) => p <= parts[0]));
+      }),
+    );
+  });
+});

@@ -1,0 +1,104 @@
+/**
+ * Test harness: the sandbox upstreams plus a couponbridge server on loopback ports, with a
+ * config built from literal test secrets, and helpers to send signed partner messages.
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { createLogger } from '../../src/log';
+import { parseConfig } from '../../src/config/load';
+import type { Config } from '../../src/config/types';
+import { getDialect } from '../../src/dialects';
+import type { Credentials } from '../../src/dialects/types';
+import { startSandbox, type Sandbox } from '../../src/sandbox';
+import { startServer, type Running } from '../../src/server/start';
+import { projectRoot } from '../../src/util/paths';
+
+export const creds = {
+  pyunUpstream: { app_id: 'op-cb-test', app_secret: 'pyun-upstream-secret-0001' },
+  tencentUpstream: { api_key: 'CBTENCENTKEY', secret: 'tencent-upstream-secret-01' },
+  dianpingUpstream: { app_key: 'cbdp', secret: 'dianping-upstream-secret-1' },
+  sp: { api_key: 'SPTESTKEY0001', secret: 'sp-partner-secret-00001' },
+  pos: { app_key: 'postest', secret: 'pos-partner-secret-0001' },
+  legacy: { app_id: 'op-legacy-test', app_secret: 'legacy-partner-secret-01' },
+};
+
+export const spCreds: Credentials = { keyId: creds.sp.api_key, secret: creds.sp.secret, scheme: 'tencent-md5' };
+export const legacyCreds: Credentials = { keyId: creds.legacy.app_id, secret: creds.legacy.app_secret, scheme: 'pyun-form-md5' };
+
+export interface StackOptions {
+  store?: string;
+  mappings?: string;
+  pyunTimeoutMs?: number;
+  bodyLimit?: number;
+  extraYaml?: string;
+}
+
+export function testConfig(urls: { pyun: string; tencent?: string; dianping?: string }, o: StackOptions = {}): Config {
+  const yaml = `
+server: { host: 127.0.0.1, port: 0, body_limit_bytes: ${o.bodyLimit ?? 65536}, shutdown_grace_ms: 500 }
+store: "${o.store ?? 'sqlite::memory:'}"
+mappings: "${o.mappings ?? join(projectRoot(), 'mappings')}"
+log: { level: error }
+upstreams:
+  pyun: { base_url: "${urls.pyun}", app_id: ${creds.pyunUpstream.app_id}, app_secret: ${creds.pyunUpstream.app_secret}, timeout_ms: ${o.pyunTimeoutMs ?? 1500} }
+${urls.tencent ? `  tencent: { base_url: "${urls.tencent}", api_key: ${creds.tencentUpstream.api_key}, secret: ${creds.tencentUpstream.secret}, timeout_ms: 1500 }` : ''}
+${urls.dianping ? `  dianping: { base_url: "${urls.dianping}", app_key: ${creds.dianpingUpstream.app_key}, secret: ${creds.dianpingUpstream.secret}, timeout_ms: 1500 }` : ''}
+partners:
+  - { id: sp-test, dialect: tencent, api_key: ${creds.sp.api_key}, secret: ${creds.sp.secret}, defaults: { park_uuid: park-from-partner-defaults } }
+  - { id: pos-test, dialect: dianping, app_key: ${creds.pos.app_key}, secret: ${creds.pos.secret} }
+  - { id: legacy-test, dialect: pyun, app_id: ${creds.legacy.app_id}, app_secret: ${creds.legacy.app_secret} }
+${o.extraYaml ?? ''}
+`;
+  return parseConfig(yaml, join(projectRoot(), 'test-config.yaml'), {});
+}
+
+export interface Stack {
+  sandbox: Sandbox;
+  running: Running;
+  url: string;
+  post(path: string, body: string, headers?: Record<string, string>): Promise<{ status: number; body: string; json: any }>;
+  tencent(path: string, fields: Record<string, unknown>, opts?: { creds?: Credentials; tamper?: (body: string) => string; now?: Date }): Promise<{ status: number; body: string; json: any }>;
+  close(): Promise<void>;
+}
+
+export async function startStack(o: StackOptions = {}): Promise<Stack> {
+  const sandbox = await startSandbox({
+    pyun: creds.pyunUpstream,
+    tencent: creds.tencentUpstream,
+    dianping: creds.dianpingUpstream,
+  });
+  const config = testConfig({ pyun: sandbox.pyunUrl, tencent: sandbox.tencentUrl, dianping: sandbox.dianpingUrl }, o);
+  const running = await startServer(config, { logger: createLogger({ level: 'error' }), watch: false });
+  const post = async (path: string, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) => {
+    const res = await request(`${running.url}${path}`, { method: 'POST', headers, body });
+    const text = await res.body.text();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status: res.statusCode, body: text, json };
+  };
+  return {
+    sandbox,
+    running,
+    url: running.url,
+    post,
+    async tencent(path, fields, opts = {}) {
+      const built = getDialect('tencent').buildRequest(
+        { method: 'POST', path, encoding: 'json' },
+        { seq_id: randomUUID(), ...fields },
+        opts.creds ?? spCreds,
+        opts.now,
+      );
+      const body = opts.tamper ? opts.tamper(built.body!) : built.body!;
+      return post(path, body, built.headers);
+    },
+    async close() {
+      await running.stop();
+      await sandbox.close();
+    },
+  };
+}
