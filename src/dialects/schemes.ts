@@ -25,7 +25,9 @@ export function isSchemeName(name: unknown): name is SchemeName {
 
 export function getScheme(name: string): SignatureScheme {
   if (!isSchemeName(name)) {
-    throw new Error(`unknown signature scheme ${JSON.stringify(name)}; known schemes: ${schemeNames.join(', ')}`);
+    throw new Error(
+      `unknown signature scheme ${JSON.stringify(name)}; known schemes: ${schemeNames.join(', ')}`,
+    );
   }
   return schemes[name];
 }

@@ -34,7 +34,9 @@ const TRANSPORT_WORDS: Record<string, string> = {
 function positive(value: number | undefined, name: string, integer = false): void {
   if (value === undefined) return;
   if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new Error(`createHttpClient: ${name} must be a positive ${integer ? 'integer' : 'number'}, got ${value}`);
+    throw new Error(
+      `createHttpClient: ${name} must be a positive ${integer ? 'integer' : 'number'}, got ${value}`,
+    );
   }
 }
 
@@ -62,7 +64,8 @@ function errorCode(e: unknown): string | undefined {
     if (typeof code === 'string') codes.push(code);
     cur = (cur as { cause?: unknown }).cause;
   }
-  const specific = (c: string): boolean => TIMEOUT_CODES.has(c) || (c in TRANSPORT_WORDS && c !== 'UND_ERR_SOCKET');
+  const specific = (c: string): boolean =>
+    TIMEOUT_CODES.has(c) || (c in TRANSPORT_WORDS && c !== 'UND_ERR_SOCKET');
   return codes.find(specific) ?? codes[0];
 }
 

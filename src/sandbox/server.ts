@@ -10,6 +10,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { dialects } from '../dialects';
 import type { Answer, RawRequest } from '../dialects/types';
 
 export type Target = 'pyun' | 'tencent' | 'dianping';
@@ -138,7 +139,10 @@ export class PlatformServer {
     if (this.recorded.length > this.maxRecorded) this.recorded.shift();
 
     const fault = this.takeFault(raw.path);
-    if (fault) rec.fault = fault.mode;
+    if (fault) {
+      rec.fault = fault.mode;
+      rec.fields = fieldsOf(this.platform.target, raw);
+    }
     if (fault?.mode === 'down') {
       req.socket.destroy();
       return;
@@ -207,6 +211,15 @@ export class PlatformServer {
       }
     }
     return json(404, { ok: false, error: `no control endpoint ${method} ${url.pathname}` });
+  }
+}
+
+/** What a faulted request carried (the platform, which parses it otherwise, is not reached). */
+function fieldsOf(target: Target, raw: RawRequest): Record<string, unknown> | undefined {
+  try {
+    return dialects[target].parse(raw).fields;
+  } catch {
+    return undefined;
   }
 }
 

@@ -18,7 +18,7 @@ const PREFIX = '/pyun/gate/';
 /** Common parameters the re-signing replaces. */
 const COMMON = new Set(['app_id', 'sign', 'sign_type', 'timestamp']);
 
-type Forward = IncomingMessage & { cbBody?: Buffer; cbHeaders?: Record<string, string> };
+type Forward = IncomingMessage & { cbBody?: Buffer; cbHeaders?: Record<string, string>; cbSentAt?: number };
 
 export function createPassthrough(rt: Runtime): RequestHandler {
   const pyun = getDialect('pyun');
@@ -28,7 +28,6 @@ export function createPassthrough(rt: Runtime): RequestHandler {
     changeOrigin: true,
     pathRewrite: (path) => path.slice('/pyun'.length),
     proxyTimeout: upstream?.timeoutMs ?? 5000,
-    timeout: upstream?.timeoutMs ?? 5000,
     on: {
       proxyReq(proxyReq: ClientRequest, req: IncomingMessage) {
         const f = req as Forward;
@@ -37,10 +36,13 @@ export function createPassthrough(rt: Runtime): RequestHandler {
         proxyReq.setHeader('content-length', f.cbBody.length);
         proxyReq.write(f.cbBody);
       },
-      error(err, _req, res) {
+      error(err, req, res) {
         const r = res as ServerResponse;
         if (r.headersSent || typeof r.writeHead !== 'function') return;
-        const code = /timeout|ETIMEDOUT|socket hang up/i.test(err.message) ? 'CB_UPSTREAM_TIMEOUT' : 'CB_UPSTREAM_UNREACHABLE';
+        // http-proxy reports its own proxyTimeout as a plain "socket hang up": tell them apart by the clock.
+        const waited = performance.now() - ((req as Forward).cbSentAt ?? performance.now());
+        const timedOut = /timeout|ETIMEDOUT/i.test(err.message) || waited >= (upstream?.timeoutMs ?? 5000) - 50;
+        const code = timedOut ? 'CB_UPSTREAM_TIMEOUT' : 'CB_UPSTREAM_UNREACHABLE';
         sendAnswer(r, errorAnswer(pyun, new CbError(code, `P云 passthrough: ${err.message}`)));
       },
     },
@@ -71,6 +73,7 @@ export function createPassthrough(rt: Runtime): RequestHandler {
       const f = req as Forward;
       f.cbBody = Buffer.from(built.body ?? '', 'utf8');
       f.cbHeaders = built.headers;
+      f.cbSentAt = performance.now();
       rt.logger.log('http', 'passthrough', { path, partner: partner.id });
       proxy(req, res, next);
     } catch (e) {

@@ -9,7 +9,8 @@ const sqliteUnavailable = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|PRO
 /** SQLSTATE classes 08 (connection), 53 (resources), 57P (shutdown); 40001 serialization, 40P01 deadlock. */
 const pgUnavailable = /^(08|53|57P)|^40001$|^40P01$/;
 const socketCode = /^E[A-Z]+$/;
-const connectionLost = /connection terminated|timeout exceeded when trying to connect|connection is not open/i;
+const connectionLost =
+  /connection terminated|timeout exceeded when trying to connect|connection is not open|pool after calling end/i;
 
 export function storeFailure(e: unknown): unknown {
   if (isCbError(e) || !(e instanceof Error)) return e;

@@ -149,7 +149,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    this.db.close();
+    if (this.db.open) this.db.close();
   }
 
   ping(): Promise<void> {

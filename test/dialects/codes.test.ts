@@ -10,7 +10,10 @@ const docRows = new Map(
     .split('\n')
     .filter((line) => line.startsWith('| `CB_'))
     .map((line) => {
-      const cells = line.split('|').slice(1, -1).map((c) => c.trim().replace(/^`|`$/g, ''));
+      const cells = line
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim().replace(/^`|`$/g, ''));
       return [cells[0], cells] as const;
     }),
 );
@@ -52,7 +55,9 @@ describe('error codes', () => {
   });
 
   test('gives every dianping adapter code its own 30090xx value', () => {
-    const adapter = cbCodes.map((c) => dialects.dianping.codes[c]).filter((c) => !c.startsWith('300100') && !c.startsWith('300200'));
+    const adapter = cbCodes
+      .map((c) => dialects.dianping.codes[c])
+      .filter((c) => !c.startsWith('300100') && !c.startsWith('300200'));
     for (const c of adapter) assert.match(c, /^30090\d\d$/);
     assert.equal(new Set(adapter).size, adapter.length);
   });

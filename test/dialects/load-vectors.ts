@@ -17,7 +17,7 @@ export interface Vector {
   sign: string;
 }
 
-export const vectorsFile = resolve(__dirname, '..', '..', '..', 'shared', 'vectors.json');
+const vectorsFile = resolve(__dirname, '..', '..', '..', 'shared', 'vectors.json');
 
 export function loadVectors(): Vector[] {
   return (JSON.parse(readFileSync(vectorsFile, 'utf8')) as { vectors: Vector[] }).vectors;

@@ -12,7 +12,9 @@ export function received(out: OutboundRequest): RawRequest {
   };
 }
 
-export function rawRequest(partial: Partial<RawRequest> & { body?: Buffer | string }): RawRequest {
+export function rawRequest(
+  partial: Omit<Partial<RawRequest>, 'body'> & { body?: Buffer | string },
+): RawRequest {
   const body = partial.body ?? '';
   return {
     method: partial.method ?? 'POST',

@@ -4,24 +4,23 @@ import { getScheme, isSchemeName, schemeNames, schemes } from '../../src/dialect
 
 describe('scheme registry', () => {
   test('holds the six schemes, each under its own name', () => {
-    assert.deepEqual(
-      [...schemeNames].sort(),
-      [
-        'dianping-router-md5',
-        'dianping-sha1',
-        'pyun-form-md5',
-        'pyun-json-md5',
-        'pyun-json-push-md5',
-        'tencent-md5',
-      ],
-    );
+    assert.deepEqual([...schemeNames].sort(), [
+      'dianping-router-md5',
+      'dianping-sha1',
+      'pyun-form-md5',
+      'pyun-json-md5',
+      'pyun-json-push-md5',
+      'tencent-md5',
+    ]);
     for (const name of schemeNames) assert.equal(schemes[name].name, name);
   });
 
   test('getScheme rejects an unknown name and lists the known ones', () => {
     assert.throws(
       () => getScheme('md5'),
-      (e: Error) => e.message.includes('unknown signature scheme "md5"') && schemeNames.every((n) => e.message.includes(n)),
+      (e: Error) =>
+        e.message.includes('unknown signature scheme "md5"') &&
+        schemeNames.every((n) => e.message.includes(n)),
     );
   });
 

@@ -17,7 +17,10 @@ describe('published signature vectors (library)', () => {
     test(`${v.id}: sign reproduces the published signature`, () => {
       const signature = getScheme(v.scheme).sign(input, v.secret);
       assert.equal(signature.sign, v.sign);
-      assert.ok(!signature.maskedStringToSign.includes(v.secret), 'masked string must not contain the secret');
+      assert.ok(
+        !signature.maskedStringToSign.includes(v.secret),
+        'masked string must not contain the secret',
+      );
       assert.ok(signature.stringToSign.includes(v.secret));
     });
 

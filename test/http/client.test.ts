@@ -8,7 +8,13 @@ import { createHttpClient } from '../../src/http/client';
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 
 const routes = new Map<string, Handler>();
-const seen: Array<{ method: string; url: string; headers: IncomingMessage['headers']; body: string; socket: number }> = [];
+const seen: Array<{
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+  socket: number;
+}> = [];
 let server: Server;
 let base: string;
 let sockets = 0;
@@ -43,10 +49,17 @@ const isCb = (code: string, pattern: RegExp) => (e: unknown) =>
 
 describe('upstream HTTP client', () => {
   test('sends method, headers and body under the base URL path prefix', async () => {
-    routes.set('/prefix/gate/x', (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"code":"1001"}'));
+    routes.set('/prefix/gate/x', (_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"code":"1001"}'),
+    );
     const client = createHttpClient({ baseUrl: `${base}/prefix/`, timeoutMs: 2000 });
     try {
-      const answer = await client.send({ method: 'POST', path: '/gate/x', headers: { 'x-test': '1' }, body: 'a=%E4%B8%AD' });
+      const answer = await client.send({
+        method: 'POST',
+        path: '/gate/x',
+        headers: { 'x-test': '1' },
+        body: 'a=%E4%B8%AD',
+      });
       assert.equal(answer.status, 200);
       assert.equal(answer.body, '{"code":"1001"}');
       assert.equal(answer.headers['content-type'], 'application/json');
@@ -74,7 +87,9 @@ describe('upstream HTTP client', () => {
   });
 
   test('passes a garbage answer through as text', async () => {
-    routes.set('/garbage', (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>oops'));
+    routes.set('/garbage', (_req, res) =>
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<html>oops'),
+    );
     const client = createHttpClient({ baseUrl: base, timeoutMs: 2000 });
     try {
       assert.equal((await client.send({ method: 'GET', path: '/garbage', headers: {} })).body, '<html>oops');
@@ -121,7 +136,10 @@ describe('upstream HTTP client', () => {
     const client = createHttpClient({ baseUrl: base, timeoutMs: 300 });
     const started = Date.now();
     try {
-      await assert.rejects(client.send({ method: 'GET', path: '/drip', headers: {} }), isCb('CB_UPSTREAM_TIMEOUT', /300 ms/));
+      await assert.rejects(
+        client.send({ method: 'GET', path: '/drip', headers: {} }),
+        isCb('CB_UPSTREAM_TIMEOUT', /300 ms/),
+      );
       assert.ok(Date.now() - started < 300 + 500);
     } finally {
       await client.close();
@@ -152,7 +170,10 @@ describe('upstream HTTP client', () => {
     try {
       await assert.rejects(
         client.send({ method: 'POST', path: '/gate/y', headers: {}, body: '' }),
-        isCb('CB_UPSTREAM_UNREACHABLE', new RegExp(`^POST http://127.0.0.1:${port}/gate/y: connection refused \\(ECONNREFUSED\\)`)),
+        isCb(
+          'CB_UPSTREAM_UNREACHABLE',
+          new RegExp(`^POST http://127.0.0.1:${port}/gate/y: connection refused \\(ECONNREFUSED\\)`),
+        ),
       );
     } finally {
       await client.close();
@@ -163,7 +184,10 @@ describe('upstream HTTP client', () => {
     routes.set('/reset', (req) => req.socket.destroy());
     const client = createHttpClient({ baseUrl: base, timeoutMs: 2000 });
     try {
-      await assert.rejects(client.send({ method: 'POST', path: '/reset', headers: {}, body: 'a' }), isCb('CB_UPSTREAM_UNREACHABLE', /\/reset: /));
+      await assert.rejects(
+        client.send({ method: 'POST', path: '/reset', headers: {}, body: 'a' }),
+        isCb('CB_UPSTREAM_UNREACHABLE', /\/reset: /),
+      );
     } finally {
       await client.close();
     }
@@ -173,7 +197,13 @@ describe('upstream HTTP client', () => {
     assert.throws(() => createHttpClient({ baseUrl: 'not a url', timeoutMs: 100 }), /baseUrl is not a URL/);
     assert.throws(() => createHttpClient({ baseUrl: 'ftp://x', timeoutMs: 100 }), /http or https/);
     assert.throws(() => createHttpClient({ baseUrl: 'http://x/?a=1', timeoutMs: 100 }), /query or fragment/);
-    assert.throws(() => createHttpClient({ baseUrl: 'http://x', timeoutMs: 0 }), /timeoutMs must be a positive number/);
-    assert.throws(() => createHttpClient({ baseUrl: 'http://x', timeoutMs: 10, connections: 1.5 }), /connections must be a positive integer/);
+    assert.throws(
+      () => createHttpClient({ baseUrl: 'http://x', timeoutMs: 0 }),
+      /timeoutMs must be a positive number/,
+    );
+    assert.throws(
+      () => createHttpClient({ baseUrl: 'http://x', timeoutMs: 10, connections: 1.5 }),
+      /connections must be a positive integer/,
+    );
   });
 });

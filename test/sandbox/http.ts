@@ -7,7 +7,10 @@ export interface Reply {
   json: Record<string, unknown>;
 }
 
-export async function send(base: string, req: Pick<OutboundRequest, 'method' | 'path' | 'headers' | 'body'>): Promise<Reply> {
+export async function send(
+  base: string,
+  req: Pick<OutboundRequest, 'method' | 'path' | 'headers' | 'body'>,
+): Promise<Reply> {
   const res = await fetch(base + req.path, { method: req.method, headers: req.headers, body: req.body });
   const text = await res.text();
   let json: Record<string, unknown> = {};

@@ -49,7 +49,12 @@ export interface SignRequest {
   options: SchemeOptions;
 }
 
-function field(obj: Record<string, unknown>, key: string, type: 'string' | 'object', required: boolean): unknown {
+function field(
+  obj: Record<string, unknown>,
+  key: string,
+  type: 'string' | 'object',
+  required: boolean,
+): unknown {
   const value = obj[key];
   if (value === undefined) {
     if (required) throw new UsageError(`input is missing the field "${key}"`);
@@ -86,8 +91,10 @@ export function readSignRequest(text: string): { request: SignRequest; obj: Reco
   const signsBody = scheme.name === 'pyun-json-md5';
   const params = field(o, 'params', 'object', !signsBody) as Record<string, unknown> | undefined;
   const body = field(o, 'body', 'string', signsBody) as string | undefined;
-  if (signsBody && params !== undefined) throw new UsageError('scheme pyun-json-md5 signs "body"; remove "params"');
-  if (!signsBody && body !== undefined) throw new UsageError(`scheme ${scheme.name} signs "params"; remove "body"`);
+  if (signsBody && params !== undefined)
+    throw new UsageError('scheme pyun-json-md5 signs "body"; remove "params"');
+  if (!signsBody && body !== undefined)
+    throw new UsageError(`scheme ${scheme.name} signs "params"; remove "body"`);
   const emptyValues = field(o, 'emptyValues', 'string', false);
   if (emptyValues !== undefined && emptyValues !== 'skip' && emptyValues !== 'sign') {
     throw new UsageError('input field "emptyValues" must be "skip" or "sign"');
@@ -97,11 +104,13 @@ export function readSignRequest(text: string): { request: SignRequest; obj: Reco
 }
 
 export async function readInputText(file: string | undefined, io: CliIo): Promise<string> {
-  if (file !== undefined) {
+  if (file !== undefined && file !== '-') {
     try {
       return io.readFile(file);
     } catch (e) {
-      throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new UsageError(
+        `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
     }
   }
   const text = await io.readStdin();
@@ -125,7 +134,7 @@ export function register(program: Command, io: CliIo = processIo): void {
   program
     .command('sign')
     .description('print the signature of a message given as JSON {scheme, secret, app_key?, params | body}')
-    .option('-f, --file <path>', 'read the JSON input from a file instead of stdin')
+    .option('-f, --file <path>', 'read the JSON input from a file instead of stdin (- is stdin)')
     .option('--explain', 'also print the string-to-sign (secret masked) on stderr')
     .action((opts: { file?: string; explain?: boolean }) =>
       runCommand(io, async () => {

@@ -18,7 +18,7 @@ export function register(program: Command, io: CliIo = processIo): void {
   program
     .command('verify')
     .description('check a signature given as JSON {scheme, secret, app_key?, params | body, sign}')
-    .option('-f, --file <path>', 'read the JSON input from a file instead of stdin')
+    .option('-f, --file <path>', 'read the JSON input from a file instead of stdin (- is stdin)')
     .action((opts: { file?: string }) =>
       runCommand(io, async () => {
         const { request, obj } = readSignRequest(await readInputText(opts.file, io));

@@ -7,7 +7,14 @@
  *   TOP-style format — assumption), `format=json`, `v=1`, `sign_method=MD5`, `sign`.
  * GET puts everything in the query string, POST in a form body.
  */
-import type { BodyEncoding, Credentials, OutboundRequest, ParsedMessage, RawRequest, Signature } from '../types';
+import type {
+  BodyEncoding,
+  Credentials,
+  OutboundRequest,
+  ParsedMessage,
+  RawRequest,
+  Signature,
+} from '../types';
 import { encodeForm, FORM_CONTENT_TYPE, formValues } from '../shared/form';
 import { bodyText, declaredKind } from '../shared/media';
 import { formMessage, isBodyless, omit, queryMessage } from '../shared/message';
@@ -47,7 +54,11 @@ function signedValues(
     return { wire: { ...values, sign: signature.sign }, signature };
   }
   const values = formValues(omit(fields, ['appkey', 'sign']));
-  const signature = dianpingSha1.sign({ params: values, appKey: creds.keyId }, creds.secret, creds.schemeOptions);
+  const signature = dianpingSha1.sign(
+    { params: values, appKey: creds.keyId },
+    creds.secret,
+    creds.schemeOptions,
+  );
   return { wire: { appkey: creds.keyId, ...values, sign: signature.sign }, signature };
 }
 

@@ -10,7 +10,7 @@ import { parseJsonObject } from '../shared/json';
 import { headerValue } from '../shared/message';
 import { pyunFormMd5, pyunJsonMd5, pyunJsonPushMd5 } from './signer';
 
-export function identify(msg: ParsedMessage): string | undefined {
+export function identify(msg: ParsedMessage, _req?: RawRequest): string | undefined {
   return msg.signingParams.app_id || undefined;
 }
 

@@ -6,7 +6,14 @@
  * the Authorization header, as P云's JSON-body APIs expect (so the returned `message`, the body
  * as sent, has no `sign` in that case).
  */
-import type { BodyEncoding, Credentials, OutboundRequest, ParsedMessage, RawRequest, Signature } from '../types';
+import type {
+  BodyEncoding,
+  Credentials,
+  OutboundRequest,
+  ParsedMessage,
+  RawRequest,
+  Signature,
+} from '../types';
 import { encodeForm, FORM_CONTENT_TYPE, formValues } from '../shared/form';
 import { JSON_CONTENT_TYPE } from '../shared/answer';
 import { bodyText, declaredKind } from '../shared/media';
@@ -44,7 +51,13 @@ export function buildRequest(
   const signature = pyunFormMd5.sign({ params: values }, creds.secret, creds.schemeOptions);
   const wire = { ...values, sign: signature.sign };
   if (endpoint.method === 'GET' || endpoint.encoding === 'query') {
-    return { method: endpoint.method, path: withQuery(endpoint.path, wire), headers: {}, signature, message: wire };
+    return {
+      method: endpoint.method,
+      path: withQuery(endpoint.path, wire),
+      headers: {},
+      signature,
+      message: wire,
+    };
   }
   const headers = { 'content-type': FORM_CONTENT_TYPE };
   return { method: 'POST', path: endpoint.path, headers, body: encodeForm(wire), signature, message: wire };

@@ -9,7 +9,14 @@
  *   keys, nested objects/arrays written as compact JSON with keys sorted recursively.
  */
 import type { SchemeName } from '../types';
-import { defineScheme, md5Hex, requireParams, SECRET_MASK, signedEntries, type Builder } from '../shared/signing';
+import {
+  defineScheme,
+  md5Hex,
+  requireParams,
+  SECRET_MASK,
+  signedEntries,
+  type Builder,
+} from '../shared/signing';
 
 const upperMd5 = (text: string): string => md5Hex(text).toUpperCase();
 
@@ -43,7 +50,8 @@ export const pyunJsonMd5 = defineScheme(
   'pyun-json-md5',
   { emptyValues: 'skip' },
   (input, secret) => {
-    if (typeof input.body !== 'string') throw new Error('scheme pyun-json-md5 signs the raw body: body must be a string');
+    if (typeof input.body !== 'string')
+      throw new Error('scheme pyun-json-md5 signs the raw body: body must be a string');
     return {
       stringToSign: `${input.body}&app_secret=${secret}`,
       maskedStringToSign: `${input.body}&app_secret=${SECRET_MASK}`,

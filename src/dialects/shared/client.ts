@@ -15,7 +15,8 @@ export function clientWithDefaults(
       const present = new Set(Object.keys(req.headers).map((h) => h.toLowerCase()));
       const headers: Record<string, string> = {};
       if (!present.has('accept')) headers.accept = defaults.accept;
-      if (req.body !== undefined && !present.has('content-type')) headers['content-type'] = defaults.bodyContentType;
+      if (req.body !== undefined && !present.has('content-type'))
+        headers['content-type'] = defaults.bodyContentType;
       return http.send({ ...req, headers: { ...headers, ...req.headers } }, callOpts);
     },
     close: () => http.close(),

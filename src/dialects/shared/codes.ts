@@ -15,5 +15,8 @@ export function knownAnswerCodes(
     if (Object.prototype.hasOwnProperty.call(platform, code)) continue;
     adapter.set(code, [...(adapter.get(code) ?? []), errorCatalog[cb].message]);
   }
-  return { ...platform, ...Object.fromEntries([...adapter].map(([code, m]) => [code, `couponbridge: ${m.join('; ')}`])) };
+  return {
+    ...platform,
+    ...Object.fromEntries([...adapter].map(([code, m]) => [code, `couponbridge: ${m.join('; ')}`])),
+  };
 }

@@ -25,7 +25,10 @@ const MEDIA_TYPE_OF: Record<BodyKind, string> = {
  * The body kind the Content-Type declares, among `allowed`; undefined when the header is absent.
  * Throws CB_UNSUPPORTED_MEDIA_TYPE for any other type or a charset other than UTF-8.
  */
-export function declaredKind(headers: IncomingHttpHeaders, allowed: readonly BodyKind[]): BodyKind | undefined {
+export function declaredKind(
+  headers: IncomingHttpHeaders,
+  allowed: readonly BodyKind[],
+): BodyKind | undefined {
   const header = headers['content-type'];
   if (header === undefined || header.trim() === '') return undefined;
   const [type, ...parameters] = header.split(';').map((p) => p.trim());

@@ -6,7 +6,14 @@
  * expected signature, so a failed verify cannot be used as a signing oracle.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { SchemeName, SchemeOptions, SignInput, Signature, SignatureScheme, VerifyOutcome } from '../types';
+import type {
+  SchemeName,
+  SchemeOptions,
+  SignInput,
+  Signature,
+  SignatureScheme,
+  VerifyOutcome,
+} from '../types';
 
 export const SECRET_MASK = '***';
 
@@ -45,7 +52,8 @@ function sortedJson(value: unknown): string {
 export function valueText(value: unknown, sortKeys = false): string | undefined {
   if (value === null || value === undefined) return undefined;
   if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
   if (typeof value === 'object') return sortKeys ? sortedJson(value) : JSON.stringify(value);
   throw new Error(`cannot sign a value of type ${typeof value}`);
 }
@@ -94,15 +102,26 @@ export function defineScheme(
   digest: (stringToSign: string) => string,
 ): SignatureScheme {
   const sign = (input: SignInput, secret: string, opts?: SchemeOptions): Signature => {
-    if (typeof secret !== 'string' || secret === '') throw new Error(`scheme ${name} needs a non-empty secret`);
+    if (typeof secret !== 'string' || secret === '')
+      throw new Error(`scheme ${name} needs a non-empty secret`);
     const built = build(input, secret, { ...defaults, ...opts });
     return { sign: digest(built.stringToSign), ...built };
   };
-  const verify = (input: SignInput, secret: string, received: string, opts?: SchemeOptions): VerifyOutcome => {
+  const verify = (
+    input: SignInput,
+    secret: string,
+    received: string,
+    opts?: SchemeOptions,
+  ): VerifyOutcome => {
     const expected = sign(input, secret, opts);
     const { maskedStringToSign } = expected;
     if (typeof received !== 'string' || received.trim() === '') {
-      return { ok: false, code: 'CB_SIGN_MISSING', reason: `sign missing for scheme ${name}`, maskedStringToSign };
+      return {
+        ok: false,
+        code: 'CB_SIGN_MISSING',
+        reason: `sign missing for scheme ${name}`,
+        maskedStringToSign,
+      };
     }
     if (hexEquals(expected.sign, received.trim())) return { ok: true };
     return {

@@ -6,7 +6,14 @@
  * values JSON.stringify writes, so the receiver's raw-text view reproduces it.
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import type { BodyEncoding, Credentials, OutboundRequest, ParsedMessage, RawRequest, Signature } from '../types';
+import type {
+  BodyEncoding,
+  Credentials,
+  OutboundRequest,
+  ParsedMessage,
+  RawRequest,
+  Signature,
+} from '../types';
 import { JSON_CONTENT_TYPE } from '../shared/answer';
 import { formValues } from '../shared/form';
 import { bodyText, declaredKind } from '../shared/media';
@@ -46,5 +53,12 @@ export function buildRequest(
     return { method: 'GET', path: withQuery(endpoint.path, wire), headers: {}, signature, message: wire };
   }
   const headers = { 'content-type': JSON_CONTENT_TYPE };
-  return { method: 'POST', path: endpoint.path, headers, body: JSON.stringify(signed), signature, message: signed };
+  return {
+    method: 'POST',
+    path: endpoint.path,
+    headers,
+    body: JSON.stringify(signed),
+    signature,
+    message: signed,
+  };
 }

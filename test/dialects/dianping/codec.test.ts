@@ -48,7 +48,12 @@ describe('dianping parse', () => {
 
 describe('dianping buildRequest → parse → identify → verify', () => {
   test('classic scheme, GET: appkey and an upper-case SHA-1 sign in the query', () => {
-    const out = dianping.buildRequest({ method: 'GET', path: '/api/coupon/consumeCoupon', encoding: 'query' }, fields, classic, now);
+    const out = dianping.buildRequest(
+      { method: 'GET', path: '/api/coupon/consumeCoupon', encoding: 'query' },
+      fields,
+      classic,
+      now,
+    );
     assert.equal(out.body, undefined);
     const raw = received(out);
     const msg = dianping.parse(raw);
@@ -62,7 +67,12 @@ describe('dianping buildRequest → parse → identify → verify', () => {
   });
 
   test('classic scheme, POST form: verifies, and a changed amount fails', () => {
-    const out = dianping.buildRequest({ method: 'POST', path: '/api/coupon/consumeCoupon', encoding: 'form' }, fields, classic, now);
+    const out = dianping.buildRequest(
+      { method: 'POST', path: '/api/coupon/consumeCoupon', encoding: 'form' },
+      fields,
+      classic,
+      now,
+    );
     assert.equal(out.headers['content-type'], 'application/x-www-form-urlencoded; charset=UTF-8');
     const raw = received(out);
     assert.deepEqual(dianping.verify(dianping.parse(raw), raw, classic), { ok: true });
@@ -71,7 +81,12 @@ describe('dianping buildRequest → parse → identify → verify', () => {
   });
 
   test('router scheme: app_key, Beijing timestamp, format, v, sign_method and a lower-case MD5 sign', () => {
-    const out = dianping.buildRequest({ method: 'POST', path: '/router/x', encoding: 'form' }, fields, router, now);
+    const out = dianping.buildRequest(
+      { method: 'POST', path: '/router/x', encoding: 'form' },
+      fields,
+      router,
+      now,
+    );
     const raw = received(out);
     const msg = dianping.parse(raw);
     assert.equal(msg.fields.app_key, 'TESTAPPKEY');
@@ -94,7 +109,9 @@ describe('dianping verify of received messages', () => {
     const raw = rawRequest({ method: 'GET', query });
     const msg = dianping.parse(raw);
     assert.equal(dianping.identify(msg, raw), v.app_key);
-    assert.deepEqual(dianping.verify(msg, raw, { ...classic, keyId: v.app_key!, secret: v.secret }), { ok: true });
+    assert.deepEqual(dianping.verify(msg, raw, { ...classic, keyId: v.app_key!, secret: v.secret }), {
+      ok: true,
+    });
   });
 
   test('reports a request without sign as missing', () => {

@@ -15,7 +15,10 @@ describe('dianping envelope', () => {
       envelope.error({ code: 3001001, message: '订单号重复' }).body,
       '{"status":"error","code":"3001001","message":"订单号重复"}',
     );
-    const a = envelope.error({ code: '3009008', message: 'signature check failed', hint: 'string-to-sign: AK***' }, 401);
+    const a = envelope.error(
+      { code: '3009008', message: 'signature check failed', hint: 'string-to-sign: AK***' },
+      401,
+    );
     assert.equal(a.status, 401);
     assert.equal(JSON.parse(a.body).message, 'signature check failed (string-to-sign: AK***)');
   });

@@ -18,9 +18,13 @@ describe('dianping-sha1', () => {
   });
 
   test('signs an empty value as the bare key by default, and drops it with emptyValues skip', () => {
-    assert.equal(classic.sign({ params: { comments: '', a: '1' }, appKey: 'AK' }, 's').stringToSign, 'AKa1commentss');
     assert.equal(
-      classic.sign({ params: { comments: '', a: '1' }, appKey: 'AK' }, 's', { emptyValues: 'skip' }).stringToSign,
+      classic.sign({ params: { comments: '', a: '1' }, appKey: 'AK' }, 's').stringToSign,
+      'AKa1commentss',
+    );
+    assert.equal(
+      classic.sign({ params: { comments: '', a: '1' }, appKey: 'AK' }, 's', { emptyValues: 'skip' })
+        .stringToSign,
       'AKa1s',
     );
   });
@@ -32,12 +36,22 @@ describe('dianping-sha1', () => {
 
 describe('dianping-router-md5', () => {
   test('is lower-case md5(secret + sorted k1v1… + secret) over every parameter except sign', () => {
-    const params = { v: '1', app_key: 'AK', format: 'json', sign_method: 'MD5', timestamp: '2024-01-02 03:04:05', sign: 'x' };
+    const params = {
+      v: '1',
+      app_key: 'AK',
+      format: 'json',
+      sign_method: 'MD5',
+      timestamp: '2024-01-02 03:04:05',
+      sign: 'x',
+    };
     const s = router.sign({ params }, 'sec');
     const expected = 'secapp_keyAKformatjsonsign_methodMD5timestamp2024-01-02 03:04:05v1sec';
     assert.equal(s.stringToSign, expected);
     assert.equal(s.sign, md5(expected));
-    assert.equal(s.maskedStringToSign, '***app_keyAKformatjsonsign_methodMD5timestamp2024-01-02 03:04:05v1***');
+    assert.equal(
+      s.maskedStringToSign,
+      '***app_keyAKformatjsonsign_methodMD5timestamp2024-01-02 03:04:05v1***',
+    );
   });
 
   test('skips empty values by default', () => {

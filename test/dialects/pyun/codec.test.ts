@@ -53,7 +53,13 @@ describe('pyun buildRequest → parse → identify → verify', () => {
   test('signs a form body with app_id, timestamp in ms, sign_type and an upper-case sign', () => {
     const out = pyun.buildRequest(
       { method: 'POST', path: '/gate/1.0/parking/mcoupon/event', encoding: 'form' },
-      { event_id: 'e1', plate: '粤B660PP', metadata: { charge: { name: '充电', value: 30 } }, sign: 'STALE', app_id: 'x' },
+      {
+        event_id: 'e1',
+        plate: '粤B660PP',
+        metadata: { charge: { name: '充电', value: 30 } },
+        sign: 'STALE',
+        app_id: 'x',
+      },
       creds,
       now,
     );
@@ -72,7 +78,12 @@ describe('pyun buildRequest → parse → identify → verify', () => {
   });
 
   test('a tampered form value or a wrong secret fails verification', () => {
-    const out = pyun.buildRequest({ method: 'POST', path: '/p', encoding: 'form' }, { plate: 'A1' }, creds, now);
+    const out = pyun.buildRequest(
+      { method: 'POST', path: '/p', encoding: 'form' },
+      { plate: 'A1' },
+      creds,
+      now,
+    );
     const tampered = { ...received(out), body: Buffer.from(out.body!.replace('A1', 'A2')) };
     assert.equal(pyun.verify(pyun.parse(tampered), tampered, creds).ok, false);
     const raw = received(out);
@@ -89,7 +100,13 @@ describe('pyun buildRequest → parse → identify → verify', () => {
     );
     assert.equal(out.headers['content-type'], 'application/json; charset=utf-8');
     assert.equal(out.headers.authorization, out.signature.sign);
-    assert.deepEqual(JSON.parse(out.body!), { reason: '退款', value: 1, app_id: 'op-test-app', timestamp: String(now.getTime()), sign_type: 'MD5' });
+    assert.deepEqual(JSON.parse(out.body!), {
+      reason: '退款',
+      value: 1,
+      app_id: 'op-test-app',
+      timestamp: String(now.getTime()),
+      sign_type: 'MD5',
+    });
     assert.equal(out.signature.sign, getScheme('pyun-json-md5').sign({ body: out.body }, creds.secret).sign);
     const raw = received(out);
     assert.deepEqual(pyun.verify(pyun.parse(raw), raw, creds), { ok: true });
@@ -98,7 +115,12 @@ describe('pyun buildRequest → parse → identify → verify', () => {
   });
 
   test('puts everything in the query string for a GET endpoint', () => {
-    const out = pyun.buildRequest({ method: 'GET', path: '/gate/1.0/q', encoding: 'query' }, { a: 'x y' }, creds, now);
+    const out = pyun.buildRequest(
+      { method: 'GET', path: '/gate/1.0/q', encoding: 'query' },
+      { a: 'x y' },
+      creds,
+      now,
+    );
     assert.equal(out.body, undefined);
     assert.match(out.path, /^\/gate\/1\.0\/q\?a=x\+y&app_id=op-test-app&/);
     const raw = received(out);
@@ -110,10 +132,15 @@ describe('pyun verify of received messages', () => {
   const push = loadVectors().find((v) => v.id === 'pyun-payment-push-example')!;
 
   test('verifies the published payment push posted as a form', () => {
-    const raw = rawRequest({ headers: FORM, body: encodeForm({ ...(push.params as Record<string, string>), sign: push.sign }) });
+    const raw = rawRequest({
+      headers: FORM,
+      body: encodeForm({ ...(push.params as Record<string, string>), sign: push.sign }),
+    });
     const msg = pyun.parse(raw);
     assert.equal(pyun.identify(msg, raw), 'op00961963581daa7');
-    assert.deepEqual(pyun.verify(msg, raw, { ...creds, keyId: 'op00961963581daa7', secret: push.secret }), { ok: true });
+    assert.deepEqual(pyun.verify(msg, raw, { ...creds, keyId: 'op00961963581daa7', secret: push.secret }), {
+      ok: true,
+    });
   });
 
   test('includes unknown extra fields in the signature', () => {

@@ -15,7 +15,10 @@ describe('pyun envelope', () => {
     assert.equal(body.message, '操作成功');
     assert.match(body.seqno, /^[0-9a-f]{16}$/);
     const b = JSON.parse(envelope.success({ grant_serial: 'g1' }, '派发成功').body);
-    assert.deepEqual({ ...b, seqno: undefined }, { code: '1001', message: '派发成功', payload: { grant_serial: 'g1' }, seqno: undefined });
+    assert.deepEqual(
+      { ...b, seqno: undefined },
+      { code: '1001', message: '派发成功', payload: { grant_serial: 'g1' }, seqno: undefined },
+    );
   });
 
   test('draws a new seqno for every answer', () => {
@@ -23,13 +26,20 @@ describe('pyun envelope', () => {
   });
 
   test('error writes the code as a string with message, hint and seqno, and the given HTTP status', () => {
-    const a = envelope.error({ code: 1401, message: '签名错误', hint: 'string-to-sign: a=1&app_secret=***' }, 401);
+    const a = envelope.error(
+      { code: 1401, message: '签名错误', hint: 'string-to-sign: a=1&app_secret=***' },
+      401,
+    );
     assert.equal(a.status, 401);
     const body = JSON.parse(a.body);
     assert.deepEqual(Object.keys(body), ['code', 'message', 'hint', 'seqno']);
     assert.equal(body.code, '1401');
     assert.equal(body.hint, 'string-to-sign: a=1&app_secret=***');
-    assert.deepEqual(Object.keys(JSON.parse(envelope.error({ code: '1400', message: 'x' }).body)), ['code', 'message', 'seqno']);
+    assert.deepEqual(Object.keys(JSON.parse(envelope.error({ code: '1400', message: 'x' }).body)), [
+      'code',
+      'message',
+      'seqno',
+    ]);
   });
 
   test('reads answers: success, code and message, from objects or text', () => {

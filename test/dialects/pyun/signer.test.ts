@@ -37,7 +37,10 @@ describe('pyun-form-md5', () => {
   });
 
   test('signs "" as key= when emptyValues is sign', () => {
-    assert.equal(form.sign({ params: { a: '', b: '1' } }, 'k', { emptyValues: 'sign' }).stringToSign, 'a=&b=1&app_secret=k');
+    assert.equal(
+      form.sign({ params: { a: '', b: '1' } }, 'k', { emptyValues: 'sign' }).stringToSign,
+      'a=&b=1&app_secret=k',
+    );
   });
 
   test('rejects an empty secret and missing params', () => {
@@ -74,7 +77,11 @@ describe('verify (shared by every scheme)', () => {
   test('reports a missing signature as CB_SIGN_MISSING', () => {
     const outcome = form.verify({ params }, 'k', '');
     assert.equal(outcome.ok, false);
-    assert.ok(!outcome.ok && outcome.code === 'CB_SIGN_MISSING' && /sign missing for scheme pyun-form-md5/.test(outcome.reason));
+    assert.ok(
+      !outcome.ok &&
+        outcome.code === 'CB_SIGN_MISSING' &&
+        /sign missing for scheme pyun-form-md5/.test(outcome.reason),
+    );
   });
 
   test('treats a signature of a different length as a mismatch without throwing', () => {

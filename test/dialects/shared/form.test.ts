@@ -27,7 +27,10 @@ describe('form codec', () => {
   });
 
   test('rejects a broken percent escape with the field name', () => {
-    assert.throws(() => parseForm('a=%E7%B2'), (e) => malformed(e) && /field "a"/.test((e as CbError).detail));
+    assert.throws(
+      () => parseForm('a=%E7%B2'),
+      (e) => malformed(e) && /field "a"/.test((e as CbError).detail),
+    );
     assert.throws(() => parseForm('a=%zz'), malformed);
   });
 

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { CbError } from '../../../src/errors';
 import { bodyText, declaredKind } from '../../../src/dialects/shared/media';
 
-const code = (c: string, pattern: RegExp) => (e: unknown) => e instanceof CbError && e.code === c && pattern.test(e.detail);
+const code = (c: string, pattern: RegExp) => (e: unknown) =>
+  e instanceof CbError && e.code === c && pattern.test(e.detail);
 
 describe('content types and body text', () => {
   test('recognises JSON and form types with UTF-8 charsets, case-insensitively', () => {
@@ -40,6 +41,9 @@ describe('content types and body text', () => {
 
   test('decodes UTF-8 and rejects invalid bytes as a malformed body', () => {
     assert.equal(bodyText(Buffer.from('粤B', 'utf8')), '粤B');
-    assert.throws(() => bodyText(Buffer.from([0x7b, 0xff, 0x7d])), code('CB_BODY_MALFORMED', /not valid UTF-8/));
+    assert.throws(
+      () => bodyText(Buffer.from([0x7b, 0xff, 0x7d])),
+      code('CB_BODY_MALFORMED', /not valid UTF-8/),
+    );
   });
 });

@@ -13,7 +13,10 @@ const endpoint = { method: 'POST' as const, path: '/coupon/status/rsync', encodi
 
 describe('tencent parse', () => {
   test('reads a JSON body with original number text in the signing view', () => {
-    const raw = rawRequest({ headers: { 'content-type': 'application/json' }, body: '{"app_channel_id":1,"amount":10.50}' });
+    const raw = rawRequest({
+      headers: { 'content-type': 'application/json' },
+      body: '{"app_channel_id":1,"amount":10.50}',
+    });
     const msg = tencent.parse(raw);
     assert.equal(msg.encoding, 'json');
     assert.deepEqual(msg.fields, { app_channel_id: 1, amount: 10.5 });
@@ -23,7 +26,10 @@ describe('tencent parse', () => {
   test('reads a body without Content-Type as JSON and refuses a form', () => {
     assert.equal(tencent.parse(rawRequest({ body: '{}' })).encoding, 'json');
     assert.throws(
-      () => tencent.parse(rawRequest({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' })),
+      () =>
+        tencent.parse(
+          rawRequest({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' }),
+        ),
       (e) => e instanceof CbError && e.code === 'CB_UNSUPPORTED_MEDIA_TYPE',
     );
   });
@@ -51,7 +57,10 @@ describe('tencent buildRequest → parse → identify → verify', () => {
     const body = JSON.parse(out.body!) as Record<string, unknown>;
     assert.deepEqual(Object.keys(body).slice(0, 4), ['api_key', 'seq_id', 'timestamp', 'nonce']);
     assert.equal(body.api_key, 'TEST-API-KEY');
-    assert.match(String(body.seq_id), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.match(
+      String(body.seq_id),
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
     assert.equal(body.timestamp, '1714979289');
     assert.match(String(body.nonce), /^\d{16}$/);
     assert.match(String(body.sign), /^[0-9A-F]{32}$/);
@@ -86,7 +95,10 @@ describe('tencent buildRequest → parse → identify → verify', () => {
 
   test('fails when a number is re-written (1 → 1.0) after signing', () => {
     const out = tencent.buildRequest(endpoint, fields, creds, now);
-    const raw = { ...received(out), body: Buffer.from(out.body!.replace('"app_channel_id":1', '"app_channel_id":1.0')) };
+    const raw = {
+      ...received(out),
+      body: Buffer.from(out.body!.replace('"app_channel_id":1', '"app_channel_id":1.0')),
+    };
     const outcome = tencent.verify(tencent.parse(raw), raw, creds);
     assert.ok(!outcome.ok && outcome.code === 'CB_SIGN_MISMATCH');
   });
@@ -106,7 +118,10 @@ describe('tencent verify of received messages', () => {
   });
 
   test('verifies pretty-printed nested objects against their compact form', () => {
-    const sign = getScheme('tencent-md5').sign({ params: { fixed_normal_coupon: '{"coupon_amount":1000}', api_key: 'K' } }, 's').sign;
+    const sign = getScheme('tencent-md5').sign(
+      { params: { fixed_normal_coupon: '{"coupon_amount":1000}', api_key: 'K' } },
+      's',
+    ).sign;
     const body = `{\n  "api_key": "K",\n  "fixed_normal_coupon": { "coupon_amount": 1000 },\n  "sign": "${sign}"\n}`;
     const raw = rawRequest({ body });
     assert.deepEqual(tencent.verify(tencent.parse(raw), raw, { ...creds, secret: 's' }), { ok: true });

@@ -7,12 +7,18 @@ const { envelope } = dialects.tencent;
 describe('tencent envelope', () => {
   test('success is exactly {"code":0,"message":"successful"} with data only when given', () => {
     assert.equal(envelope.success().body, '{"code":0,"message":"successful"}');
-    assert.equal(envelope.success({ coupon_id: 'c1' }).body, '{"code":0,"message":"successful","data":{"coupon_id":"c1"}}');
+    assert.equal(
+      envelope.success({ coupon_id: 'c1' }).body,
+      '{"code":0,"message":"successful","data":{"coupon_id":"c1"}}',
+    );
     assert.equal(envelope.success().status, 200);
   });
 
   test('error writes an integer code and folds the hint into the message', () => {
-    const a = envelope.error({ code: '400005', message: 'signature check failed', hint: 'string-to-sign: a=1***' }, 401);
+    const a = envelope.error(
+      { code: '400005', message: 'signature check failed', hint: 'string-to-sign: a=1***' },
+      401,
+    );
     assert.equal(a.status, 401);
     assert.equal(a.body, '{"code":400005,"message":"signature check failed (string-to-sign: a=1***)"}');
     assert.equal(envelope.error({ code: 400000, message: 'bad' }).body, '{"code":400000,"message":"bad"}');
