@@ -5,7 +5,9 @@
  * prepared for typing only: $refs are inlined from the registry, top-level allOf members (the
  * dialect's common parameters) are merged into one interface, and validation-only keywords are
  * dropped — contentSchema (a JSON-string field stays `string`), if/then/else, and anyOf/oneOf
- * whose branches only list `required`. Output is deterministic: sorted files, fixed prettier
+ * whose branches only list `required`. Codegen runs with additionalProperties: false, so a type
+ * names only the documented fields even where the schema lets extra fields through at run time
+ * (an index signature would let typos pass). Output is deterministic: sorted files, fixed prettier
  * style, no timestamps. test/schema/generated-fresh.test.ts compares it with the committed files.
  * schemas/mapping, schemas/config and the common/defs helpers are not messages and are skipped.
  */
@@ -35,7 +37,10 @@ const STYLE = { singleQuote: true, printWidth: 110, trailingComma: 'all' as cons
 type Lookup = (id: string) => SchemaNode;
 
 function onlyRequired(branches: unknown): boolean {
-  return Array.isArray(branches) && branches.every((b) => isNode(b) && Object.keys(b).every((k) => k === 'required'));
+  return (
+    Array.isArray(branches) &&
+    branches.every((b) => isNode(b) && Object.keys(b).every((k) => k === 'required'))
+  );
 }
 
 /** A copy of node for typing: $refs inlined (siblings such as description win), noise dropped. */
@@ -66,7 +71,8 @@ function prepare(node: unknown, doc: string, lookup: Lookup, trail: string[]): u
 function mergeAllOf(node: SchemaNode): SchemaNode {
   if (!Array.isArray(node.allOf)) return node;
   const mergeable = (m: unknown): m is SchemaNode =>
-    isNode(m) && Object.keys(m).every((k) => ['type', 'properties', 'required', 'description', 'title'].includes(k));
+    isNode(m) &&
+    Object.keys(m).every((k) => ['type', 'properties', 'required', 'description', 'title'].includes(k));
   if (!node.allOf.every(mergeable)) return node;
   const members = node.allOf as SchemaNode[];
   const { allOf: _allOf, ...rest } = node;
@@ -103,12 +109,10 @@ export async function generateTypes(): Promise<Map<string, string>> {
       bannerComment: `/* DO NOT EDIT — generated from ${source} by npm run gen:types */`,
       additionalProperties: false,
       unreachableDefinitions: false,
-      declareExternallyReferenced: true,
       strictIndexSignatures: true,
       ignoreMinAndMaxItems: true,
       format: true,
       style: STYLE,
-      cwd: schemasDir,
     });
     out.set(`src/generated/${id}.ts`, ts);
     exports.push(`export type { ${schema.title} } from './${id}';`);
@@ -130,7 +134,9 @@ function listFiles(dir: string): string[] {
   } catch {
     return [];
   }
-  return names.flatMap((n) => (statSync(join(dir, n)).isDirectory() ? listFiles(join(dir, n)) : [join(dir, n)]));
+  return names.flatMap((n) =>
+    statSync(join(dir, n)).isDirectory() ? listFiles(join(dir, n)) : [join(dir, n)],
+  );
 }
 
 async function main(): Promise<void> {

@@ -50,14 +50,15 @@ function walk(v: unknown, key: string, ctx: Ctx, seen: WeakSet<object>): unknown
   if (Buffer.isBuffer(v)) return redactString(v.toString('utf8'), ctx);
   if (v instanceof Date) return v;
   if (seen.has(v)) return '[circular]';
-  seen.add(v);
-  if (Array.isArray(v)) return v.map((x) => walk(x, key, ctx, seen));
-  const entries: [string, unknown][] = Object.entries(v);
-  if (v instanceof Error) {
-    entries.unshift(['name', v.name], ['message', v.message], ['stack', v.stack]);
+  seen.add(v); // ancestors only: an object referenced twice side by side is not a cycle
+  let out: unknown[] | Record<string, unknown>;
+  if (Array.isArray(v)) out = v.map((x) => walk(x, key, ctx, seen));
+  else {
+    const entries: [string, unknown][] = Object.entries(v);
+    if (v instanceof Error) entries.unshift(['name', v.name], ['message', v.message], ['stack', v.stack]);
+    out = Object.fromEntries(entries.map(([k, x]) => [k, walk(x, k, ctx, seen)]));
   }
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of entries) out[k] = walk(x, k, ctx, seen);
+  seen.delete(v);
   return out;
 }
 

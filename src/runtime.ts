@@ -14,6 +14,7 @@ import type { CompiledMapping } from './mapping/compile';
 import type { MappingDoc, StockEntry } from './mapping/types';
 import type { SchemaRegistry } from './schema/registry';
 import { createMemoryNonces, type NonceMemory } from './ledger/replay-guard';
+import type { Store } from './store/types';
 
 export { getDialect };
 
@@ -65,6 +66,7 @@ export interface Runtime {
   upstreams: Map<string, Upstream>;
   table: RouteTable;
   nonces: NonceMemory;
+  store: Store;
   /** Every secret known to the runtime, for log redaction. */
   secrets: string[];
 }
@@ -172,7 +174,7 @@ export function loadRouteTable(dir: string): RouteTable {
 
 export function createRuntime(
   config: Config,
-  deps: { registry: SchemaRegistry; logger: Logger; nonces?: NonceMemory; table?: RouteTable },
+  deps: { registry: SchemaRegistry; logger: Logger; store: Store; nonces?: NonceMemory; table?: RouteTable },
 ): Runtime {
   return {
     config,
@@ -181,11 +183,22 @@ export function createRuntime(
     partners: buildPartners(config),
     upstreams: buildUpstreams(config),
     table: deps.table ?? loadRouteTable(config.mappings),
-    nonces: deps.nonces ?? createMemoryNonces(),
+    nonces: deps.nonces ?? createStoreNonces(deps.store),
+    store: deps.store,
     secrets: collectSecrets(config),
   };
 }
 
+/** Nonces kept in the store, so replay protection survives restarts and spans instances. */
+export function createStoreNonces(store: Store): NonceMemory {
+  return {
+    remember: (scope, nonce, expiresAtMs, nowMs) => store.rememberNonce(scope, nonce, new Date(expiresAtMs), new Date(nowMs)),
+  };
+}
+
+export { createMemoryNonces };
+
 export async function closeRuntime(rt: Runtime): Promise<void> {
   await Promise.all([...rt.upstreams.values()].map((u) => u.client.close()));
+  await rt.store.close();
 }

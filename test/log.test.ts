@@ -80,6 +80,8 @@ describe('redact', () => {
     assert.equal(input.sign, 's');
     assert.equal(out.raw, 'sign=[redacted]&x=1');
     assert.equal(out.self, '[circular]');
+    const shared = { n: 1 };
+    assert.deepEqual(redact({ a: shared, b: shared }), { a: { n: 1 }, b: { n: 1 } });
     const err = redact(new Error('secret is hunter22'), { secrets: ['hunter22'] }) as Record<string, string>;
     assert.equal(err.message, 'secret is ***');
   });

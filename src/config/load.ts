@@ -65,9 +65,9 @@ export function parseConfig(
   const where = (p: PathProblem): string =>
     `${position([user, defaults], p.path)}: ${pointer(p.path)}: ${p.message}`;
 
-  const warnings = literalSecrets(user.data).map(
-    (path) => `${where({ path, message: 'secret written literally in the file; use ${ENV_VAR}' })}`,
-  );
+  const warnings = secretValues(user.data)
+    .filter(([, value]) => !usesEnv(value))
+    .map(([path]) => where({ path, message: 'secret written literally in the file; use ${ENV_VAR}' }));
   const envProblems: PathProblem[] = [];
   const merged = interpolate(mergeDefaults(defaults.data, user.data, schema), env, envProblems);
 
@@ -98,14 +98,15 @@ export function parseConfig(
 
 /** Every secret value of a loaded config, for log redaction. */
 export function collectSecrets(config: Config): string[] {
-  const out = new Set<string>();
-  const walk = (v: unknown, key: string): void => {
-    if (typeof v === 'string' && /secret$/i.test(key) && v !== '') out.add(v);
-    else if (Array.isArray(v)) v.forEach((x) => walk(x, key));
-    else if (isPlainObject(v)) for (const [k, x] of Object.entries(v)) walk(x, k);
-  };
-  walk(config, '');
-  return [...out];
+  return unique(secretValues(config).map(([, value]) => value)).filter((v) => v !== '');
+}
+
+/** Path and value of every string under a key ending in "secret", at any depth. */
+function secretValues(v: unknown, path: string[] = []): Array<[string[], string]> {
+  if (typeof v === 'string') return /secret$/i.test(path[path.length - 1] ?? '') ? [[path, v]] : [];
+  if (Array.isArray(v)) return v.flatMap((x, i) => secretValues(x, [...path, String(i)]));
+  if (isPlainObject(v)) return Object.entries(v).flatMap(([k, x]) => secretValues(x, [...path, k]));
+  return [];
 }
 
 let cache: { schema: SchemaNode; validate: ValidateFunction; defaults: SourceFile } | undefined;
@@ -140,14 +141,6 @@ function mergeDefaults(defaults: unknown, user: unknown, schema: SchemaNode | un
   }
   for (const [k, u] of Object.entries(user)) if (!(k in defaults)) out[k] = u;
   return out;
-}
-
-function literalSecrets(v: unknown, path: string[] = []): string[][] {
-  const key = path[path.length - 1] ?? '';
-  if (typeof v === 'string') return /secret$/i.test(key) && !usesEnv(v) ? [path] : [];
-  if (Array.isArray(v)) return v.flatMap((x, i) => literalSecrets(x, [...path, String(i)]));
-  if (isPlainObject(v)) return Object.entries(v).flatMap(([k, x]) => literalSecrets(x, [...path, k]));
-  return [];
 }
 
 function schemaProblem(e: ErrorObject): PathProblem {

@@ -81,10 +81,10 @@ function transportError(e: unknown, target: string, timeoutMs: number, deadlineP
 
 export function createHttpClient(opts: ClientOptions): UpstreamClient {
   const base = parseBaseUrl(opts.baseUrl);
+  if (opts.timeoutMs === undefined) throw new Error('createHttpClient: timeoutMs is required');
   positive(opts.timeoutMs, 'timeoutMs');
   positive(opts.connectTimeoutMs, 'connectTimeoutMs');
   positive(opts.connections, 'connections', true);
-  if (opts.timeoutMs === undefined) throw new Error('createHttpClient: timeoutMs is required');
   const prefix = base.pathname.replace(/\/+$/, '');
   const pool = new Pool(base.origin, {
     connections: opts.connections ?? DEFAULT_CONNECTIONS,

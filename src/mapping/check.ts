@@ -153,12 +153,12 @@ export function checkMapping(m: LoadedMapping, registry: SchemaRegistry): Proble
       if (!target) at(`/branches/${i}`, `branch ${b.name} calls an upstream but the mapping has no target`);
       if (!b.schema) at(`/branches/${i}`, `branch ${b.name}: a calling branch needs the schema of its outbound message`);
       else if (registry.has(b.schema) && outDialect) {
-        const produced = new Set([...Object.keys(b.fields ?? {}), ...commonFields(outDialect, target?.encoding ?? 'form')]);
+        const produced = new Set([...Object.keys(b.fields ?? {}).map((k) => k.split('.')[0]), ...commonFields(outDialect, target?.encoding ?? 'form')]);
         for (const req of registry.required(b.schema)) {
           if (!produced.has(req)) at(`/branches/${i}/fields`, `branch ${b.name}: required field "${req}" of ${b.schema} is not produced`);
         }
         const known = new Set(registry.properties(b.schema));
-        for (const f of Object.keys(b.fields ?? {})) {
+        for (const f of Object.keys(b.fields ?? {}).map((k) => k.split('.')[0])) {
           if (known.size > 0 && !known.has(f)) at(`/branches/${i}/fields/${f}`, `branch ${b.name}: "${f}" is not a field of ${b.schema}`);
         }
       }

@@ -138,14 +138,22 @@ export function compileExpression(expr: Expression, field: string): Eval {
   return fn;
 }
 
-/** Compiles a field set into one function producing the object (optional fields omitted when empty). */
+/**
+ * Compiles a field set into one function producing the object (optional fields omitted when
+ * empty). A dotted key (`fixed_normal_coupon.coupon_amount`) builds a nested object.
+ */
 export function compileFields(fields: Record<string, Expression> | undefined): (c: MapContext) => Record<string, unknown> {
-  const entries = Object.entries(fields ?? {}).map(([k, e]) => [k, compileExpression(e, k)] as const);
+  const entries = Object.entries(fields ?? {}).map(([k, e]) => [k.split('.'), compileExpression(e, k)] as const);
   return (c) => {
     const out: Record<string, unknown> = {};
-    for (const [k, f] of entries) {
+    for (const [path, f] of entries) {
       const v = f(c);
-      if (!isEmpty(v)) out[k] = v;
+      if (isEmpty(v)) continue;
+      let target = out;
+      for (let i = 0; i < path.length - 1; i++) {
+        target = (target[path[i]] ??= {}) as Record<string, unknown>;
+      }
+      target[path[path.length - 1]] = v;
     }
     return out;
   };

@@ -33,8 +33,14 @@ export interface Exchange {
   outbound?: Outbound;
   upstream?: UpstreamOutcome;
   answer?: Answer;
-  /** 'success' | 'recorded' | a CbCode | 'upstream:<code>' */
+  /** 'success' | 'recorded' | 'replayed' | a CbCode | 'upstream:<code>' | a transport failure */
   outcome?: string;
+  /** Whether the outcome may succeed on a retry (decides idempotency abandon vs. replay). */
+  retryable?: boolean;
+  /** Keys `couponbridge trace` finds this exchange by (request_id, coupon ids, orderId…). */
+  businessKeys: string[];
+  /** Extra facts a flow records for the journal (ledger changes, skipped calls…). */
+  notes: string[];
 }
 
 export function newExchangeId(): string {
@@ -42,5 +48,5 @@ export function newExchangeId(): string {
 }
 
 export function newExchange(rt: Runtime, route: Route, raw: RawRequest, now = new Date()): Exchange {
-  return { id: newExchangeId(), rt, route, raw, startedAt: performance.now(), now };
+  return { id: newExchangeId(), rt, route, raw, startedAt: performance.now(), now, businessKeys: [], notes: [] };
 }

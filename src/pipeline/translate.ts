@@ -28,6 +28,15 @@ export async function forward(x: Exchange, fields: Record<string, unknown>): Pro
   mapBack(x);
 }
 
+/** Records a failure as the caller's dialect error. */
+export function failed(x: Exchange, e: unknown): Answer {
+  const err = toCbError(e);
+  x.answer = errorAnswer(x.route.dialect, err);
+  x.outcome = err.code;
+  x.retryable = err.retryable;
+  return x.answer;
+}
+
 export async function translate(x: Exchange): Promise<Answer> {
   try {
     await acceptInbound(x);
@@ -43,9 +52,7 @@ export async function translate(x: Exchange): Promise<Answer> {
       await forward(x, buildFields(x));
     }
   } catch (e) {
-    const err = toCbError(e);
-    x.answer = errorAnswer(x.route.dialect, err);
-    x.outcome = err.code;
+    failed(x, e);
   }
   return x.answer!;
 }

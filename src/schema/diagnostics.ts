@@ -28,7 +28,11 @@ function describe(e: ErrorObject, prefix: string): Diagnostic {
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'required':
-      return { path: `${path}/${escapePointerSegment(String(p.missingProperty))}`, rule: e.keyword, message: 'is required' };
+      return {
+        path: `${path}/${escapePointerSegment(String(p.missingProperty))}`,
+        rule: e.keyword,
+        message: 'is required',
+      };
     case 'additionalProperties':
       return {
         path: `${path}/${escapePointerSegment(String(p.additionalProperty))}`,
@@ -80,7 +84,9 @@ export function toDiagnostics(errors: readonly ErrorObject[], prefix = ''): Diag
     let d = describe(e, prefix);
     const branches = alternatives.get(e);
     if (branches && branches.size > 0) {
-      const options = [...branches.values()].map((b) => `(${b.map((x) => show(describe(x, prefix))).join(', ')})`);
+      const options = [...branches.values()].map(
+        (b) => `(${b.map((x) => show(describe(x, prefix))).join(', ')})`,
+      );
       d = { ...d, message: `must satisfy one of: ${options.join(' or ')}` };
     }
     const key = `${d.path}\u0000${d.rule}\u0000${d.message}`;

@@ -65,7 +65,7 @@ export function nodeAt(root: SchemaNode, pointer: string): SchemaNode | undefine
 }
 
 /** The target of loc's $ref, or undefined when it has none or it cannot be resolved. */
-export function follow(loc: Located, lookup: Lookup): Located | undefined {
+function follow(loc: Located, lookup: Lookup): Located | undefined {
   const ref = loc.node.$ref;
   if (typeof ref !== 'string') return undefined;
   const { doc, pointer } = resolveRef(ref, loc.doc);

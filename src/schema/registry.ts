@@ -139,7 +139,11 @@ function propertyOf(locs: Located[], name: string): Located[] {
       }
     }
     if (!matched && isNode(node.additionalProperties)) {
-      out.push({ node: node.additionalProperties, doc, pointer: childPointer(pointer, 'additionalProperties') });
+      out.push({
+        node: node.additionalProperties,
+        doc,
+        pointer: childPointer(pointer, 'additionalProperties'),
+      });
     }
   }
   return out;
@@ -152,7 +156,10 @@ export function loadSchemaRegistry(dir: string = join(projectRoot(), 'schemas'))
     const id =
       typeof schema.$id === 'string'
         ? schema.$id
-        : relative(dir, file).split(sep).join('/').replace(/\.schema\.json$/, '');
+        : relative(dir, file)
+            .split(sep)
+            .join('/')
+            .replace(/\.schema\.json$/, '');
     const prev = docs.get(id);
     if (prev) throw new Error(`${file}: schema id "${id}" already used by ${prev.file}`);
     docs.set(id, { schema, file });
@@ -259,7 +266,11 @@ export function loadSchemaRegistry(dir: string = join(projectRoot(), 'schemas'))
         try {
           decoded = JSON.parse(raw);
         } catch {
-          out.push({ path, rule: 'contentMediaType', message: 'must be a valid JSON text (application/json)' });
+          out.push({
+            path,
+            rule: 'contentMediaType',
+            message: 'must be a valid JSON text (application/json)',
+          });
           continue;
         }
         // Decoded content follows the same coercion mode as the message it travels in.

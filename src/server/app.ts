@@ -15,6 +15,7 @@ import { errorAnswer } from '../pipeline/stages/answer';
 import { runFlow } from '../pipeline/flows';
 import { readRawBody } from './raw-body';
 import { sendAnswer } from './respond';
+import { recordExchange } from '../ledger/journal';
 import { createPassthrough } from './passthrough';
 import type { Metrics } from './metrics';
 
@@ -82,6 +83,7 @@ export async function handleRoute(
   }
   sendAnswer(res, answer, { 'x-couponbridge-exchange': x.id });
   observe(rt, metrics, x);
+  recordExchange(rt, x);
 }
 
 export function createApp(rt: Runtime, state: AppState, metrics?: Metrics): express.Express {

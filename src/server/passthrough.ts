@@ -65,7 +65,7 @@ export function createPassthrough(rt: Runtime): RequestHandler {
       const partner = keyId ? rt.partners.get(partnerKey('pyun', keyId)) : undefined;
       if (!partner) throw new CbError('CB_UNKNOWN_PARTNER', keyId ? `no pyun partner with app_id "${keyId}"` : 'app_id missing');
       const v = pyun.verify(msg, raw, partner.creds);
-      if (!v.ok) throw new CbError('CB_SIGN_MISMATCH', v.reason, `string-to-sign: ${v.maskedStringToSign}`);
+      if (!v.ok) throw new CbError(v.code ?? 'CB_SIGN_MISMATCH', v.reason, `string-to-sign: ${v.maskedStringToSign}`);
       const business: Record<string, unknown> = {};
       for (const [k, val] of Object.entries(msg.fields)) if (!COMMON.has(k)) business[k] = val;
       const encoding = msg.encoding === 'json' ? 'json' : 'form';

@@ -14,6 +14,8 @@ import { closeRuntime, createRuntime, type Runtime } from '../runtime';
 import { createHttpServer, type AppState } from './app';
 import { createMetrics } from './metrics';
 import { loadCheckedTable, watchMappings } from './reload';
+import { openStore } from '../store/open';
+import type { Store } from '../store/types';
 
 export interface Running {
   rt: Runtime;
@@ -27,6 +29,28 @@ export interface StartOptions {
   logger?: Logger;
   registry?: SchemaRegistry;
   watch?: boolean;
+  store?: Store;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Housekeeping: expired nonces, old journal rows, old idempotency records. */
+function startMaintenance(rt: Runtime, everyMs = 60_000): NodeJS.Timeout {
+  const run = async () => {
+    const now = new Date();
+    const j = rt.config.journal;
+    try {
+      await rt.store.purgeNonces(now);
+      await rt.store.pruneJournal(j.max_age_days * DAY_MS, j.max_rows, now);
+      // Idempotency records outlive every partner's retry horizon by far.
+      await rt.store.purgeIdempotency(new Date(now.getTime() - Math.max(j.max_age_days, 7) * DAY_MS));
+    } catch (e) {
+      rt.logger.error('maintenance failed', { error: (e as Error).message });
+    }
+  };
+  const t = setInterval(() => void run(), everyMs);
+  t.unref();
+  return t;
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<Running> {
@@ -34,8 +58,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     opts.logger ?? createLogger({ level: config.log.level, maskPlates: config.log.mask_plates, secrets: collectSecrets(config) });
   const registry = opts.registry ?? loadSchemaRegistry();
   const table = loadCheckedTable(config.mappings, { registry });
-  const rt = createRuntime(config, { registry, logger, table });
-  const state: AppState = { ready: false, draining: false, probes: [] };
+  const store = opts.store ?? (await openStore(config.store));
+  const rt = createRuntime(config, { registry, logger, table, store });
+  const state: AppState = { ready: false, draining: false, probes: [() => store.ping()] };
+  const maintenance = startMaintenance(rt);
   const metrics = createMetrics();
   const server = createHttpServer(rt, state, metrics);
   await new Promise<void>((resolve, reject) => {
@@ -57,6 +83,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     (stopping ??= (async () => {
       state.draining = true;
       watcher?.close();
+      clearInterval(maintenance);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const grace = new Promise<void>((resolve) => setTimeout(resolve, config.server.shutdown_grace_ms).unref());

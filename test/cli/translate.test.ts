@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLogger } from '../../src/log';
+import { openStore } from '../../src/store/open';
 import { loadSchemaRegistry } from '../../src/schema/registry';
 import { closeRuntime, createRuntime } from '../../src/runtime';
 import { loadCheckedTable } from '../../src/server/reload';
@@ -10,7 +11,7 @@ import { testConfig } from '../support/stack';
 async function run(body: object, opts: { sign?: boolean } = {}) {
   const registry = loadSchemaRegistry();
   const config = testConfig({ pyun: 'http://pyun.dry.test' });
-  const rt = createRuntime(config, { registry, logger: createLogger({ level: 'error' }), table: loadCheckedTable(config.mappings, { registry }) });
+  const rt = createRuntime(config, { registry, logger: createLogger({ level: 'error' }), store: await openStore('sqlite::memory:'), table: loadCheckedTable(config.mappings, { registry }) });
   let calls = 0;
   rt.upstreams.get('pyun')!.client = {
     async send() {

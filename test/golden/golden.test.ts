@@ -15,6 +15,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger } from '../../src/log';
+import { openStore } from '../../src/store/open';
 import { loadSchemaRegistry } from '../../src/schema/registry';
 import { createRuntime } from '../../src/runtime';
 import { loadCheckedTable } from '../../src/server/reload';
@@ -59,6 +60,7 @@ for (const routeId of readdirSync(root).filter((n) => !n.includes('.test.') && !
         const rt = createRuntime(config, {
           registry,
           logger: createLogger({ level: 'error' }),
+          store: await openStore('sqlite::memory:'),
           table: loadCheckedTable(config.mappings, { registry }),
         });
         const sent: OutboundRequest[] = [];

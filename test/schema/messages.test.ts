@@ -67,20 +67,32 @@ describe('tencent messages', () => {
       '/coupon_id: must NOT have more than 20 characters',
     );
     assert.equal(
-      check('tencent/coupon-deactivate.request', { ...statusSync, coupon_status: 3, coupon_id: 'c'.repeat(32) }),
+      check('tencent/coupon-deactivate.request', {
+        ...statusSync,
+        coupon_status: 3,
+        coupon_id: 'c'.repeat(32),
+      }),
       '',
     );
   });
 
   test('accepts business times with or without milliseconds and any offset', () => {
-    for (const t of ['2020-07-20T13:29:35.120+08:00', '2020-07-20T13:29:35+08:00', '2020-07-20T05:29:35.1-05:30']) {
+    for (const t of [
+      '2020-07-20T13:29:35.120+08:00',
+      '2020-07-20T13:29:35+08:00',
+      '2020-07-20T05:29:35.1-05:30',
+    ]) {
       assert.equal(check(STATUS_SYNC, { ...statusSync, usage_time: t }), '', t);
     }
   });
 
   test('rejects business times without an offset or in another layout', () => {
     for (const t of ['2020-07-20T05:29:35.120Z', '2020-07-20 13:29:35', '2020-07-20T13:29:35.120+0800']) {
-      assert.match(check(STATUS_SYNC, { ...statusSync, usage_time: t }), /^\/usage_time: must match pattern/, t);
+      assert.match(
+        check(STATUS_SYNC, { ...statusSync, usage_time: t }),
+        /^\/usage_time: must match pattern/,
+        t,
+      );
     }
   });
 
@@ -88,7 +100,10 @@ describe('tencent messages', () => {
     for (const timestamp of ['1572342076', '1572342076123', 1572342076, 1572342076123]) {
       assert.equal(check(STATUS_SYNC, { ...statusSync, timestamp }), '', String(timestamp));
     }
-    assert.match(check(STATUS_SYNC, { ...statusSync, timestamp: '15723420' }), /^\/timestamp: must match pattern/);
+    assert.match(
+      check(STATUS_SYNC, { ...statusSync, timestamp: '15723420' }),
+      /^\/timestamp: must match pattern/,
+    );
   });
 
   test('allows unknown extra top-level fields', () => {
@@ -108,7 +123,8 @@ describe('tencent messages', () => {
   };
 
   test('accepts at most 10 coupons in a batch deactivation', () => {
-    const coupons = (n: number) => Array.from({ length: n }, (_, i) => ({ stock_id: 's', coupon_id: `c${i}` }));
+    const coupons = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ stock_id: 's', coupon_id: `c${i}` }));
     assert.equal(check('tencent/coupon-batch-deactivate.request', { ...batch, coupons: coupons(10) }), '');
     assert.equal(
       check('tencent/coupon-batch-deactivate.request', { ...batch, coupons: coupons(11) }),
@@ -122,7 +138,10 @@ describe('tencent messages', () => {
 
   test('rejects unknown and missing fields inside a batch entry, with the entry index', () => {
     assert.equal(
-      check('tencent/coupon-batch-deactivate.request', { ...batch, coupons: [{ stock_id: 's', plate: 'x' }] }),
+      check('tencent/coupon-batch-deactivate.request', {
+        ...batch,
+        coupons: [{ stock_id: 's', plate: 'x' }],
+      }),
       '/coupons/0/coupon_id: is required; /coupons/0/plate: is not allowed here (unknown property)',
     );
   });
@@ -208,7 +227,11 @@ describe('pyun messages', () => {
 
   test('wants UTC times ending in Z', () => {
     assert.match(
-      check('pyun/grant-sync-redeem.request', { ...redeemForm, apply_time: '2023-11-17T15:32:49+08:00' }, true),
+      check(
+        'pyun/grant-sync-redeem.request',
+        { ...redeemForm, apply_time: '2023-11-17T15:32:49+08:00' },
+        true,
+      ),
       /^\/apply_time: must match pattern ".*" — UTC ISO-8601 ending in Z/,
     );
   });
@@ -236,14 +259,25 @@ describe('pyun messages', () => {
   });
 
   test('rejects metadata that is not JSON', () => {
-    const d = registry.validate('pyun/mcoupon-event.request', { ...event, metadata: '{charging:29}' }, { coerce: true });
+    const d = registry.validate(
+      'pyun/mcoupon-event.request',
+      { ...event, metadata: '{charging:29}' },
+      { coerce: true },
+    );
     assert.deepEqual(d, [
-      { path: '/metadata', rule: 'contentMediaType', message: 'must be a valid JSON text (application/json)' },
+      {
+        path: '/metadata',
+        rule: 'contentMediaType',
+        message: 'must be a valid JSON text (application/json)',
+      },
     ]);
   });
 
   test('rejects metadata with the wrong decoded shape, pointing inside the decoded value', () => {
-    const metadata = JSON.stringify({ charging: { name: '充电时长', value: 2.5, unit: 'min' }, other: { value: 1 } });
+    const metadata = JSON.stringify({
+      charging: { name: '充电时长', value: 2.5, unit: 'min' },
+      other: { value: 1 },
+    });
     assert.equal(
       check('pyun/mcoupon-event.request', { ...event, metadata }, true),
       '/metadata (decoded)/charging/unit: is not allowed here (unknown property); /metadata (decoded)/charging/value: must be integer; /metadata (decoded)/other/name: is required',
@@ -285,7 +319,10 @@ describe('pyun messages', () => {
   };
 
   test('accepts mcoupons entries, numbers included when coercing, and ISO grant times', () => {
-    const mcoupons = JSON.stringify([mcoupon, { ...mcoupon, coupon_type: 2, coupon_value: 60, grant_time: '2021-04-21T08:00:00Z' }]);
+    const mcoupons = JSON.stringify([
+      mcoupon,
+      { ...mcoupon, coupon_type: 2, coupon_value: 60, grant_time: '2021-04-21T08:00:00Z' },
+    ]);
     assert.equal(check('pyun/payment-push.request', { ...push, mcoupons }, true), '');
   });
 
@@ -306,7 +343,10 @@ describe('pyun messages', () => {
   });
 
   test('reports only the type when a JSON-string field is not a string', () => {
-    assert.equal(check('pyun/payment-push.request', { ...push, discounts: [] }, true), '/discounts: must be string');
+    assert.equal(
+      check('pyun/payment-push.request', { ...push, discounts: [] }, true),
+      '/discounts: must be string',
+    );
   });
 });
 
@@ -329,7 +369,10 @@ describe('dianping messages', () => {
   });
 
   test('accepts a JSON list of coupon codes', () => {
-    assert.equal(check('dianping/consume-coupon.request', { ...consume, couponCode: '["DP85","DP95"]' }, true), '');
+    assert.equal(
+      check('dianping/consume-coupon.request', { ...consume, couponCode: '["DP85","DP95"]' }, true),
+      '',
+    );
   });
 
   test('rejects a coupon code list that is not JSON or is empty', () => {
@@ -348,11 +391,17 @@ describe('dianping messages', () => {
     assert.equal(check('dianping/consume-coupon.request', form, true), '');
     assert.equal(form.orderAmount, '12.50');
     assert.equal(form.consumeTime, 1618994563000);
-    assert.equal(check('dianping/consume-coupon.request', { ...consume, consumeTime: 1618994563000, payAmount: 10.5 }), '');
+    assert.equal(
+      check('dianping/consume-coupon.request', { ...consume, consumeTime: 1618994563000, payAmount: 10.5 }),
+      '',
+    );
   });
 
   test('rejects an amount that is not a decimal', () => {
-    assert.match(check('dianping/consume-coupon.request', { ...consume, payAmount: '10,5' }, true), /^\/payAmount: must match pattern/);
+    assert.match(
+      check('dianping/consume-coupon.request', { ...consume, payAmount: '10,5' }, true),
+      /^\/payAmount: must match pattern/,
+    );
   });
 
   test('rejects attributes that do not decode to a map', () => {

@@ -22,10 +22,9 @@ const MESSAGES = [
   ...['stock-query', 'coupon-receive', 'coupon-deactivate', 'coupon-batch-deactivate']
     .concat(['stock-rsync', 'coupon-rsync', 'stock-status-rsync', 'coupon-status-rsync'])
     .flatMap((m) => [`tencent/${m}.request`, `tencent/${m}.response`]),
-  ...['consume-coupon', 'consume-core-coupon', 'consume-extend-coupon', 'consume-coupon-order'].flatMap((m) => [
-    `dianping/${m}.request`,
-    `dianping/${m}.response`,
-  ]),
+  ...['consume-coupon', 'consume-core-coupon', 'consume-extend-coupon', 'consume-coupon-order'].flatMap(
+    (m) => [`dianping/${m}.request`, `dianping/${m}.response`],
+  ),
 ];
 
 function dialectFiles(): string[] {
@@ -62,7 +61,10 @@ describe('loadSchemaRegistry', () => {
   test('names each dialect schema by its path and declares draft 2020-12', () => {
     for (const file of dialectFiles()) {
       const schema = JSON.parse(readFileSync(file, 'utf8')) as SchemaNode;
-      const expected = relative(schemasDir, file).split(sep).join('/').replace(/\.schema\.json$/, '');
+      const expected = relative(schemasDir, file)
+        .split(sep)
+        .join('/')
+        .replace(/\.schema\.json$/, '');
       assert.equal(schema.$id, expected, file);
       assert.equal(schema.$schema, DRAFT, file);
     }
@@ -127,7 +129,10 @@ describe('loadSchemaRegistry', () => {
   });
 
   test('throws on an unknown id', () => {
-    assert.throws(() => registry.validate('tencent/nope.request', {}), /unknown schema id "tencent\/nope.request"/);
+    assert.throws(
+      () => registry.validate('tencent/nope.request', {}),
+      /unknown schema id "tencent\/nope.request"/,
+    );
     assert.throws(() => registry.hasPath('nope', 'a'), /unknown schema id/);
     assert.throws(() => registry.required('nope'), /unknown schema id/);
     assert.throws(() => registry.schema('nope'), /unknown schema id/);

@@ -29,7 +29,8 @@ const TYPOS: Record<string, { why: string; diagnostics: string }> = {
   },
   'tencent/coupon-rsync.request.json': {
     why: 'three keys carry a trailing space ("stock_id ", "available_begin_time ", "available_end_time ")',
-    diagnostics: '/stock_id: is required; /available_begin_time: is required; /available_end_time: is required',
+    diagnostics:
+      '/stock_id: is required; /available_begin_time: is required; /available_end_time: is required',
   },
 };
 
@@ -60,7 +61,11 @@ function validateFixture(fixture: string): string {
 describe('seed examples', () => {
   test('there is a fixture for every seed example message', () => {
     const ids = new Set(fixtures().map(schemaIdOf));
-    for (const id of ['pyun/grant-sync-redeem.request', 'pyun/payment-push.request', 'dianping/consume-coupon.response']) {
+    for (const id of [
+      'pyun/grant-sync-redeem.request',
+      'pyun/payment-push.request',
+      'dianping/consume-coupon.response',
+    ]) {
       assert.ok(ids.has(id), id);
     }
     assert.equal([...ids].filter((id) => id.startsWith('tencent/')).length, 16);
@@ -104,12 +109,18 @@ describe('seed examples', () => {
     const raw = { ...load('tencent/coupon-status-rsync.request.json'), 'usage_time ': 'yesterday' };
     assert.deepEqual(registry.validate('tencent/coupon-status-rsync.request', raw), []);
     const fixed = { ...load('tencent/coupon-status-rsync.request.corrected.json'), usage_time: 'yesterday' };
-    assert.match(formatDiagnostics(registry.validate('tencent/coupon-status-rsync.request', fixed)), /^\/usage_time: must match pattern/);
+    assert.match(
+      formatDiagnostics(registry.validate('tencent/coupon-status-rsync.request', fixed)),
+      /^\/usage_time: must match pattern/,
+    );
   });
 
   test('the published payment push is a form: its string amounts validate only with coercion', () => {
     const push = load('pyun/payment-push.request.json');
-    assert.equal(formatDiagnostics(registry.validate('pyun/payment-push.request', push)), '/pay_value: must be integer');
+    assert.equal(
+      formatDiagnostics(registry.validate('pyun/payment-push.request', push)),
+      '/pay_value: must be integer',
+    );
     assert.deepEqual(registry.validate('pyun/payment-push.request', push, { coerce: true }), []);
     assert.equal(push.pay_value, 100);
   });

@@ -5,7 +5,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { reloadMappings } from '../../src/server/reload';
+import { reloadMappings, watchMappings } from '../../src/server/reload';
 import { projectRoot } from '../../src/util/paths';
 import { startStack, type Stack } from '../support/stack';
 
@@ -43,7 +43,6 @@ describe('mapping hot-reload', () => {
   });
 
   test('the file watcher picks up a change by itself', async () => {
-    const { watchMappings } = await import('../../src/server/reload');
     const w = watchMappings(stack.running.rt, 20);
     const before = stack.running.rt.table;
     writeFileSync(file, original);

@@ -33,7 +33,7 @@ async function listen(file: string, port: number): Promise<Running> {
 
 export async function runDemo(opts: { port: number; once?: boolean }): Promise<{ sandbox: Sandbox; running: Running }> {
   for (const name of secretEnv) process.env[name] ??= randomBytes(16).toString('hex');
-  process.env.COUPONBRIDGE_LOG_LEVEL ??= 'warn';
+  process.env.COUPONBRIDGE_LOG_LEVEL ??= 'error';
   const env = process.env as Record<string, string>;
   const config = join(projectRoot(), 'couponbridge.demo.yaml');
   const sandbox = await startSandbox({

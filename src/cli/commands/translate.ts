@@ -17,6 +17,7 @@ import { buildFields, selectBranch } from '../../pipeline/stages/map';
 import { sign, validateOutbound } from '../../pipeline/stages/outbound';
 import { errorAnswer, mapBack, successAnswer } from '../../pipeline/stages/answer';
 import { toCbError } from '../../errors';
+import { openStore } from '../../store/open';
 import type { RawRequest } from '../../dialects/types';
 
 type Print = (title: string, body: unknown) => void;
@@ -129,7 +130,9 @@ export function register(program: Command): void {
       const config = loadConfig(opts.config);
       const registry = loadSchemaRegistry();
       const logger = createLogger({ level: 'error' });
-      const rt = createRuntime(config, { registry, logger, table: loadCheckedTable(config.mappings, { registry }) });
+      // A dry run never touches the configured store: ledger reads see an empty in-memory one.
+      const store = await openStore('sqlite::memory:');
+      const rt = createRuntime(config, { registry, logger, store, table: loadCheckedTable(config.mappings, { registry }) });
       try {
         const body = await readStdin();
         process.exitCode = await dryRun(rt, opts.route, body, opts, (title, b) => {

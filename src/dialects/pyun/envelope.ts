@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Envelope } from '../types';
 import { answerObject, jsonAnswer, textField } from '../shared/answer';
 
-export const SUCCESS_CODE = '1001';
+const SUCCESS_CODE = '1001';
 
 const seqno = (): string => randomBytes(8).toString('hex');
 

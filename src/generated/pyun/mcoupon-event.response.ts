@@ -28,6 +28,9 @@ export interface PyunMcouponEventResponse {
    * 耗时 (integer(int64), 毫秒)
    */
   time_cost?: number;
+  /**
+   * 业务数据 (payload.grant_serial: 派发流水)
+   */
   payload?: {
     /**
      * 派发流水

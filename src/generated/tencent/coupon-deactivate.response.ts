@@ -12,6 +12,9 @@ export interface TencentCouponDeactivateResponse {
    * 服务响应状态说明,参见错误码表
    */
   message: string;
+  /**
+   * 业务数据
+   */
   data?: {
     /**
      * 无效时间;格式:yyyy-MM-ddTHH:mm:ss.SSS+TIMEZONE

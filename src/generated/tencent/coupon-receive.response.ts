@@ -12,6 +12,9 @@ export interface TencentCouponReceiveResponse {
    * 服务响应状态说明,参见错误码表
    */
   message: string;
+  /**
+   * 业务数据
+   */
   data?: {
     /**
      * 小程序 appId

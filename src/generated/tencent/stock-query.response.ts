@@ -12,6 +12,9 @@ export interface TencentStockQueryResponse {
    * 服务响应状态说明,参见错误码表
    */
   message: string;
+  /**
+   * 业务数据
+   */
   data?: {
     /**
      * 多租户渠道 ID 0:出行服务 11:手图

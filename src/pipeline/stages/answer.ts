@@ -51,6 +51,7 @@ export function mapBack(x: Exchange): void {
   if (entry?.success && o.kind === 'answer') {
     x.answer = successAnswer(x, o.body);
     x.outcome = 'success';
+    x.retryable = false;
     return;
   }
   if (entry && entry.code !== undefined) {
@@ -60,6 +61,7 @@ export function mapBack(x: Exchange): void {
       entry.status ?? (transport ? errorCatalog[transportCb[o.kind]].status : 200),
     );
     x.outcome = o.kind === 'answer' ? `upstream:${o.code}` : o.kind;
+    x.retryable = entry.retry ?? transport;
     return;
   }
   const up = vars.upstream as { code: string; message: string };
@@ -69,6 +71,7 @@ export function mapBack(x: Exchange): void {
       : new CbError(transportCb[o.kind], up.message);
   x.answer = errorAnswer(caller, err);
   x.outcome = err.code;
+  x.retryable = err.retryable;
 }
 
 export function successAnswer(x: Exchange, upstreamBody?: unknown): Answer {

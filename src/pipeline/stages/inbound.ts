@@ -24,8 +24,7 @@ export function identify(x: Exchange): void {
 export function verify(x: Exchange): void {
   const result = x.route.dialect.verify(x.msg!, x.raw, x.partner!.creds);
   if (!result.ok) {
-    const missing = /missing/i.test(result.reason);
-    throw new CbError(missing ? 'CB_SIGN_MISSING' : 'CB_SIGN_MISMATCH', result.reason, `string-to-sign: ${result.maskedStringToSign}`);
+    throw new CbError(result.code ?? 'CB_SIGN_MISMATCH', result.reason, `string-to-sign: ${result.maskedStringToSign}`);
   }
 }
 

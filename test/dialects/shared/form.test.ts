@@ -1,5 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { CbError } from '../../../src/errors';
 import { encodeForm, formValues, parseForm } from '../../../src/dialects/shared/form';
 
@@ -42,7 +43,7 @@ describe('form codec', () => {
       empty: '',
       'key with space': 'v',
     };
-    assert.deepEqual(parseForm(encodeForm(values)), values);
+    assert.deepEqual(parseForm(encodeForm(values)), Object.fromEntries(Object.entries(values)));
   });
 
   test('encodes spaces as + and never leaves & or = unescaped inside a value', () => {
@@ -61,5 +62,16 @@ describe('form codec', () => {
       o: '{"a":[1,2]}',
       s: '',
     });
+  });
+
+  test('round-trips any keys and values (full Unicode)', () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.string({ minLength: 1, unit: 'grapheme' }), fc.string({ unit: 'grapheme' })),
+        (values) => {
+          assert.deepEqual(parseForm(encodeForm(values)), Object.fromEntries(Object.entries(values)));
+        },
+      ),
+    );
   });
 });

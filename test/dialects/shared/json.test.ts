@@ -1,5 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { CbError } from '../../../src/errors';
 import { parseJsonObject } from '../../../src/dialects/shared/json';
 
@@ -51,5 +52,22 @@ describe('JSON bodies and their signing view', () => {
     assert.throws(() => parseJsonObject('[1]'), malformed(/must be an object, got an array/));
     assert.throws(() => parseJsonObject('"x"'), malformed(/got string/));
     assert.throws(() => parseJsonObject('null'), malformed(/got null/));
+  });
+
+  test('gives nested values as JSON.stringify would write them, however the body is indented', () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.string(), fc.jsonValue()),
+        fc.integer({ min: 0, max: 4 }),
+        (obj, indent) => {
+          const view = parseJsonObject(JSON.stringify(obj, null, indent));
+          for (const [key, value] of Object.entries(obj)) {
+            if (value === null) assert.ok(!(key in view.signingParams));
+            else if (typeof value === 'string') assert.equal(view.signingParams[key], value);
+            else assert.equal(view.signingParams[key], JSON.stringify(value));
+          }
+        },
+      ),
+    );
   });
 });

@@ -1,0 +1,52 @@
+/**
+ * The exchange journal: every exchange (inbound, outbound, upstream answer, final answer,
+ * timing, outcome) stored after the answer is sent, with secrets and signatures removed and
+ * personal data masked by the same redaction as the logs. Bounded by age and row count
+ * (journal.max_age_days, journal.max_rows), pruned by the maintenance timer.
+ */
+import { redact } from '../log';
+import type { ExchangeRecord } from '../store/types';
+import type { Exchange } from '../pipeline/context';
+import type { Runtime } from '../runtime';
+
+function text(b: Buffer | string | undefined): string | undefined {
+  if (b === undefined) return undefined;
+  const s = typeof b === 'string' ? b : b.toString('utf8');
+  return s.length > 16384 ? `${s.slice(0, 16384)}…(${s.length} bytes)` : s;
+}
+
+export function journalRecord(x: Exchange): ExchangeRecord {
+  const rt = x.rt;
+  const o = x.upstream;
+  const data = {
+    inbound: { method: x.raw.method, path: x.raw.path, query: x.raw.query || undefined, body: text(x.raw.body) },
+    partner: x.partner?.id,
+    branch: x.branch?.name,
+    outbound: x.outbound ? { method: x.outbound.method, url: x.outbound.url, body: text(x.outbound.body) } : undefined,
+    upstream:
+      o === undefined
+        ? undefined
+        : 'answer' in o
+          ? { kind: o.kind, status: o.answer.status, ms: o.answer.elapsedMs, body: text(o.answer.body) }
+          : { kind: o.kind, detail: o.detail },
+    answer: x.answer ? { status: x.answer.status, body: text(x.answer.body) } : undefined,
+    notes: x.notes.length > 0 ? x.notes : undefined,
+  };
+  return {
+    id: x.id,
+    at: x.now,
+    route: x.route.id,
+    partner: x.partner?.id,
+    businessKeys: [...new Set(x.businessKeys)],
+    outcome: x.outcome ?? 'unknown',
+    durationMs: Math.round((performance.now() - x.startedAt) * 10) / 10,
+    data: redact(data, { secrets: rt.secrets, maskPlates: rt.config.log.mask_plates }),
+  };
+}
+
+/** Stores the exchange without holding up the answer; a storage failure is logged, never thrown. */
+export function recordExchange(rt: Runtime, x: Exchange): void {
+  rt.store.appendExchange(journalRecord(x)).catch((e: Error) => {
+    rt.logger.error('journal write failed', { exchange: x.id, error: e.message });
+  });
+}
