@@ -50,18 +50,32 @@ function replay(answer: { status: number; contentType: string; body: string }): 
   return { status: answer.status, contentType: answer.contentType, body: answer.body };
 }
 
+export interface IdempotentCall {
+  /**
+   * Answer for a repeat of a key that already finished successfully, instead of replaying the
+   * stored answer (Dianping: a consumed orderId sent again is `3001001 订单号重复`).
+   */
+  onRepeat?: () => Answer;
+  /** Fingerprint mismatch is not an error but the same repeat answer (when onRepeat is given). */
+  repeatIgnoresPayload?: boolean;
+}
+
 export async function idempotent(
   store: Store,
   k: IdemKey,
   fp: string,
   run: () => Promise<{ answer: Answer; outcome: RunOutcome }>,
   opts: IdempotencyOptions = defaultIdempotency,
+  call: IdempotentCall = {},
 ): Promise<{ answer: Answer; replayed: boolean }> {
   const deadline = Date.now() + opts.waitMs;
   for (;;) {
     const now = new Date();
     const begun = await store.idemBegin(k, fp, now);
     if (begun.state === 'finished') {
+      if (call.onRepeat && begun.outcome === 'success' && (call.repeatIgnoresPayload || begun.fingerprint === fp)) {
+        return { answer: call.onRepeat(), replayed: true };
+      }
       if (begun.fingerprint !== fp) throw conflict(k);
       return { answer: replay(begun.answer), replayed: true };
     }

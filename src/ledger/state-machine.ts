@@ -50,7 +50,12 @@ export function isFinal(state: CouponState): boolean {
 /** Tencent `coupon_status`: 1 available, 2 used, 3 expired, 4 invalid (seed 002). */
 export type TencentCouponStatus = 1 | 2 | 3 | 4;
 
-const fromTencent: Record<TencentCouponStatus, CouponState> = { 1: 'available', 2: 'used', 3: 'expired', 4: 'invalid' };
+const fromTencent: Record<TencentCouponStatus, CouponState> = {
+  1: 'available',
+  2: 'used',
+  3: 'expired',
+  4: 'invalid',
+};
 
 export function fromTencentStatus(status: number): CouponState | undefined {
   return fromTencent[status as TencentCouponStatus];

@@ -11,25 +11,9 @@ import type { SchemaRegistry } from '../schema/registry';
 import { getDialect } from '../runtime';
 import { hasFlow } from '../pipeline/flows';
 import { splitPath } from './paths';
+import { ledgerFields } from '../ledger/coupons';
 import type { LoadedMapping, MappingSet, Problem } from './load';
 import type { Expression } from './types';
-
-/** Fields of a ledger coupon record that mappings may read as `ledger.<field>`. */
-export const ledgerFields = [
-  'coupon_id',
-  'stock_id',
-  'user_code',
-  'coupon_code',
-  'grant_serial',
-  'park_uuid',
-  'face_value_fen',
-  'coupon_type',
-  'state',
-  'partner',
-  'plate',
-  'available_begin_time',
-  'available_end_time',
-];
 
 const stockFields = [
   'stock_id',
@@ -124,7 +108,7 @@ export function checkMapping(m: LoadedMapping, registry: SchemaRegistry): Proble
         if (!stockFields.includes(rest[0])) at(ptr, `source path ${path}: stock entries have no "${rest[0]}"`);
         break;
       case 'ledger':
-        if (!ledgerFields.includes(rest[0])) at(ptr, `source path ${path}: ledger records have no "${rest[0]}" (known: ${ledgerFields.join(', ')})`);
+        if (!(ledgerFields as readonly string[]).includes(rest[0])) at(ptr, `source path ${path}: ledger records have no "${rest[0]}" (known: ${ledgerFields.join(', ')})`);
         break;
       case 'partner':
         if (!(rest[0] === 'id' || (rest[0] === 'defaults' && rest.length === 2))) at(ptr, `source path ${path}: use partner.id or partner.defaults.<key>`);
@@ -143,6 +127,7 @@ export function checkMapping(m: LoadedMapping, registry: SchemaRegistry): Proble
       for (const p of paths) checkPath(p, `${base}/${k}`, allowUpstream);
     }
   };
+  if (doc.ledger) checkPath(doc.ledger.coupon, '/ledger/coupon', false);
   checkExprs(doc.vars, '/vars', false);
   checkExprs(doc.answer?.data, '/answer/data', true);
   (doc.branches ?? []).forEach((b, i) => {

@@ -164,6 +164,7 @@ export interface CompiledBranch {
   action: 'call' | 'record' | 'reject';
   schema?: string;
   error?: { cb_code: string; message?: string };
+  ledgerState?: 'used' | 'expired' | 'invalid';
   matches(c: MapContext): boolean;
   build(c: MapContext): Record<string, unknown>;
   describeWhen: string;
@@ -183,6 +184,7 @@ export function compileBranch(b: BranchDoc): CompiledBranch {
     action: b.action ?? 'call',
     schema: b.schema,
     error: b.error,
+    ledgerState: b.ledger_state,
     matches: (c) => conds.every((f) => f(c)),
     build: compileFields(b.fields),
     describeWhen: Object.entries(b.when ?? {})

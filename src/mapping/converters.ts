@@ -2,10 +2,54 @@
  * Named converters usable in mapping files (`convert: to_utc`). Each is a plain function;
  * a failure throws with a message naming the rule, which the engine prefixes with the field.
  */
+import { createHash } from 'node:crypto';
 import { fenToYuan, toFen, yuanToFen } from '../money';
 import { epochInUnit, epochToMs, parseZonedIso, toCstIso, toUtcIso } from '../time';
 
 export type Converter = (value: unknown) => unknown;
+
+const PLATE = /^[\u4e00-\u9fa5][A-Z][A-Z0-9\u4e00-\u9fa5]{4,7}$/;
+
+/**
+ * A plate from Tencent `extra` (design T2): a JSON object with `plate`, or a bare plate string.
+ * Anything else yields nothing, so a required plate fails as "no value".
+ */
+export function plateFromExtra(v: unknown): string | undefined {
+  if (typeof v !== 'string') return undefined;
+  const t = v.trim();
+  if (t.startsWith('{')) {
+    try {
+      const p = (JSON.parse(t) as { plate?: unknown }).plate;
+      return typeof p === 'string' && p.trim() !== '' ? p.trim() : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return PLATE.test(t) ? t : undefined;
+}
+
+/**
+ * A Tencent coupon_id (at most 20 characters, seed 002) for a P云 grant serial: the serial itself
+ * when it fits, else `CB` + 18 base-32 characters of its SHA-1 — deterministic, so a retried
+ * claim gets the same id. The ledger keeps both.
+ */
+export function couponIdFor(grantSerial: string): string {
+  if (grantSerial.length <= 20) return grantSerial;
+  const digest = createHash('sha1').update(grantSerial).digest();
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let acc = 0;
+  let out = '';
+  for (const byte of digest) {
+    acc = (acc << 8) | byte;
+    bits += 8;
+    while (bits >= 5 && out.length < 18) {
+      out += alphabet[(acc >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  return `CB${out}`;
+}
 
 function str(v: unknown): string {
   if (typeof v === 'string') return v;
@@ -37,6 +81,8 @@ export const converters: Record<string, Converter> = {
     if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${JSON.stringify(v)}`);
     return n;
   },
+  plate_from_extra: plateFromExtra,
+  coupon_id_for: (v) => couponIdFor(str(v)),
   upper: (v) => str(v).toUpperCase(),
   lower: (v) => str(v).toLowerCase(),
 };

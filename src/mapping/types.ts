@@ -41,6 +41,7 @@ export interface BranchDoc {
   schema?: string;
   fields?: Record<string, Expression>;
   error?: { cb_code: string; message?: string };
+  ledger_state?: 'used' | 'expired' | 'invalid';
 }
 
 export interface MappingDoc {
@@ -64,6 +65,7 @@ export interface MappingDoc {
     encoding?: 'form' | 'json' | 'query';
     answer_schema?: string;
   };
+  ledger?: { coupon: string; register?: boolean };
   vars?: Record<string, Expression>;
   branches?: BranchDoc[];
   answer?: { data?: Record<string, Expression>; message?: string; codes?: Record<string, CodeEntryDoc> };

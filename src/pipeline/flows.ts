@@ -6,11 +6,13 @@ import type { Answer } from '../dialects/types';
 import type { Flow } from '../mapping/types';
 import type { Exchange } from './context';
 import { translate } from './translate';
+import { claim } from '../flows/claim';
 
 export type FlowFn = (x: Exchange) => Promise<Answer>;
 
 const flows: Partial<Record<Flow, FlowFn>> = {
   translate,
+  claim,
 };
 
 export function registerFlow(name: Flow, fn: FlowFn): void {

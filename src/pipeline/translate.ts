@@ -7,7 +7,8 @@ import type { Answer } from '../dialects/types';
 import { CbError, toCbError, type CbCode } from '../errors';
 import type { Exchange } from './context';
 import { identify, parse, replay, validateInbound, verify } from './stages/inbound';
-import { buildFields, selectBranch } from './stages/map';
+import { buildFields, mapContext, selectBranch } from './stages/map';
+import { alreadyApplied, applyLedgerState, ledgerContext, loadLedgerCoupon } from '../ledger/coupons';
 import { call, sign, validateOutbound } from './stages/outbound';
 import { errorAnswer, mapBack, successAnswer } from './stages/answer';
 
@@ -40,9 +41,11 @@ export function failed(x: Exchange, e: unknown): Answer {
 export async function translate(x: Exchange): Promise<Answer> {
   try {
     await acceptInbound(x);
+    const coupon = await loadLedgerCoupon(x);
+    x.map = mapContext(x, coupon ? ledgerContext(coupon) : undefined);
     selectBranch(x);
     const branch = x.branch!;
-    if (branch.action === 'record') {
+    if (branch.action === 'record' || alreadyApplied(x, coupon)) {
       x.answer = successAnswer(x);
       x.outcome = 'recorded';
     } else if (branch.action === 'reject') {
@@ -50,6 +53,7 @@ export async function translate(x: Exchange): Promise<Answer> {
       throw new CbError(code, branch.error?.message ?? `branch ${branch.name} refuses this message`);
     } else {
       await forward(x, buildFields(x));
+      await applyLedgerState(x, coupon);
     }
   } catch (e) {
     failed(x, e);

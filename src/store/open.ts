@@ -21,7 +21,8 @@ export function parseSqliteUrl(url: string): SqliteOptions {
     throw new Error(`store: sqlite synchronous must be normal or full, not ${synchronous}`);
   }
   const busy = params.get('busy_timeout');
-  if (busy !== null && !/^\d+$/.test(busy)) throw new Error(`store: sqlite busy_timeout must be milliseconds, not ${busy}`);
+  if (busy !== null && !/^\d+$/.test(busy))
+    throw new Error(`store: sqlite busy_timeout must be milliseconds, not ${busy}`);
   return { path, synchronous, busyTimeoutMs: busy === null ? undefined : Number(busy) };
 }
 
@@ -29,5 +30,7 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
   if (url.startsWith('sqlite:')) return openSqlite(parseSqliteUrl(url));
   if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url, opts);
   // Only the scheme is echoed: the rest of a URL may hold a password.
-  throw new Error(`store: unsupported store URL scheme ${JSON.stringify(url.split(':')[0])} (sqlite: or postgres://)`);
+  throw new Error(
+    `store: unsupported store URL scheme ${JSON.stringify(url.split(':')[0])} (sqlite: or postgres://)`,
+  );
 }

@@ -75,7 +75,9 @@ type Queryable = Pool | PoolClient;
 const JSON_OID = 114;
 const keepJsonText: PoolConfig['types'] = {
   getTypeParser: ((oid: number, format?: string) =>
-    oid === JSON_OID ? (v: string) => v : types.getTypeParser(oid, format as 'text')) as typeof types.getTypeParser,
+    oid === JSON_OID
+      ? (v: string) => v
+      : types.getTypeParser(oid, format as 'text')) as typeof types.getTypeParser,
 };
 
 const idem = (k: IdemKey): Row => ({ partner: k.partner, route: k.route, key: k.key });
@@ -220,8 +222,20 @@ export class PostgresStore implements Store {
     throw new CbError('CB_STORE_UNAVAILABLE', `idempotency record ${k.route}/${k.key} keeps changing`);
   }
 
-  async idemFinish(k: IdemKey, answer: StoredAnswer, outcome: IdemOutcome, now = new Date()): Promise<boolean> {
-    return (await this.run(this.pool, 'idempotency.finish', { ...idem(k), ...answerParams(answer), outcome, now })) > 0;
+  async idemFinish(
+    k: IdemKey,
+    answer: StoredAnswer,
+    outcome: IdemOutcome,
+    now = new Date(),
+  ): Promise<boolean> {
+    return (
+      (await this.run(this.pool, 'idempotency.finish', {
+        ...idem(k),
+        ...answerParams(answer),
+        outcome,
+        now,
+      })) > 0
+    );
   }
 
   async idemAbandon(k: IdemKey): Promise<boolean> {
@@ -239,7 +253,10 @@ export class PostgresStore implements Store {
   // ——— nonces ———
 
   async rememberNonce(scope: string, nonce: string, expiresAt: Date, now: Date): Promise<boolean> {
-    return (await this.get(this.pool, 'nonces.remember', { scope, nonce, expires_at: expiresAt, now })) !== undefined;
+    return (
+      (await this.get(this.pool, 'nonces.remember', { scope, nonce, expires_at: expiresAt, now })) !==
+      undefined
+    );
   }
 
   purgeNonces(now: Date): Promise<number> {
@@ -301,7 +318,10 @@ export class PostgresStore implements Store {
   reserveCoupon(r: CouponReservation, limits: QuotaLimits, meta?: TransitionMeta): Promise<ReserveResult> {
     return this.tx(async (c) => {
       await this.run(c, 'coupons.lock_stock', { stock_id: r.stockId });
-      const n = (await this.get(c, 'coupons.quota_counts', { stock_id: r.stockId, user_code: r.userCode })) as Row;
+      const n = (await this.get(c, 'coupons.quota_counts', {
+        stock_id: r.stockId,
+        user_code: r.userCode,
+      })) as Row;
       if (Number(n.total) >= limits.maxCoupons) return 'quota_exhausted';
       if (Number(n.user_total) >= limits.maxPerUser) return 'user_quota_exhausted';
       if (!(await this.insertCoupon(c, r, 'pending', meta ?? { actor: r.partner, at: new Date() }))) {
@@ -317,7 +337,12 @@ export class PostgresStore implements Store {
       if (!cur) throw new CbError('CB_COUPON_NOT_FOUND', `coupon ${id}`);
       assertTransition(cur.state, 'available');
       await this.run(c, 'coupons.patch', { ...couponParams(patch), id, now: meta.at });
-      const r = (await this.get(c, 'coupons.set_state', { id, from: cur.state, to: 'available', now: meta.at })) as Row;
+      const r = (await this.get(c, 'coupons.set_state', {
+        id,
+        from: cur.state,
+        to: 'available',
+        now: meta.at,
+      })) as Row;
       await this.record(c, id, cur.state, 'available', meta);
       return couponFromRow(r);
     });
@@ -328,7 +353,10 @@ export class PostgresStore implements Store {
       const [cur] = await this.lock(c, [id]);
       if (!cur) throw new CbError('CB_COUPON_NOT_FOUND', `coupon ${id}`);
       if (!canRelease(cur.state)) {
-        throw new CbError('CB_ILLEGAL_TRANSITION', `only a pending reservation can be released; ${id} is ${cur.state}`);
+        throw new CbError(
+          'CB_ILLEGAL_TRANSITION',
+          `only a pending reservation can be released; ${id} is ${cur.state}`,
+        );
       }
       await this.run(c, 'coupons.delete_pending', { id });
       await this.record(c, id, cur.state, null, meta);
@@ -377,7 +405,12 @@ export class PostgresStore implements Store {
       if (illegal.length > 0 || missing.length > 0) return { applied: false, illegal, missing };
       const coupons: CouponRecord[] = [];
       for (const cur of current as CouponRecord[]) {
-        const r = (await this.get(c, 'coupons.set_state', { id: cur.id, from: cur.state, to, now: meta.at })) as Row;
+        const r = (await this.get(c, 'coupons.set_state', {
+          id: cur.id,
+          from: cur.state,
+          to,
+          now: meta.at,
+        })) as Row;
         await this.record(c, cur.id, cur.state, to, meta);
         coupons.push(couponFromRow(r));
       }
@@ -412,7 +445,9 @@ export class PostgresStore implements Store {
   }
 
   async putOrder(o: OrderRecord, opts: { ifAbsent?: boolean } = {}): Promise<boolean> {
-    return (await this.run(this.pool, opts.ifAbsent ? 'orders.insert' : 'orders.upsert', orderParams(o, asIs))) > 0;
+    return (
+      (await this.run(this.pool, opts.ifAbsent ? 'orders.insert' : 'orders.upsert', orderParams(o, asIs))) > 0
+    );
   }
 
   // ——— journal ———
@@ -440,7 +475,10 @@ export class PostgresStore implements Store {
   }
 
   async listExchanges(opts: ListExchangesOptions = {}): Promise<ExchangeRecord[]> {
-    const rows = await this.all(this.pool, 'journal.list', { limit: opts.limit ?? null, offset: opts.offset ?? 0 });
+    const rows = await this.all(this.pool, 'journal.list', {
+      limit: opts.limit ?? null,
+      offset: opts.offset ?? 0,
+    });
     return Promise.all(rows.map((r) => this.withKeys(this.pool, r)));
   }
 
@@ -460,7 +498,10 @@ export class PostgresStore implements Store {
       const p = outboxParams(item, now, asIs);
       if (await this.get(c, 'outbox.insert', p)) added += 1;
       else if (!sameOutboxItem((await this.get(c, 'outbox.by_dedup', p)) as Row, p)) {
-        throw new CbError('CB_INTERNAL', `outbox ${item.destination}/${item.dedupKey} already holds a different notification`);
+        throw new CbError(
+          'CB_INTERNAL',
+          `outbox ${item.destination}/${item.dedupKey} already holds a different notification`,
+        );
       }
     }
     return added;
@@ -500,7 +541,13 @@ export class PostgresStore implements Store {
   ): Promise<boolean> {
     const key = outboxIdParam(id);
     if (key === undefined) return false;
-    const p = { id: key, error, next_attempt_at: nextAttemptAt, worker: opts.workerId ?? null, now: opts.now ?? new Date() };
+    const p = {
+      id: key,
+      error,
+      next_attempt_at: nextAttemptAt,
+      worker: opts.workerId ?? null,
+      now: opts.now ?? new Date(),
+    };
     return (await this.run(this.pool, 'outbox.failed', p)) > 0;
   }
 

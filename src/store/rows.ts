@@ -25,7 +25,8 @@ export type Row = Record<string, unknown>;
 const date = (v: unknown): Date => new Date(v as string | Date);
 const optDate = (v: unknown): Date | undefined => (v === null || v === undefined ? undefined : date(v));
 const json = (v: unknown): unknown => JSON.parse(v as string);
-const optJson = <T>(v: unknown): T | undefined => (v === null || v === undefined ? undefined : (json(v) as T));
+const optJson = <T>(v: unknown): T | undefined =>
+  v === null || v === undefined ? undefined : (json(v) as T);
 const optStr = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
 const optNum = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : Number(v));
 const jsonParam = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
@@ -221,7 +222,9 @@ export function outboxParams(i: OutboxItemInput, now: Date, encodeDate: (d: Date
 
 /** Re-enqueueing a dedup key is a no-op only when it is the same notification. */
 export function sameOutboxItem(existing: Row, params: Row): boolean {
-  return existing.kind === params.kind && Number(existing.v) === params.v && existing.payload === params.payload;
+  return (
+    existing.kind === params.kind && Number(existing.v) === params.v && existing.payload === params.payload
+  );
 }
 
 /** Outbox ids are integers on both backends; anything else names no item. */

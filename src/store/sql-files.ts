@@ -4,18 +4,22 @@
  * `migrations/<backend>/NNNN_<name>.sql`, applied in version order. Parameters are written
  * `:name` in both backends; PostgreSQL's `$n` placeholders are derived by `toPositional`.
  *
- * The files sit next to this module under tsx; a compiled build looks in dist/store first (when the
- * build copies them) and then in the source tree (src/store), so `dist/` runs from a checkout.
+ * The files sit next to this module under tsx; compiled code looks next to itself first (when the
+ * build copies them) and then for a src/store above it, so `dist/` runs from a checkout.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Backend } from './types';
 
 function locate(sub: string): string {
-  const candidates = [join(__dirname, sub), join(__dirname, '..', '..', 'src', 'store', sub)];
+  const candidates = [join(__dirname, sub)];
+  for (let dir = __dirname; dirname(dir) !== dir; dir = dirname(dir)) {
+    candidates.push(join(dirname(dir), 'src', 'store', sub));
+  }
   const found = candidates.find((dir) => existsSync(dir));
-  if (!found) throw new Error(`store: SQL directory ${sub} not found (looked in ${candidates.join(', ')})`);
+  if (!found)
+    throw new Error(`store: SQL directory ${sub} not found next to ${__dirname} or in a src/store above it`);
   return found;
 }
 
@@ -75,11 +79,16 @@ export function toPositional(text: string): { text: string; names: string[] } {
 }
 
 /** Applied migrations must not change: the schema only moves forward through new files. */
-export function checkApplied(migrations: Migration[], applied: { version: number; checksum: string }[]): void {
+export function checkApplied(
+  migrations: Migration[],
+  applied: { version: number; checksum: string }[],
+): void {
   for (const a of applied) {
     const m = migrations.find((x) => x.version === a.version);
     if (m && m.checksum !== a.checksum) {
-      throw new Error(`store: migration ${m.name} was changed after it was applied; add a new migration instead`);
+      throw new Error(
+        `store: migration ${m.name} was changed after it was applied; add a new migration instead`,
+      );
     }
   }
 }

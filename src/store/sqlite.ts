@@ -172,7 +172,8 @@ export class SqliteStore implements Store {
 
   idemFinish(k: IdemKey, answer: StoredAnswer, outcome: IdemOutcome, now = new Date()): Promise<boolean> {
     return this.write(
-      () => this.run('idempotency.finish', { ...idem(k), ...answerParams(answer), outcome, now: iso(now) }) > 0,
+      () =>
+        this.run('idempotency.finish', { ...idem(k), ...answerParams(answer), outcome, now: iso(now) }) > 0,
     );
   }
 
@@ -194,7 +195,9 @@ export class SqliteStore implements Store {
 
   rememberNonce(scope: string, nonce: string, expiresAt: Date, now: Date): Promise<boolean> {
     return this.write(
-      () => this.get('nonces.remember', { scope, nonce, expires_at: iso(expiresAt), now: iso(now) }) !== undefined,
+      () =>
+        this.get('nonces.remember', { scope, nonce, expires_at: iso(expiresAt), now: iso(now) }) !==
+        undefined,
     );
   }
 
@@ -262,7 +265,12 @@ export class SqliteStore implements Store {
       if (!cur) throw new CbError('CB_COUPON_NOT_FOUND', `coupon ${id}`);
       assertTransition(cur.state, 'available');
       this.get('coupons.patch', { ...couponParams(patch), id, now: iso(meta.at) });
-      const r = this.get('coupons.set_state', { id, from: cur.state, to: 'available', now: iso(meta.at) }) as Row;
+      const r = this.get('coupons.set_state', {
+        id,
+        from: cur.state,
+        to: 'available',
+        now: iso(meta.at),
+      }) as Row;
       this.record(id, cur.state, 'available', meta);
       return couponFromRow(r);
     });
@@ -273,7 +281,10 @@ export class SqliteStore implements Store {
       const cur = this.byId(id);
       if (!cur) throw new CbError('CB_COUPON_NOT_FOUND', `coupon ${id}`);
       if (!canRelease(cur.state)) {
-        throw new CbError('CB_ILLEGAL_TRANSITION', `only a pending reservation can be released; ${id} is ${cur.state}`);
+        throw new CbError(
+          'CB_ILLEGAL_TRANSITION',
+          `only a pending reservation can be released; ${id} is ${cur.state}`,
+        );
       }
       this.run('coupons.delete_pending', { id });
       this.record(id, cur.state, null, meta);
@@ -361,7 +372,9 @@ export class SqliteStore implements Store {
   }
 
   putOrder(o: OrderRecord, opts: { ifAbsent?: boolean } = {}): Promise<boolean> {
-    return this.write(() => this.run(opts.ifAbsent ? 'orders.insert' : 'orders.upsert', orderParams(o, iso)) > 0);
+    return this.write(
+      () => this.run(opts.ifAbsent ? 'orders.insert' : 'orders.upsert', orderParams(o, iso)) > 0,
+    );
   }
 
   // ——— journal ———
@@ -391,7 +404,9 @@ export class SqliteStore implements Store {
 
   listExchanges(opts: ListExchangesOptions = {}): Promise<ExchangeRecord[]> {
     return this.read(() =>
-      this.all('journal.list', { limit: opts.limit ?? -1, offset: opts.offset ?? 0 }).map((r) => this.withKeys(r)),
+      this.all('journal.list', { limit: opts.limit ?? -1, offset: opts.offset ?? 0 }).map((r) =>
+        this.withKeys(r),
+      ),
     );
   }
 
@@ -411,7 +426,10 @@ export class SqliteStore implements Store {
       const p = outboxParams(item, now, iso);
       if (this.get('outbox.insert', p)) added += 1;
       else if (!sameOutboxItem(this.get('outbox.by_dedup', p) as Row, p)) {
-        throw new CbError('CB_INTERNAL', `outbox ${item.destination}/${item.dedupKey} already holds a different notification`);
+        throw new CbError(
+          'CB_INTERNAL',
+          `outbox ${item.destination}/${item.dedupKey} already holds a different notification`,
+        );
       }
     }
     return added;
@@ -437,7 +455,12 @@ export class SqliteStore implements Store {
 
   markDelivered(id: string, answerSummary: string, now = new Date()): Promise<boolean> {
     return this.write(
-      () => this.run('outbox.delivered', { id: outboxIdParam(id) ?? null, summary: answerSummary, now: iso(now) }) > 0,
+      () =>
+        this.run('outbox.delivered', {
+          id: outboxIdParam(id) ?? null,
+          summary: answerSummary,
+          now: iso(now),
+        }) > 0,
     );
   }
 

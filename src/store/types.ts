@@ -284,7 +284,12 @@ export interface Store {
   ): Promise<{ created: boolean; coupon: CouponRecord }>;
   getCoupon(q: CouponQuery): Promise<CouponRecord | undefined>;
   /** All-or-nothing per the state machine; `outbox` items are stored only when applied, in the same transaction. */
-  transition(ids: string[], to: CouponState, meta: TransitionMeta, outbox?: OutboxItemInput[]): Promise<TransitionResult>;
+  transition(
+    ids: string[],
+    to: CouponState,
+    meta: TransitionMeta,
+    outbox?: OutboxItemInput[],
+  ): Promise<TransitionResult>;
   history(id: string): Promise<Transition[]>;
   stockCounts(stockId: string): Promise<StockCounts>;
   listCoupons(opts?: ListCouponsOptions): Promise<CouponRecord[]>;
@@ -315,7 +320,12 @@ export interface Store {
    * Back to pending until `nextAttemptAt`, or dead when null. Applies only to a leased item (held
    * by `workerId` when given); false otherwise.
    */
-  markFailed(id: string, error: string, nextAttemptAt: Date | null, opts?: { workerId?: string; now?: Date }): Promise<boolean>;
+  markFailed(
+    id: string,
+    error: string,
+    nextAttemptAt: Date | null,
+    opts?: { workerId?: string; now?: Date },
+  ): Promise<boolean>;
   getOutbox(id: string): Promise<OutboxItem | undefined>;
   /** Oldest first. */
   listOutbox(opts?: ListOutboxOptions): Promise<OutboxItem[]>;

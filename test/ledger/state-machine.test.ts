@@ -15,7 +15,13 @@ import {
 } from '../../src/ledger/state-machine';
 
 // The oracle, written out independently of the module: every legal edge, nothing else.
-const legalEdges = new Set(['pending>available', 'available>used', 'available>expired', 'available>invalid', 'used>refunded']);
+const legalEdges = new Set([
+  'pending>available',
+  'available>used',
+  'available>expired',
+  'available>invalid',
+  'used>refunded',
+]);
 const state = fc.constantFrom(...couponStates);
 
 describe('coupon state machine', () => {
@@ -36,7 +42,10 @@ describe('coupon state machine', () => {
         }
         assert.throws(
           () => assertTransition(from, to),
-          (e: unknown) => isCbError(e) && e.code === 'CB_ILLEGAL_TRANSITION' && e.detail.includes(`${from} cannot become ${to}`),
+          (e: unknown) =>
+            isCbError(e) &&
+            e.code === 'CB_ILLEGAL_TRANSITION' &&
+            e.detail.includes(`${from} cannot become ${to}`),
         );
       }),
     );

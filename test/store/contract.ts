@@ -8,7 +8,13 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { isCbError, type CbCode } from '../../src/errors';
 import type { CouponState } from '../../src/ledger/state-machine';
-import type { CouponReservation, OutboxItemInput, Store, StoredAnswer, TransitionMeta } from '../../src/store/types';
+import type {
+  CouponReservation,
+  OutboxItemInput,
+  Store,
+  StoredAnswer,
+  TransitionMeta,
+} from '../../src/store/types';
 
 export interface TestDatabase {
   /** A new Store on this database; a second call stands for a second instance. */
@@ -18,7 +24,11 @@ export interface TestDatabase {
 
 const t0 = new Date('2025-03-01T08:00:00.000Z');
 const at = (ms: number): Date => new Date(t0.getTime() + ms);
-const meta = (ms = 0, extra: Partial<TransitionMeta> = {}): TransitionMeta => ({ actor: 'tencent-sp', at: at(ms), ...extra });
+const meta = (ms = 0, extra: Partial<TransitionMeta> = {}): TransitionMeta => ({
+  actor: 'tencent-sp',
+  at: at(ms),
+  ...extra,
+});
 const count = <T>(xs: T[], x: T): number => xs.filter((y) => y === x).length;
 
 function rejectsWith(code: CbCode): (e: unknown) => boolean {
@@ -56,7 +66,10 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
 
     /** An available coupon, created the way a claim creates it. */
     async function available(id: string, over: Partial<CouponReservation> = {}): Promise<void> {
-      assert.equal(await store.reserveCoupon(reservation(id, over), { maxCoupons: 1e6, maxPerUser: 1e6 }, meta()), 'reserved');
+      assert.equal(
+        await store.reserveCoupon(reservation(id, over), { maxCoupons: 1e6, maxPerUser: 1e6 }, meta()),
+        'reserved',
+      );
       await store.activateCoupon(id, { couponId: `C-${id}`, grantSerial: `G-${id}` }, meta(1));
     }
 
@@ -107,7 +120,13 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
         const results = await Promise.all(
           Array.from({ length: 50 }, (_, i) => (i % 2 ? other : store).idemBegin(k, 'fp-1', at(i))),
         );
-        assert.equal(count(results.map((r) => r.state), 'new'), 1);
+        assert.equal(
+          count(
+            results.map((r) => r.state),
+            'new',
+          ),
+          1,
+        );
         for (const r of results.filter((x) => x.state !== 'new')) {
           assert.equal(r.state, 'started');
           assert.equal(r.state === 'started' && r.fingerprint, 'fp-1');
@@ -128,7 +147,11 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
 
       test('reports a started record with its fingerprint and start time', async () => {
         await store.idemBegin(k, 'fp-1', t0);
-        assert.deepEqual(await store.idemBegin(k, 'fp-1', at(10)), { state: 'started', fingerprint: 'fp-1', startedAt: t0 });
+        assert.deepEqual(await store.idemBegin(k, 'fp-1', at(10)), {
+          state: 'started',
+          fingerprint: 'fp-1',
+          startedAt: t0,
+        });
       });
 
       test('keeps the first answer when a second finish arrives', async () => {
@@ -158,10 +181,16 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
 
       test('hands a stale started record to exactly one of 20 concurrent reclaimers', async () => {
         await store.idemBegin(k, 'fp', t0);
-        assert.equal(await store.idemReclaimStale(k, t0, at(1)), false, 'a record begun at the cut-off is not stale');
+        assert.equal(
+          await store.idemReclaimStale(k, t0, at(1)),
+          false,
+          'a record begun at the cut-off is not stale',
+        );
         const other = await second();
         const results = await Promise.all(
-          Array.from({ length: 20 }, (_, i) => (i % 2 ? other : store).idemReclaimStale(k, at(30_000), at(60_000))),
+          Array.from({ length: 20 }, (_, i) =>
+            (i % 2 ? other : store).idemReclaimStale(k, at(30_000), at(60_000)),
+          ),
         );
         assert.equal(count(results, true), 1);
         assert.deepEqual(await store.idemBegin(k, 'fp', at(60_001)), {
@@ -197,7 +226,9 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
       test('remembers a nonce for exactly one of 50 concurrent callers', async () => {
         const other = await second();
         const results = await Promise.all(
-          Array.from({ length: 50 }, (_, i) => (i % 2 ? other : store).rememberNonce('api-key-1', 'n-1', at(300_000), t0)),
+          Array.from({ length: 50 }, (_, i) =>
+            (i % 2 ? other : store).rememberNonce('api-key-1', 'n-1', at(300_000), t0),
+          ),
         );
         assert.equal(count(results, true), 1);
       });
@@ -220,11 +251,20 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
 
     describe('stocks', () => {
       test('records a stock sync and keeps its presentation through a status-only sync', async () => {
-        const presentation = { stock_name: '停车券', coupon_type: 1, fixed_normal_coupon: { coupon_amount: 1000 } };
+        const presentation = {
+          stock_name: '停车券',
+          coupon_type: 1,
+          fixed_normal_coupon: { coupon_amount: 1000 },
+        };
         assert.equal(await store.getStockSync('stock-1'), undefined);
         await store.upsertStockSync({ stockId: 'stock-1', status: 3, presentation, updatedAt: t0 });
         await store.upsertStockSync({ stockId: 'stock-1', status: 4, updatedAt: at(1) });
-        assert.deepEqual(await store.getStockSync('stock-1'), { stockId: 'stock-1', status: 4, presentation, updatedAt: at(1) });
+        assert.deepEqual(await store.getStockSync('stock-1'), {
+          stockId: 'stock-1',
+          status: 4,
+          presentation,
+          updatedAt: at(1),
+        });
       });
 
       test('stores a stock sync and its forward notification together', async () => {
@@ -238,7 +278,9 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
         const other = await second();
         const limits = { maxCoupons: 50, maxPerUser: 1 };
         const results = await Promise.all(
-          Array.from({ length: 200 }, (_, i) => (i % 2 ? other : store).reserveCoupon(reservation(`r${i}`), limits, meta())),
+          Array.from({ length: 200 }, (_, i) =>
+            (i % 2 ? other : store).reserveCoupon(reservation(`r${i}`), limits, meta()),
+          ),
         );
         assert.equal(count(results, 'reserved'), 50);
         assert.equal(count(results, 'quota_exhausted'), 150);
@@ -252,19 +294,29 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
         const limits = { maxCoupons: 100, maxPerUser: 3 };
         const results = await Promise.all(
           Array.from({ length: 30 }, (_, i) =>
-            (i % 2 ? other : store).reserveCoupon(reservation(`r${i}`, { userCode: 'alice' }), limits, meta()),
+            (i % 2 ? other : store).reserveCoupon(
+              reservation(`r${i}`, { userCode: 'alice' }),
+              limits,
+              meta(),
+            ),
           ),
         );
         assert.equal(count(results, 'reserved'), 3);
         assert.equal(count(results, 'user_quota_exhausted'), 27);
-        assert.equal(await store.reserveCoupon(reservation('bob-1', { userCode: 'bob' }), limits, meta()), 'reserved');
+        assert.equal(
+          await store.reserveCoupon(reservation('bob-1', { userCode: 'bob' }), limits, meta()),
+          'reserved',
+        );
       });
 
       test('counts the quota per stock and frees it when a reservation is released', async () => {
         const limits = { maxCoupons: 1, maxPerUser: 1 };
         assert.equal(await store.reserveCoupon(reservation('a'), limits, meta()), 'reserved');
         assert.equal(await store.reserveCoupon(reservation('b'), limits, meta()), 'quota_exhausted');
-        assert.equal(await store.reserveCoupon(reservation('c', { stockId: 'stock-2' }), limits, meta()), 'reserved');
+        assert.equal(
+          await store.reserveCoupon(reservation('c', { stockId: 'stock-2' }), limits, meta()),
+          'reserved',
+        );
         await store.releaseCoupon('a', meta(5, { reason: 'P云 1002' }));
         assert.equal(await store.getCoupon({ id: 'a' }), undefined);
         assert.equal(await store.reserveCoupon(reservation('b'), limits, meta()), 'reserved');
@@ -283,7 +335,11 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
           { maxCoupons: 5, maxPerUser: 5 },
           meta(0, { exchangeId: 'ex-1' }),
         );
-        const c = await store.activateCoupon('c1', { couponId: 'G1', grantSerial: 'G1', parkUuid: 'park-9' }, meta(10, { exchangeId: 'ex-1' }));
+        const c = await store.activateCoupon(
+          'c1',
+          { couponId: 'G1', grantSerial: 'G1', parkUuid: 'park-9' },
+          meta(10, { exchangeId: 'ex-1' }),
+        );
         assert.equal(c.state, 'available');
         assert.equal(c.couponId, 'G1');
         assert.equal(c.parkUuid, 'park-9');
@@ -292,8 +348,24 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
         assert.equal(c.createdAt.getTime(), t0.getTime());
         assert.equal(c.updatedAt.getTime(), at(10).getTime());
         assert.deepEqual(await store.history('c1'), [
-          { couponRef: 'c1', from: null, to: 'pending', at: t0, actor: 'tencent-sp', exchangeId: 'ex-1', reason: undefined },
-          { couponRef: 'c1', from: 'pending', to: 'available', at: at(10), actor: 'tencent-sp', exchangeId: 'ex-1', reason: undefined },
+          {
+            couponRef: 'c1',
+            from: null,
+            to: 'pending',
+            at: t0,
+            actor: 'tencent-sp',
+            exchangeId: 'ex-1',
+            reason: undefined,
+          },
+          {
+            couponRef: 'c1',
+            from: 'pending',
+            to: 'available',
+            at: at(10),
+            actor: 'tencent-sp',
+            exchangeId: 'ex-1',
+            reason: undefined,
+          },
         ]);
       });
 
@@ -308,11 +380,23 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
       });
 
       test('registers a synced coupon once and updates its identity but never its state', async () => {
-        const synced = { id: 'tc-1', stockId: 'stock-1', partner: 'tencent-sp', couponId: 'T1', state: 'used' as const };
-        const first = await store.upsertCoupon({ ...synced, attrs: { usage_time: '2025-03-01T10:00:00.000+08:00' } }, meta());
+        const synced = {
+          id: 'tc-1',
+          stockId: 'stock-1',
+          partner: 'tencent-sp',
+          couponId: 'T1',
+          state: 'used' as const,
+        };
+        const first = await store.upsertCoupon(
+          { ...synced, attrs: { usage_time: '2025-03-01T10:00:00.000+08:00' } },
+          meta(),
+        );
         assert.equal(first.created, true);
         assert.equal(first.coupon.state, 'used');
-        const again = await store.upsertCoupon({ ...synced, state: 'available', parkUuid: 'park-1' }, meta(5));
+        const again = await store.upsertCoupon(
+          { ...synced, state: 'available', parkUuid: 'park-1' },
+          meta(5),
+        );
         assert.equal(again.created, false);
         assert.equal(again.coupon.state, 'used');
         assert.equal(again.coupon.parkUuid, 'park-1');
@@ -324,15 +408,22 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
       });
 
       test('refuses to register a synced coupon as pending', async () => {
-        const pending = { id: 'x', stockId: 's', partner: 'p', state: 'pending' } as unknown as Parameters<Store['upsertCoupon']>[0];
+        const pending = { id: 'x', stockId: 's', partner: 'p', state: 'pending' } as unknown as Parameters<
+          Store['upsertCoupon']
+        >[0];
         await assert.rejects(store.upsertCoupon(pending, meta()));
         assert.equal(await store.getCoupon({ id: 'x' }), undefined);
       });
 
-      test("finds a coupon by ledger id, Tencent coupon_id, P云 grant serial or Dianping code", async () => {
+      test('finds a coupon by ledger id, Tencent coupon_id, P云 grant serial or Dianping code', async () => {
         await available('c1', { couponCode: 'DP85' });
         await available('c2', { couponCode: 'DP95' });
-        for (const q of [{ id: 'c1' }, { couponId: 'C-c1' }, { grantSerial: 'G-c1' }, { couponCode: 'DP85' }]) {
+        for (const q of [
+          { id: 'c1' },
+          { couponId: 'C-c1' },
+          { grantSerial: 'G-c1' },
+          { couponCode: 'DP85' },
+        ]) {
           assert.equal((await store.getCoupon(q))?.id, 'c1', JSON.stringify(q));
         }
         assert.equal(await store.getCoupon({ couponId: 'G-c1' }), undefined);
@@ -341,7 +432,11 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
 
       test('applies a legal transition and records who, when and in which exchange', async () => {
         await available('c1');
-        const r = await store.transition(['c1'], 'used', { actor: 'dianping-pos', at: at(100), exchangeId: 'ex-9' });
+        const r = await store.transition(['c1'], 'used', {
+          actor: 'dianping-pos',
+          at: at(100),
+          exchangeId: 'ex-9',
+        });
         assert.equal(r.applied, true);
         assert.equal(r.applied && r.coupons[0].state, 'used');
         const last = (await store.history('c1')).at(-1);
@@ -392,7 +487,9 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
         await available('c1');
         const other = await second();
         const results = await Promise.all(
-          Array.from({ length: 20 }, (_, i) => (i % 2 ? other : store).transition(['c1'], 'used', meta(10 + i))),
+          Array.from({ length: 20 }, (_, i) =>
+            (i % 2 ? other : store).transition(['c1'], 'used', meta(10 + i)),
+          ),
         );
         assert.equal(results.filter((r) => r.applied).length, 1);
         assert.equal((await store.history('c1')).filter((h) => h.to === 'used').length, 1);
@@ -424,7 +521,10 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
 
       test('lists coupons by state and stock in creation order, page by page', async () => {
         for (const [i, id] of ['a', 'b', 'c', 'd'].entries()) {
-          await store.upsertCoupon({ id, stockId: id === 'd' ? 's2' : 's1', partner: 'p', state: 'available' }, meta(i));
+          await store.upsertCoupon(
+            { id, stockId: id === 'd' ? 's2' : 's1', partner: 'p', state: 'available' },
+            meta(i),
+          );
         }
         await store.transition(['b'], 'used', meta(9));
         assert.deepEqual(
@@ -447,7 +547,9 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
         let run = 0;
         await fc.assert(
           fc.asyncProperty(
-            fc.array(fc.tuple(fc.subarray([0, 1, 2], { minLength: 1 }), fc.constantFrom(...states)), { maxLength: 12 }),
+            fc.array(fc.tuple(fc.subarray([0, 1, 2], { minLength: 1 }), fc.constantFrom(...states)), {
+              maxLength: 12,
+            }),
             async (ops) => {
               run += 1;
               const ids = [0, 1, 2].map((i) => `p${run}-${i}`);
@@ -464,7 +566,8 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
                 assert.equal((await store.getCoupon({ id }))?.state, model.get(id));
                 const h = await store.history(id);
                 for (let i = 1; i < h.length; i += 1) assert.equal(h[i].from, h[i - 1].to);
-                for (const step of h.slice(2)) assert.ok(legal.has(`${step.from}>${step.to}`), `${step.from}>${step.to}`);
+                for (const step of h.slice(2))
+                  assert.ok(legal.has(`${step.from}>${step.to}`), `${step.from}>${step.to}`);
               }
             },
           ),
@@ -493,7 +596,13 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
       test('inserts an order once with ifAbsent and updates it otherwise', async () => {
         assert.equal(await store.putOrder(order, { ifAbsent: true }), true);
         assert.equal(await store.putOrder({ ...order, couponCodes: ['X'] }, { ifAbsent: true }), false);
-        const details = { shopName: '肯德基', orderAmount: 1999, payAmount: 999, freightFee: 0, attributes: { a: '1' } };
+        const details = {
+          shopName: '肯德基',
+          orderAmount: 1999,
+          payAmount: 999,
+          freightFee: 0,
+          attributes: { a: '1' },
+        };
         assert.equal(await store.putOrder({ ...order, status: 'refunded', details, updatedAt: at(5) }), true);
         const got = await store.getOrder('dianping-pos', 'O-1');
         assert.equal(got?.status, 'refunded');
@@ -513,7 +622,11 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
         businessKeys: keys,
         outcome: 'success',
         durationMs: 12,
-        data: { inbound: { body: '{"request_id":"req-1","mobile_phone":"139****2222"}' }, answer: { code: 0 }, 备注: '✓' },
+        data: {
+          inbound: { body: '{"request_id":"req-1","mobile_phone":"139****2222"}' },
+          answer: { code: 0 },
+          备注: '✓',
+        },
       });
 
       test('finds an exchange by id and by each of its business keys, oldest first', async () => {
@@ -550,7 +663,14 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
 
     describe('outbox', () => {
       const claim = (s: Store, ms: number, over: Partial<Parameters<Store['claimDue']>[0]> = {}) =>
-        s.claimDue({ now: at(ms), limit: 10, leaseMs: 30_000, workerId: 'w1', perDestinationLimit: 100, ...over });
+        s.claimDue({
+          now: at(ms),
+          limit: 10,
+          leaseMs: 30_000,
+          workerId: 'w1',
+          perDestinationLimit: 100,
+          ...over,
+        });
 
       test('keeps kind, version, destination and payload exactly', async () => {
         const payload = { z: 1, a: [1, '二', { nested: null }], coupon_id: 'C1', amount: 12.5 };
@@ -574,7 +694,9 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
       });
 
       test('claims each due item exactly once among six concurrent workers', async () => {
-        const items = Array.from({ length: 60 }, (_, i) => item(`seq-${i}`, { destination: `partner-${i % 3}` }));
+        const items = Array.from({ length: 60 }, (_, i) =>
+          item(`seq-${i}`, { destination: `partner-${i % 3}` }),
+        );
         await store.enqueue(items, t0);
         const other = await second();
         const claimed: string[] = [];
@@ -598,7 +720,9 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
         );
         const other = await second();
         const batches = await Promise.all(
-          Array.from({ length: 6 }, (_, w) => claim(w % 2 ? other : store, 1_000, { perDestinationLimit: 4, workerId: `w${w}` })),
+          Array.from({ length: 6 }, (_, w) =>
+            claim(w % 2 ? other : store, 1_000, { perDestinationLimit: 4, workerId: `w${w}` }),
+          ),
         );
         const leased = batches.flat();
         assert.equal(leased.filter((o) => o.destination === 'slow').length, 4);
@@ -612,7 +736,14 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
       });
 
       test('hands out the oldest due items first and none before they are due', async () => {
-        await store.enqueue([item('later', { notBefore: at(5_000) }), item('first', { notBefore: at(100) }), item('second', { notBefore: at(200) })], t0);
+        await store.enqueue(
+          [
+            item('later', { notBefore: at(5_000) }),
+            item('first', { notBefore: at(100) }),
+            item('second', { notBefore: at(200) }),
+          ],
+          t0,
+        );
         assert.deepEqual(
           (await claim(store, 1_000)).map((o) => o.dedupKey),
           ['first', 'second'],
@@ -634,8 +765,14 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
         assert.equal(again.id, first.id);
         assert.equal(again.attempts, 2);
         assert.equal(again.leasedBy, 'w2');
-        assert.equal(await store.markFailed(first.id, 'late', at(9_000), { workerId: 'w1', now: at(1_500) }), false);
-        assert.equal(await store.markFailed(first.id, 'HTTP 503', at(9_000), { workerId: 'w2', now: at(1_500) }), true);
+        assert.equal(
+          await store.markFailed(first.id, 'late', at(9_000), { workerId: 'w1', now: at(1_500) }),
+          false,
+        );
+        assert.equal(
+          await store.markFailed(first.id, 'HTTP 503', at(9_000), { workerId: 'w2', now: at(1_500) }),
+          true,
+        );
       });
 
       test('retries a failed item at its next attempt time and buries it as dead after the last', async () => {
@@ -654,7 +791,11 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
           [[o.id, 'code 400003', 2]],
         );
         assert.deepEqual(await claim(store, 1e9), []);
-        assert.equal(await store.markFailed(o.id, 'again', null, { now: at(5_020) }), false, 'only a leased item fails');
+        assert.equal(
+          await store.markFailed(o.id, 'again', null, { now: at(5_020) }),
+          false,
+          'only a leased item fails',
+        );
       });
 
       test('replays a dead letter as a fresh due item, one or all', async () => {
@@ -684,12 +825,18 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
           [done?.state, done?.answerSummary, done?.deliveredAt?.getTime()],
           ['delivered', '{"code":0}', at(2_500).getTime()],
         );
-        assert.equal(await store.markFailed(o.id, 'late', at(9_000), { workerId: 'w2', now: at(2_600) }), false);
+        assert.equal(
+          await store.markFailed(o.id, 'late', at(9_000), { workerId: 'w2', now: at(2_600) }),
+          false,
+        );
         assert.deepEqual(await claim(store, 1e9), []);
       });
 
       test('purges only delivered items delivered before the cut-off', async () => {
-        await store.enqueue([item('old'), item('recent'), item('dead'), item('waiting', { notBefore: at(1e9) })], t0);
+        await store.enqueue(
+          [item('old'), item('recent'), item('dead'), item('waiting', { notBefore: at(1e9) })],
+          t0,
+        );
         const byKey = new Map((await claim(store, 0)).map((o) => [o.dedupKey, o.id]));
         await store.markDelivered(byKey.get('old')!, 'ok', at(1_000));
         await store.markDelivered(byKey.get('recent')!, 'ok', at(3_000));
@@ -720,7 +867,10 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
       const ok: StoredAnswer = { status: 200, contentType: 'application/json', body: '{"code":"1001"}' };
 
       test('stores a push with its notifications and reports a repeat as duplicate', async () => {
-        const items = [item('pay-1:C1'), item('pay-1', { destination: 'dianping-pos', kind: 'dianping.consume_coupon' })];
+        const items = [
+          item('pay-1:C1'),
+          item('pay-1', { destination: 'dianping-pos', kind: 'dianping.consume_coupon' }),
+        ];
         assert.equal(await store.recordPushWithNotifications(k, 'fp', items, ok, t0), 'stored');
         assert.equal(await store.recordPushWithNotifications(k, 'fp', items, ok, at(1)), 'duplicate');
         assert.equal((await store.listOutbox()).length, 2);

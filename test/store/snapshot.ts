@@ -14,5 +14,9 @@ export function assertSchemaSnapshot(backend: string, lines: string[]): void {
     return;
   }
   assert.ok(existsSync(file), `${file} is missing; create it with UPDATE_SNAPSHOTS=1`);
-  assert.equal(actual, readFileSync(file, 'utf8'), 'the schema changed: if deliberate, rerun with UPDATE_SNAPSHOTS=1');
+  assert.equal(
+    actual,
+    readFileSync(file, 'utf8'),
+    'the schema changed: if deliberate, rerun with UPDATE_SNAPSHOTS=1',
+  );
 }

@@ -1,0 +1,250 @@
+/**
+ * The scenarios. Each starts its own processes — the process under test on the SUT core, the
+ * fake upstream behind it on the load-generator core — warms up, then measures one saturating
+ * pass: throughput and latency from the load generator, CPU time and peak RSS from the process
+ * under test (its own process.cpuUsage() before and after the pass).
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from '../../src/util/paths';
+import { SignedBodies } from './bodies';
+import { spawnRole, type RoleProcess } from './child';
+import {
+  FORM_TYPE,
+  GRANT_SYNC_FORM,
+  GRANT_SYNC_PATH,
+  isPyunSuccess,
+  isTencentSuccess,
+  JSON_TYPE,
+  T1_PATH,
+  T2_PATH,
+  T2_ROUTE,
+} from './fixture';
+import { paced, saturate, type LoadTarget, type PassResult } from './load';
+import { LOADGEN_CORE, SUT_CORE, type Pinning } from './pinning';
+import type { Role } from './protocol';
+
+export interface BenchOptions {
+  pin: Pinning;
+  warmupS: number;
+  durationS: number;
+  /** Length of a paced (fixed-rate) pass. */
+  pacedS: number;
+  connections: number;
+  /** Throughput to presign for before the first warm-up of a couponbridge scenario. */
+  expectRps: number;
+  /** Node flags for the couponbridge child (e.g. --cpu-prof). */
+  cbNodeFlags?: string[];
+}
+
+export interface Measured {
+  available: true;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+  /** Failed answers in warm-up and measured pass together; any is an invalid run. */
+  failed: number;
+  failureSamples: string[];
+  cpuUsPerRequest: number;
+  peakRssMb: number;
+  /** CPU of the load generator plus helpers on its core, % of one core, during the pass. */
+  loadgenCpuPct: number;
+  /** Messages signed during a pass (pool ran dry): they cost load-generator CPU. */
+  signedLate?: number;
+}
+
+export interface Unavailable {
+  available: false;
+  reason: string;
+}
+
+export type ScenarioResult = Measured | Unavailable;
+
+export interface PacedResult {
+  rate: number;
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+  failed: number;
+  failureSamples: string[];
+}
+
+const MiB = 1024 * 1024;
+const SETTLE_MS = 200;
+const NOT_AVAILABLE = 'not available in this build';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function upstreamTarget(url: string): LoadTarget {
+  return { url, path: GRANT_SYNC_PATH, contentType: FORM_TYPE, body: GRANT_SYNC_FORM, isSuccess: isPyunSuccess };
+}
+
+function tencentTarget(url: string, path: string, bodies: SignedBodies): LoadTarget {
+  return { url, path, contentType: JSON_TYPE, body: bodies.take, isSuccess: isTencentSuccess };
+}
+
+async function cpuOf(ps: RoleProcess[]): Promise<number> {
+  const s = await Promise.all(ps.map((p) => p.stats()));
+  return s.reduce((sum, x) => sum + x.cpuUs, 0);
+}
+
+/**
+ * Warm-up, then one measured saturating pass. `beforePass(warmRps)` runs between the two
+ * (presigning for the measured pass) while the server is idle.
+ */
+async function measure(
+  sut: RoleProcess,
+  helpers: RoleProcess[],
+  target: LoadTarget,
+  o: BenchOptions,
+  beforePass?: (warmRps: number) => void,
+): Promise<Measured> {
+  const warm = await saturate(target, o.connections, o.warmupS);
+  beforePass?.(warm.rps);
+  const sut0 = (await sut.stats()).cpuUs;
+  const side0 = (await cpuOf(helpers)) + ownCpuUs();
+  const t0 = performance.now();
+  const pass: PassResult = await saturate(target, o.connections, o.durationS);
+  await sleep(SETTLE_MS);
+  const after = await sut.stats();
+  const elapsedUs = (performance.now() - t0) * 1000;
+  const side1 = (await cpuOf(helpers)) + ownCpuUs();
+  return {
+    available: true,
+    rps: pass.rps,
+    p50Ms: pass.p50Ms,
+    p99Ms: pass.p99Ms,
+    requests: pass.requests,
+    failed: warm.failed + pass.failed,
+    failureSamples: [...warm.failureSamples, ...pass.failureSamples],
+    cpuUsPerRequest: (after.cpuUs - sut0) / Math.max(1, pass.requests),
+    peakRssMb: after.maxRssBytes / MiB,
+    loadgenCpuPct: ((side1 - side0) / elapsedUs) * 100,
+  };
+}
+
+function ownCpuUs(): number {
+  const c = process.cpuUsage();
+  return c.user + c.system;
+}
+
+async function stopAll(ps: RoleProcess[]): Promise<void> {
+  await Promise.all(ps.map((p) => p.stop()));
+}
+
+/** 1. The fake upstream alone, as the process under test. */
+export async function direct(o: BenchOptions): Promise<Measured> {
+  const up = await spawnRole('upstream', { pin: o.pin, core: SUT_CORE });
+  try {
+    return await measure(up, [], upstreamTarget(up.url), o);
+  } finally {
+    await stopAll([up]);
+  }
+}
+
+/** 2 and 3. A reference proxy in front of the fake upstream. */
+export async function proxied(role: Extract<Role, 'bare-proxy' | 'express-proxy'>, o: BenchOptions): Promise<Measured> {
+  const up = await spawnRole('upstream', { pin: o.pin, core: LOADGEN_CORE });
+  try {
+    const px = await spawnRole(role, { pin: o.pin, core: SUT_CORE, args: { upstreamUrl: up.url } });
+    try {
+      return await measure(px, [up], upstreamTarget(px.url), o);
+    } finally {
+      await stopAll([px]);
+    }
+  } finally {
+    await stopAll([up]);
+  }
+}
+
+/** couponbridge with a fresh SQLite ledger in front of a fake upstream; both stopped after `fn`. */
+async function withCouponbridge<T>(o: BenchOptions, fn: (cb: RoleProcess, up: RoleProcess) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'cb-bench-'));
+  const up = await spawnRole('upstream', { pin: o.pin, core: LOADGEN_CORE });
+  try {
+    const cb = await spawnRole('couponbridge', {
+      pin: o.pin,
+      core: SUT_CORE,
+      args: { upstreamUrl: up.url, store: `sqlite:${join(dir, 'ledger.db')}` },
+      nodeFlags: o.cbNodeFlags,
+    });
+    try {
+      return await fn(cb, up);
+    } finally {
+      await stopAll([cb]);
+    }
+  } finally {
+    await stopAll([up]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const PRESIGN_MARGIN = 1.3;
+
+async function measureCouponbridge(
+  cb: RoleProcess,
+  up: RoleProcess,
+  path: string,
+  bodies: SignedBodies,
+  o: BenchOptions,
+): Promise<Measured> {
+  bodies.ensure(Math.ceil(o.expectRps * o.warmupS * PRESIGN_MARGIN));
+  const m = await measure(cb, [up], tencentTarget(cb.url, path, bodies), o, (warmRps) =>
+    bodies.ensure(Math.ceil(warmRps * o.durationS * PRESIGN_MARGIN)),
+  );
+  return { ...m, signedLate: bodies.signedLate };
+}
+
+/**
+ * 4. T1 translate at saturation; with `pacedAtHalf`, then a paced pass at half the measured
+ * throughput on the same (warm) process.
+ */
+export async function translate(
+  o: BenchOptions,
+  bodies: SignedBodies,
+  pacedAtHalf = false,
+): Promise<{ max: Measured; half?: PacedResult }> {
+  return withCouponbridge(o, async (cb, up) => {
+    const max = await measureCouponbridge(cb, up, T1_PATH, bodies, o);
+    if (!pacedAtHalf) return { max };
+    const rate = Math.max(1, Math.floor(max.rps / 2));
+    bodies.ensure(Math.ceil(rate * o.pacedS * 1.05) + o.connections);
+    const half = toPaced(rate, await paced(tencentTarget(cb.url, T1_PATH, bodies), rate, o.pacedS, o.connections));
+    return { max, half };
+  });
+}
+
+/** 5. T2 claim with the SQLite ledger, when this build has the route. */
+export async function claim(o: BenchOptions, bodies: SignedBodies): Promise<ScenarioResult> {
+  return withCouponbridge(o, async (cb, up) => {
+    if (!cb.routes.includes(T2_ROUTE)) return { available: false, reason: NOT_AVAILABLE };
+    return measureCouponbridge(cb, up, T2_PATH, bodies, o);
+  });
+}
+
+/** 6. Outbox drain rate: needs an outbox worker (src/outbox/), which this harness has no driver for yet. */
+export function outbox(): ScenarioResult {
+  const present = existsSync(join(projectRoot(), 'src', 'outbox'));
+  return {
+    available: false,
+    reason: present ? 'src/outbox exists but bench has no outbox driver yet' : NOT_AVAILABLE,
+  };
+}
+
+/** The fake upstream alone at a fixed rate: the baseline of the added-latency target. */
+export async function directPaced(o: BenchOptions, rate: number): Promise<PacedResult> {
+  const up = await spawnRole('upstream', { pin: o.pin, core: SUT_CORE });
+  try {
+    const target = upstreamTarget(up.url);
+    await paced(target, rate, Math.min(o.warmupS, o.pacedS), o.connections);
+    return toPaced(rate, await paced(target, rate, o.pacedS, o.connections));
+  } finally {
+    await stopAll([up]);
+  }
+}
+
+function toPaced(rate: number, p: PassResult): PacedResult {
+  return { rate, p50Ms: p.p50Ms, p99Ms: p.p99Ms, requests: p.requests, failed: p.failed, failureSamples: p.failureSamples };
+}

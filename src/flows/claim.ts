@@ -1,0 +1,121 @@
+/**
+ * Flow T2 — Tencent 领券 → P云 mcoupon/event, with the ledger making it trustworthy:
+ *   accept (verify, replay, validate) → idempotency on request_id → stock view (known, running,
+ *   inside its validity window) → map (a missing plate fails here, before anything is reserved)
+ *   → reserve a coupon against max_coupons / max_coupons_per_user (atomic, no oversell) → call
+ *   P云 → on success activate the reservation with P云's grant serial, else release it.
+ * A repeat of a request_id answers the first answer byte for byte without calling P云; a
+ * concurrent repeat waits for it. A retryable failure (P云 down, 1405, 1500…) leaves no record, so
+ * Tencent's retry runs again — and if P云 had granted after all, it answers 1403 with the original
+ * grant serial, which completes the claim.
+ */
+import { CbError } from '../errors';
+import type { Answer } from '../dialects/types';
+import type { Exchange } from '../pipeline/context';
+import { acceptInbound, failed, forward } from '../pipeline/translate';
+import { buildFields, mapContext, selectBranch } from '../pipeline/stages/map';
+import { successAnswer } from '../pipeline/stages/answer';
+import { fingerprint, idempotent, type RunOutcome } from '../ledger/idempotency';
+import { ledgerContext, metaOf } from '../ledger/coupons';
+import { stockView, type StockView } from '../ledger/stocks';
+import { couponIdFor } from '../mapping/converters';
+import { parseZonedIso } from '../time';
+import { transportFields } from './shared';
+
+const RUNNING = 3;
+
+function requireRunningStock(view: StockView | undefined, stockId: string, now: Date): StockView {
+  if (!view) throw new CbError('CB_STOCK_NOT_FOUND', `stock ${stockId} is not in the catalogue`);
+  if (view.stock_status !== RUNNING) {
+    throw new CbError('CB_STOCK_NOT_RUNNING', `stock ${stockId} has status ${view.stock_status} (3 = running)`);
+  }
+  const t = now.getTime();
+  if (t < parseZonedIso(view.available_begin_time) || t > parseZonedIso(view.available_end_time)) {
+    throw new CbError('CB_STOCK_NOT_RUNNING', `stock ${stockId} is outside its validity window ${view.available_begin_time} – ${view.available_end_time}`);
+  }
+  return view;
+}
+
+function outcomeOf(x: Exchange): RunOutcome {
+  if (x.outcome === 'success') return 'success';
+  return x.retryable ? 'retryable' : 'terminal';
+}
+
+/** One claim attempt, run under the request_id's idempotency record. */
+async function grant(x: Exchange, requestId: string): Promise<{ answer: Answer; outcome: RunOutcome }> {
+  const store = x.rt.store;
+  const f = x.msg!.fields;
+  const stockId = String(f.stock_id);
+  const id = `claim:${x.partner!.id}:${requestId}`;
+  try {
+    const stock = requireRunningStock(await stockView(store, x.rt.table.stocks, stockId), stockId, x.now);
+    const existing = await store.getCoupon({ id });
+    x.map = mapContext(x, existing ? ledgerContext(existing) : undefined);
+    x.map.stock = stock as unknown as Record<string, unknown>;
+    selectBranch(x);
+    if (existing && existing.state !== 'pending') {
+      // Granted before, but the answer was never recorded (a crash between P云 and the record).
+      x.notes.push(`coupon ${existing.couponId} was already granted for ${requestId}`);
+      x.answer = successAnswer(x);
+      x.outcome = 'success';
+      return { answer: x.answer, outcome: 'success' };
+    }
+    const fields = buildFields(x);
+    const reserved = await store.reserveCoupon(
+      {
+        id,
+        stockId,
+        partner: x.partner!.id,
+        userCode: String(f.user_code),
+        eventId: requestId,
+        parkUuid: stock.park_uuid,
+        couponType: stock.coupon_type,
+        faceValue: stock.face_value_fen,
+        validFrom: stock.available_begin_time,
+        validUntil: stock.available_end_time,
+        attrs: { plate: x.map.ctx.plate },
+      },
+      { maxCoupons: stock.max_coupons, maxPerUser: stock.max_coupons_per_user },
+      metaOf(x, 'claim reserved'),
+    );
+    if (reserved === 'quota_exhausted') throw new CbError('CB_QUOTA_EXHAUSTED', `stock ${stockId} has issued all ${stock.max_coupons} coupons`);
+    if (reserved === 'user_quota_exhausted') {
+      throw new CbError('CB_USER_QUOTA_EXHAUSTED', `user ${String(f.user_code)} already holds ${stock.max_coupons_per_user} coupon(s) of stock ${stockId}`);
+    }
+    await forward(x, fields);
+    const upstream = x.upstream?.kind === 'answer' ? (x.upstream.body as { payload?: { grant_serial?: unknown } }) : undefined;
+    const grantSerial = upstream?.payload?.grant_serial;
+    if (x.outcome === 'success' && typeof grantSerial === 'string' && grantSerial !== '') {
+      const couponId = couponIdFor(grantSerial);
+      await store.activateCoupon(id, { couponId, grantSerial }, metaOf(x, 'granted by P云'));
+      x.businessKeys.push(couponId, grantSerial);
+      x.notes.push(`coupon ${couponId} granted (P云 grant_serial ${grantSerial})`);
+    } else {
+      if (x.outcome === 'success') failed(x, new CbError('CB_UPSTREAM_BAD_ANSWER', 'P云 answered success without payload.grant_serial'));
+      await store.releaseCoupon(id, metaOf(x, `released: ${x.outcome}`));
+    }
+  } catch (e) {
+    failed(x, e);
+  }
+  return { answer: x.answer!, outcome: outcomeOf(x) };
+}
+
+export async function claim(x: Exchange): Promise<Answer> {
+  try {
+    await acceptInbound(x);
+    const f = x.msg!.fields;
+    const requestId = String(f.request_id);
+    x.businessKeys.push(requestId);
+    const key = { partner: x.partner!.id, route: x.route.id, key: requestId };
+    const fp = fingerprint(f, transportFields(x.route.dialect));
+    const { answer, replayed } = await idempotent(x.rt.store, key, fp, () => grant(x, requestId));
+    if (replayed) {
+      x.answer = answer;
+      x.outcome = 'replayed';
+      x.notes.push(`request_id ${requestId} answered from its idempotency record`);
+    }
+  } catch (e) {
+    failed(x, e);
+  }
+  return x.answer!;
+}
