@@ -20,7 +20,8 @@ declare module 'autocannon' {
   }
 
   interface Result {
-    totalCompletedRequests: number;
+    requests: { total: number };
+    /** Seconds. */
     duration: number;
     errors: number;
     timeouts: number;

@@ -1,12 +1,15 @@
 /**
  * Runs a process under test (bench/child.ts in one role) as a child on a chosen core, so its CPU
- * time and RSS are its own and not the load generator's. The child answers `stats` with
+ * time and RSS are its own and not the load generator's. It runs the esbuild bundle of the child
+ * (plain node, as production runs dist/), or the TypeScript sources under tsx when a CPU profile
+ * should name source files. The child answers `stats` with
  * process.cpuUsage() and its peak RSS, and on `stop` closes its server and exits (which is
  * when `--cpu-prof` writes the profile).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/util/paths';
+import { childBundle } from './build';
 import { benchSecrets } from './fixture';
 import { onCore, type Pinning } from './pinning';
 import type { FromChild, ProcessStats, Role, RoleArgs, ToChild } from './protocol';
@@ -27,6 +30,8 @@ export interface SpawnOptions {
   args?: RoleArgs;
   /** Extra node flags, e.g. --cpu-prof. */
   nodeFlags?: string[];
+  /** Run bench/child.ts under tsx instead of the bundle. */
+  sources?: boolean;
 }
 
 const READY_TIMEOUT_MS = 30_000;
@@ -56,16 +61,8 @@ function waitReady(child: ChildProcess, role: Role): Promise<{ url: string; rout
 }
 
 export async function spawnRole(role: Role, o: SpawnOptions): Promise<RoleProcess> {
-  const entry = join(projectRoot(), 'bench', 'child.ts');
-  const argv = onCore(o.pin, o.core, [
-    process.execPath,
-    ...(o.nodeFlags ?? []),
-    '--import',
-    'tsx',
-    entry,
-    role,
-    JSON.stringify(o.args ?? {}),
-  ]);
+  const entry = o.sources ? ['--import', 'tsx', join(projectRoot(), 'bench', 'child.ts')] : [childBundle()];
+  const argv = onCore(o.pin, o.core, [process.execPath, ...(o.nodeFlags ?? []), ...entry, role, JSON.stringify(o.args ?? {})]);
   const child = spawn(argv[0], argv.slice(1), {
     cwd: projectRoot(),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -81,9 +81,9 @@ export function saturate(t: LoadTarget, connections: number, seconds: number): P
         if (r.errors + r.timeouts > 0) failures.samples.push(`${r.errors} socket errors, ${r.timeouts} timeouts`);
         const [p50Ms, p99Ms] = latencies.percentiles(0.5, 0.99);
         resolve({
-          requests: r.totalCompletedRequests,
+          requests: r.requests.total,
           seconds: r.duration,
-          rps: r.totalCompletedRequests / r.duration,
+          rps: r.requests.total / r.duration,
           p50Ms,
           p99Ms,
           failed: r.non2xx + r.mismatches + r.errors + r.timeouts,

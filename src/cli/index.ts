@@ -9,13 +9,15 @@ import { register as registerServe } from './commands/serve';
 import { register as registerCheck } from './commands/check';
 import { register as registerTranslate } from './commands/translate';
 import { register as registerDemo } from './commands/demo';
+import { register as registerLedger } from './commands/ledger';
+import { register as registerTrace } from './commands/trace';
 
 export function buildProgram(): Command {
   const program = new Command('couponbridge')
     .description('Protocol adapter between P云 (4pyun), Tencent 出行服务 SP coupons and Dianping coupon consume')
     .version(require('../../package.json').version as string)
     .showHelpAfterError();
-  for (const register of [registerServe, registerDemo, registerCheck, registerTranslate, registerSign, registerVerify]) {
+  for (const register of [registerServe, registerDemo, registerCheck, registerTranslate, registerSign, registerVerify, registerLedger, registerTrace]) {
     register(program);
   }
   return program;

@@ -33,18 +33,9 @@ export function assertTransition(from: CouponState, to: CouponState): void {
   }
 }
 
-/** The states a coupon may be in for `to` to be reachable in one step. */
-export function sourcesOf(to: CouponState): CouponState[] {
-  return couponStates.filter((from) => canTransition(from, to));
-}
-
 /** Only a reservation still waiting for P云's grant may be dropped. */
 export function canRelease(state: CouponState): boolean {
   return state === 'pending';
-}
-
-export function isFinal(state: CouponState): boolean {
-  return next[state].length === 0;
 }
 
 /** Tencent `coupon_status`: 1 available, 2 used, 3 expired, 4 invalid (seed 002). */

@@ -8,8 +8,6 @@ import {
   canTransition,
   couponStates,
   fromTencentStatus,
-  isFinal,
-  sourcesOf,
   toTencentStatus,
   type CouponState,
 } from '../../src/ledger/state-machine';
@@ -74,26 +72,10 @@ describe('coupon state machine', () => {
     );
   });
 
-  test('lists the source states of each target', () => {
-    assert.deepEqual(sourcesOf('available'), ['pending']);
-    assert.deepEqual(sourcesOf('used'), ['available']);
-    assert.deepEqual(sourcesOf('expired'), ['available']);
-    assert.deepEqual(sourcesOf('invalid'), ['available']);
-    assert.deepEqual(sourcesOf('refunded'), ['used']);
-    assert.deepEqual(sourcesOf('pending'), []);
-  });
-
   test('releases only a pending reservation', () => {
     assert.deepEqual(
       couponStates.filter((s) => canRelease(s)),
       ['pending'],
-    );
-  });
-
-  test('treats expired, invalid and refunded as final', () => {
-    assert.deepEqual(
-      couponStates.filter((s) => isFinal(s)),
-      ['expired', 'invalid', 'refunded'],
     );
   });
 

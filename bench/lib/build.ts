@@ -1,0 +1,29 @@
+/**
+ * Bundles bench/child.ts (with src/) into one CommonJS file with esbuild, so processes under test
+ * run plain node: tsx adds ~40 MB of RSS (its loader thread) that production does not carry.
+ * node_modules stay external. The bundle sits two levels below the project root, as dist/<area>/
+ * files do, because src/config/load.ts and src/store/sql-files.ts find their data relative to
+ * __dirname; under node_modules/ it is out of git and resolves packages as usual.
+ */
+import { buildSync } from 'esbuild';
+import { join } from 'node:path';
+import { projectRoot } from '../../src/util/paths';
+
+let built: string | undefined;
+
+export function childBundle(): string {
+  if (built) return built;
+  const outfile = join(projectRoot(), 'node_modules', '.couponbridge-bench', 'child.js');
+  buildSync({
+    entryPoints: [join(projectRoot(), 'bench', 'child.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    packages: 'external',
+    logLevel: 'warning',
+  });
+  built = outfile;
+  return outfile;
+}

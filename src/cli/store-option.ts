@@ -1,0 +1,33 @@
+/**
+ * Operator commands read the store the server writes: from `--store URL`, or from the `store`
+ * key of `--config FILE` (which needs the config's ${ENV} secrets set, like `serve`).
+ */
+import type { Command } from 'commander';
+import { loadConfig } from '../config/load';
+import { openStore } from '../store/open';
+import type { Store } from '../store/types';
+
+export interface StoreOptions {
+  store?: string;
+  config: string;
+}
+
+export function addStoreOptions(cmd: Command): Command {
+  return cmd
+    .option('-s, --store <url>', 'store URL (sqlite:./var/couponbridge.db or postgres://…); overrides the config')
+    .option('-c, --config <file>', 'configuration file whose `store` to use', 'couponbridge.yaml');
+}
+
+export async function withStore<T>(opts: StoreOptions, fn: (store: Store) => Promise<T>): Promise<T> {
+  const url = opts.store ?? loadConfig(opts.config).store;
+  const store = await openStore(url);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+export function print(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}

@@ -1,0 +1,76 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.CbError = exports.cbCodes = exports.errorCatalog = void 0;
+exports.isCbError = isCbError;
+exports.toCbError = toCbError;
+/**
+ * The one error catalog. Every failure inside couponbridge is a CbError carrying a stable
+ * code from this table; each dialect's codes.ts maps every code to that dialect's own code,
+ * and the envelope builder turns it into the caller's answer. The HTTP status here is the
+ * status of the answer couponbridge sends (the body is always the caller's dialect envelope).
+ * docs/errors.md documents every code; a test fails when a code is missing there or in a dialect.
+ */
+exports.errorCatalog = {
+    CB_BODY_MALFORMED: { status: 400, message: 'malformed request body', retryable: false },
+    CB_BODY_TOO_LARGE: { status: 413, message: 'request body too large', retryable: false },
+    CB_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'unsupported content type', retryable: false },
+    CB_ROUTE_NOT_FOUND: { status: 404, message: 'no route for this path', retryable: false },
+    CB_METHOD_NOT_ALLOWED: { status: 405, message: 'method not allowed on this route', retryable: false },
+    CB_UNKNOWN_PARTNER: { status: 401, message: 'unknown partner credentials', retryable: false },
+    CB_SIGN_MISSING: { status: 401, message: 'signature missing', retryable: false },
+    CB_SIGN_MISMATCH: { status: 401, message: 'signature check failed', retryable: false },
+    CB_STALE_TIMESTAMP: { status: 401, message: 'timestamp outside the accepted window', retryable: false },
+    CB_REPLAYED_NONCE: { status: 401, message: 'nonce already used', retryable: false },
+    CB_SCHEMA_INVALID: { status: 400, message: 'message does not match its schema', retryable: false },
+    CB_MAPPING_FAILED: { status: 422, message: 'message cannot be translated', retryable: false },
+    CB_UPSTREAM_TIMEOUT: { status: 504, message: 'upstream did not answer in time', retryable: true },
+    CB_UPSTREAM_UNREACHABLE: { status: 502, message: 'upstream unreachable', retryable: true },
+    CB_UPSTREAM_BAD_ANSWER: { status: 502, message: 'upstream answered something unreadable', retryable: true },
+    CB_UPSTREAM_REJECTED: { status: 502, message: 'upstream refused the request', retryable: false },
+    CB_IDEMPOTENCY_CONFLICT: { status: 409, message: 'business key reused with a different payload', retryable: false },
+    CB_IN_PROGRESS: { status: 409, message: 'the same request is still being processed; retry later', retryable: true },
+    CB_STOCK_NOT_FOUND: { status: 404, message: 'unknown stock', retryable: false },
+    CB_STOCK_NOT_RUNNING: { status: 409, message: 'stock is not running', retryable: false },
+    CB_QUOTA_EXHAUSTED: { status: 409, message: 'stock quota exhausted', retryable: false },
+    CB_USER_QUOTA_EXHAUSTED: { status: 409, message: 'per-user quota exhausted', retryable: false },
+    CB_COUPON_NOT_FOUND: { status: 404, message: 'unknown coupon', retryable: false },
+    CB_ILLEGAL_TRANSITION: { status: 409, message: 'coupon state does not allow this change', retryable: false },
+    CB_ORDER_DUPLICATE: { status: 409, message: 'order already consumed', retryable: false },
+    CB_ORDER_NOT_FOUND: { status: 404, message: 'unknown order', retryable: false },
+    CB_COUPON_MISMATCH: { status: 409, message: 'coupon does not match the order', retryable: false },
+    CB_ORDER_INCOMPLETE: { status: 409, message: 'order details missing', retryable: false },
+    CB_REFUND_ORDER_NOT_FOUND: { status: 404, message: 'unknown order to refund', retryable: false },
+    CB_STORE_UNAVAILABLE: { status: 503, message: 'storage unavailable', retryable: true },
+    CB_INTERNAL: { status: 500, message: 'internal error', retryable: true },
+};
+exports.cbCodes = Object.keys(exports.errorCatalog);
+class CbError extends Error {
+    code;
+    /** Precise, caller-facing detail: which field, which rule. Never contains a secret. */
+    detail;
+    /** Extra caller-facing hint, e.g. the masked string-to-sign on a signature failure. */
+    hint;
+    constructor(code, detail, hint) {
+        super(detail ? `${exports.errorCatalog[code].message}: ${detail}` : exports.errorCatalog[code].message);
+        this.name = 'CbError';
+        this.code = code;
+        this.detail = detail ?? exports.errorCatalog[code].message;
+        this.hint = hint;
+    }
+    get status() {
+        return exports.errorCatalog[this.code].status;
+    }
+    get retryable() {
+        return exports.errorCatalog[this.code].retryable;
+    }
+}
+exports.CbError = CbError;
+function isCbError(e) {
+    return e instanceof CbError;
+}
+/** Wraps anything thrown into a CbError so every failure can be answered in a dialect. */
+function toCbError(e) {
+    if (e instanceof CbError)
+        return e;
+    return new CbError('CB_INTERNAL', e instanceof Error ? e.message : String(e));
+}
