@@ -14,10 +14,12 @@ const DECIMAL = /^([+-])?(\d+)?(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
 
 /** Parses 元 (string or number) to integer 分; rejects more than 2 significant decimals, malformed and, unless allowed, negative values. */
 export function yuanToFen(value: unknown, opts: { allowNegative?: boolean } = {}): number {
-  const text = typeof value === 'number' ? numberText(value) : typeof value === 'string' ? value.trim() : undefined;
+  const text =
+    typeof value === 'number' ? numberText(value) : typeof value === 'string' ? value.trim() : undefined;
   if (text === undefined || text === '') throw new MoneyError(`not an amount: ${JSON.stringify(value)}`);
   const m = DECIMAL.exec(text);
-  if (!m || (m[2] === undefined && m[3] === undefined)) throw new MoneyError(`not a decimal amount: "${text}"`);
+  if (!m || (m[2] === undefined && m[3] === undefined))
+    throw new MoneyError(`not a decimal amount: "${text}"`);
   const negative = m[1] === '-';
   let digits = (m[2] ?? '') + (m[3] ?? '');
   let scale = (m[3] ?? '').length - Number(m[4] ?? '0'); // value = digits × 10^-scale

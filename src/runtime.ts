@@ -80,7 +80,9 @@ export function partnerCredentials(p: PartnerConfig, dialect: Dialect): Credenti
   const keyId = raw[dialect.credentialKeys.keyId];
   const secret = raw[dialect.credentialKeys.secret];
   if (typeof keyId !== 'string' || typeof secret !== 'string') {
-    throw new Error(`partner ${p.id}: needs ${dialect.credentialKeys.keyId} and ${dialect.credentialKeys.secret}`);
+    throw new Error(
+      `partner ${p.id}: needs ${dialect.credentialKeys.keyId} and ${dialect.credentialKeys.secret}`,
+    );
   }
   return {
     keyId,
@@ -150,7 +152,11 @@ function toRoute(m: LoadedMapping): Route {
     route.target = {
       dialect: getDialect(doc.target.dialect),
       upstream: doc.target.upstream ?? doc.target.dialect,
-      endpoint: { method: doc.target.method ?? 'POST', path: doc.target.path, encoding: doc.target.encoding ?? 'form' },
+      endpoint: {
+        method: doc.target.method ?? 'POST',
+        path: doc.target.path,
+        encoding: doc.target.encoding ?? 'form',
+      },
       answerSchema: doc.target.answer_schema,
     };
   }
@@ -192,7 +198,8 @@ export function createRuntime(
 /** Nonces kept in the store, so replay protection survives restarts and spans instances. */
 export function createStoreNonces(store: Store): NonceMemory {
   return {
-    remember: (scope, nonce, expiresAtMs, nowMs) => store.rememberNonce(scope, nonce, new Date(expiresAtMs), new Date(nowMs)),
+    remember: (scope, nonce, expiresAtMs, nowMs) =>
+      store.rememberNonce(scope, nonce, new Date(expiresAtMs), new Date(nowMs)),
   };
 }
 

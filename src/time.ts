@@ -10,13 +10,17 @@ export class TimeError extends Error {
   }
 }
 
-const ISO_WITH_ZONE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s*(Z|[+-]\d{2}:?\d{2})$/;
+const ISO_WITH_ZONE =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s*(Z|[+-]\d{2}:?\d{2})$/;
 const CST_OFFSET_MS = 8 * 3600 * 1000;
 
 /** Parses an ISO-8601 time that carries a zone (Z or ±HH:MM) to epoch ms. */
 export function parseZonedIso(text: string): number {
   const m = ISO_WITH_ZONE.exec(text.trim());
-  if (!m) throw new TimeError(`not an ISO-8601 time with a zone (expected yyyy-MM-ddTHH:mm:ss.SSS+08:00 or …Z): "${text}"`);
+  if (!m)
+    throw new TimeError(
+      `not an ISO-8601 time with a zone (expected yyyy-MM-ddTHH:mm:ss.SSS+08:00 or …Z): "${text}"`,
+    );
   const [, y, mo, d, h, mi, s, frac, zone] = m;
   const ms = frac ? Number(frac.slice(0, 3).padEnd(3, '0')) : 0;
   const utc = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s, ms);
@@ -42,14 +46,24 @@ export function toCstIso(epochMs: number): string {
 
 /** An epoch value in seconds or milliseconds (told apart by magnitude) → epoch ms. */
 export function epochToMs(value: unknown): number {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d{1,16}$/.test(value.trim()) ? Number(value) : NaN;
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\d{1,16}$/.test(value.trim())
+        ? Number(value)
+        : NaN;
   if (!Number.isSafeInteger(n)) throw new TimeError(`not an epoch timestamp: ${JSON.stringify(value)}`);
   return n < 1e11 ? n * 1000 : n;
 }
 
 /** Strict epoch parse in a known unit. */
 export function epochInUnit(value: unknown, unit: 's' | 'ms'): number {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d{1,16}$/.test(value.trim()) ? Number(value) : NaN;
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\d{1,16}$/.test(value.trim())
+        ? Number(value)
+        : NaN;
   if (!Number.isSafeInteger(n)) throw new TimeError(`not an epoch timestamp: ${JSON.stringify(value)}`);
   return unit === 's' ? n * 1000 : n;
 }

@@ -64,7 +64,10 @@ describe('fenToYuan and helpers', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 1e9 }), fc.integer({ min: 1, max: 10 }), (total, n) => {
         const parts = splitFen(total, n);
-        assert.equal(parts.reduce((a, b) => a + b, 0), total);
+        assert.equal(
+          parts.reduce((a, b) => a + b, 0),
+          total,
+        );
         assert.ok(parts.every((p) => p <= parts[0]));
       }),
     );

@@ -14,10 +14,21 @@ import { register as registerTrace } from './commands/trace';
 
 export function buildProgram(): Command {
   const program = new Command('couponbridge')
-    .description('Protocol adapter between P云 (4pyun), Tencent 出行服务 SP coupons and Dianping coupon consume')
+    .description(
+      'Protocol adapter between P云 (4pyun), Tencent 出行服务 SP coupons and Dianping coupon consume',
+    )
     .version(require('../../package.json').version as string)
     .showHelpAfterError();
-  for (const register of [registerServe, registerDemo, registerCheck, registerTranslate, registerSign, registerVerify, registerLedger, registerTrace]) {
+  for (const register of [
+    registerServe,
+    registerDemo,
+    registerCheck,
+    registerTranslate,
+    registerSign,
+    registerVerify,
+    registerLedger,
+    registerTrace,
+  ]) {
     register(program);
   }
   return program;

@@ -14,7 +14,10 @@ export interface StoreOptions {
 
 export function addStoreOptions(cmd: Command): Command {
   return cmd
-    .option('-s, --store <url>', 'store URL (sqlite:./var/couponbridge.db or postgres://…); overrides the config')
+    .option(
+      '-s, --store <url>',
+      'store URL (sqlite:./var/couponbridge.db or postgres://…); overrides the config',
+    )
     .option('-c, --config <file>', 'configuration file whose `store` to use', 'couponbridge.yaml');
 }
 

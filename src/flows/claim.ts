@@ -27,11 +27,17 @@ const RUNNING = 3;
 function requireRunningStock(view: StockView | undefined, stockId: string, now: Date): StockView {
   if (!view) throw new CbError('CB_STOCK_NOT_FOUND', `stock ${stockId} is not in the catalogue`);
   if (view.stock_status !== RUNNING) {
-    throw new CbError('CB_STOCK_NOT_RUNNING', `stock ${stockId} has status ${view.stock_status} (3 = running)`);
+    throw new CbError(
+      'CB_STOCK_NOT_RUNNING',
+      `stock ${stockId} has status ${view.stock_status} (3 = running)`,
+    );
   }
   const t = now.getTime();
   if (t < parseZonedIso(view.available_begin_time) || t > parseZonedIso(view.available_end_time)) {
-    throw new CbError('CB_STOCK_NOT_RUNNING', `stock ${stockId} is outside its validity window ${view.available_begin_time} – ${view.available_end_time}`);
+    throw new CbError(
+      'CB_STOCK_NOT_RUNNING',
+      `stock ${stockId} is outside its validity window ${view.available_begin_time} – ${view.available_end_time}`,
+    );
   }
   return view;
 }
@@ -78,12 +84,19 @@ async function grant(x: Exchange, requestId: string): Promise<{ answer: Answer; 
       { maxCoupons: stock.max_coupons, maxPerUser: stock.max_coupons_per_user },
       metaOf(x, 'claim reserved'),
     );
-    if (reserved === 'quota_exhausted') throw new CbError('CB_QUOTA_EXHAUSTED', `stock ${stockId} has issued all ${stock.max_coupons} coupons`);
+    if (reserved === 'quota_exhausted')
+      throw new CbError('CB_QUOTA_EXHAUSTED', `stock ${stockId} has issued all ${stock.max_coupons} coupons`);
     if (reserved === 'user_quota_exhausted') {
-      throw new CbError('CB_USER_QUOTA_EXHAUSTED', `user ${String(f.user_code)} already holds ${stock.max_coupons_per_user} coupon(s) of stock ${stockId}`);
+      throw new CbError(
+        'CB_USER_QUOTA_EXHAUSTED',
+        `user ${String(f.user_code)} already holds ${stock.max_coupons_per_user} coupon(s) of stock ${stockId}`,
+      );
     }
     await forward(x, fields);
-    const upstream = x.upstream?.kind === 'answer' ? (x.upstream.body as { payload?: { grant_serial?: unknown } }) : undefined;
+    const upstream =
+      x.upstream?.kind === 'answer'
+        ? (x.upstream.body as { payload?: { grant_serial?: unknown } })
+        : undefined;
     const grantSerial = upstream?.payload?.grant_serial;
     if (x.outcome === 'success' && typeof grantSerial === 'string' && grantSerial !== '') {
       const couponId = couponIdFor(grantSerial);
@@ -91,7 +104,8 @@ async function grant(x: Exchange, requestId: string): Promise<{ answer: Answer; 
       x.businessKeys.push(couponId, grantSerial);
       x.notes.push(`coupon ${couponId} granted (P云 grant_serial ${grantSerial})`);
     } else {
-      if (x.outcome === 'success') failed(x, new CbError('CB_UPSTREAM_BAD_ANSWER', 'P云 answered success without payload.grant_serial'));
+      if (x.outcome === 'success')
+        failed(x, new CbError('CB_UPSTREAM_BAD_ANSWER', 'P云 answered success without payload.grant_serial'));
       await store.releaseCoupon(id, metaOf(x, `released: ${x.outcome}`));
     }
   } catch (e) {

@@ -94,7 +94,10 @@ export function alreadyApplied(x: Exchange, coupon: CouponRecord | undefined): b
     return true;
   }
   if (!canTransition(coupon.state, to)) {
-    throw new CbError('CB_ILLEGAL_TRANSITION', `coupon ${coupon.couponId} is ${coupon.state} in the ledger and cannot become ${to}`);
+    throw new CbError(
+      'CB_ILLEGAL_TRANSITION',
+      `coupon ${coupon.couponId} is ${coupon.state} in the ledger and cannot become ${to}`,
+    );
   }
   return false;
 }
@@ -104,5 +107,9 @@ export async function applyLedgerState(x: Exchange, coupon: CouponRecord | undef
   const to = x.branch?.ledgerState;
   if (!to || !coupon || x.outcome !== 'success') return;
   const r = await x.rt.store.transition([coupon.id], to, metaOf(x));
-  x.notes.push(r.applied ? `coupon ${coupon.couponId}: ${coupon.state} → ${to}` : `coupon ${coupon.couponId} changed concurrently; ledger left as is`);
+  x.notes.push(
+    r.applied
+      ? `coupon ${coupon.couponId}: ${coupon.state} → ${to}`
+      : `coupon ${coupon.couponId} changed concurrently; ledger left as is`,
+  );
 }

@@ -41,7 +41,9 @@ export function fingerprint(fields: Record<string, unknown>, ignore: readonly st
   };
   const business: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(fields)) if (!ignore.includes(k)) business[k] = v;
-  return createHash('sha256').update(JSON.stringify(canon(business))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canon(business)))
+    .digest('hex');
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -73,7 +75,11 @@ export async function idempotent(
     const now = new Date();
     const begun = await store.idemBegin(k, fp, now);
     if (begun.state === 'finished') {
-      if (call.onRepeat && begun.outcome === 'success' && (call.repeatIgnoresPayload || begun.fingerprint === fp)) {
+      if (
+        call.onRepeat &&
+        begun.outcome === 'success' &&
+        (call.repeatIgnoresPayload || begun.fingerprint === fp)
+      ) {
         return { answer: call.onRepeat(), replayed: true };
       }
       if (begun.fingerprint !== fp) throw conflict(k);
@@ -87,7 +93,10 @@ export async function idempotent(
       }
       if (!owner) {
         if (Date.now() >= deadline) {
-          throw new CbError('CB_IN_PROGRESS', `${k.key} is still being processed by an earlier request; retry later`);
+          throw new CbError(
+            'CB_IN_PROGRESS',
+            `${k.key} is still being processed by an earlier request; retry later`,
+          );
         }
         await sleep(opts.pollMs);
         continue;

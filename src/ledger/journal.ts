@@ -19,10 +19,17 @@ export function journalRecord(x: Exchange): ExchangeRecord {
   const rt = x.rt;
   const o = x.upstream;
   const data = {
-    inbound: { method: x.raw.method, path: x.raw.path, query: x.raw.query || undefined, body: text(x.raw.body) },
+    inbound: {
+      method: x.raw.method,
+      path: x.raw.path,
+      query: x.raw.query || undefined,
+      body: text(x.raw.body),
+    },
     partner: x.partner?.id,
     branch: x.branch?.name,
-    outbound: x.outbound ? { method: x.outbound.method, url: x.outbound.url, body: text(x.outbound.body) } : undefined,
+    outbound: x.outbound
+      ? { method: x.outbound.method, url: x.outbound.url, body: text(x.outbound.body) }
+      : undefined,
     upstream:
       o === undefined
         ? undefined

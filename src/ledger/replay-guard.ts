@@ -44,7 +44,10 @@ export async function checkReplay(mem: NonceMemory, c: ReplayCheck): Promise<voi
   try {
     tsMs = c.unit === 'auto' ? epochToMs(c.timestamp) : epochInUnit(c.timestamp, c.unit);
   } catch {
-    throw new CbError('CB_STALE_TIMESTAMP', `timestamp ${JSON.stringify(c.timestamp)} is not an epoch time in seconds or milliseconds`);
+    throw new CbError(
+      'CB_STALE_TIMESTAMP',
+      `timestamp ${JSON.stringify(c.timestamp)} is not an epoch time in seconds or milliseconds`,
+    );
   }
   const skewS = Math.round((c.nowMs - tsMs) / 1000);
   if (Math.abs(c.nowMs - tsMs) > c.windowS * 1000) {
@@ -57,5 +60,9 @@ export async function checkReplay(mem: NonceMemory, c: ReplayCheck): Promise<voi
     throw new CbError('CB_REPLAYED_NONCE', 'nonce missing');
   }
   const fresh = await mem.remember(c.scope, String(c.nonce), tsMs + c.windowS * 1000 * 2, c.nowMs);
-  if (!fresh) throw new CbError('CB_REPLAYED_NONCE', `nonce ${String(c.nonce)} was already used within the ${c.windowS} s window`);
+  if (!fresh)
+    throw new CbError(
+      'CB_REPLAYED_NONCE',
+      `nonce ${String(c.nonce)} was already used within the ${c.windowS} s window`,
+    );
 }

@@ -24,7 +24,11 @@ const presentationKeys: Record<string, keyof StockEntry> = {
   stock_status: 'stock_status',
 };
 
-export async function stockView(store: Store, catalogue: Record<string, StockEntry>, stockId: string): Promise<StockView | undefined> {
+export async function stockView(
+  store: Store,
+  catalogue: Record<string, StockEntry>,
+  stockId: string,
+): Promise<StockView | undefined> {
   const base = catalogue[stockId];
   // A stock synced by Tencent but absent from the catalogue has no P云 side: it cannot be claimed.
   if (!base) return undefined;
@@ -35,10 +39,13 @@ export async function stockView(store: Store, catalogue: Record<string, StockEnt
   for (const [from, to] of Object.entries(presentationKeys)) if (p[from] !== undefined) v[to] = p[from];
   const fixed = p.fixed_normal_coupon as { coupon_amount?: number; transaction_minimum?: number } | undefined;
   if (fixed?.coupon_amount !== undefined) view.face_value_fen = Number(fixed.coupon_amount);
-  if (fixed?.transaction_minimum !== undefined) view.transaction_minimum_fen = Number(fixed.transaction_minimum);
-  const discount = p.discount_coupon as { discount_percent?: number; discount_amount_max?: number } | undefined;
+  if (fixed?.transaction_minimum !== undefined)
+    view.transaction_minimum_fen = Number(fixed.transaction_minimum);
+  const discount = p.discount_coupon as
+    { discount_percent?: number; discount_amount_max?: number } | undefined;
   if (discount?.discount_percent !== undefined) view.discount_percent = Number(discount.discount_percent);
-  if (discount?.discount_amount_max !== undefined) view.discount_amount_max_fen = Number(discount.discount_amount_max);
+  if (discount?.discount_amount_max !== undefined)
+    view.discount_amount_max_fen = Number(discount.discount_amount_max);
   if (sync?.status !== undefined) view.stock_status = sync.status as StockView['stock_status'];
   return view;
 }

@@ -48,7 +48,11 @@ const specialCodes = new Set(['default', 'http_error', 'unreadable', 'timeout', 
 
 /** Fields a dialect adds to every outbound message (common parameters and the signature). */
 export function commonFields(d: Dialect, encoding: 'json' | 'form' | 'query'): string[] {
-  const built = d.buildRequest({ method: 'POST', path: '/', encoding }, {}, { keyId: 'k', secret: 'secret', scheme: d.defaultScheme });
+  const built = d.buildRequest(
+    { method: 'POST', path: '/', encoding },
+    {},
+    { keyId: 'k', secret: 'secret', scheme: d.defaultScheme },
+  );
   return Object.keys(built.message);
 }
 
@@ -62,7 +66,12 @@ function collectPaths(e: Expression, out: string[]): void {
   for (const alt of e.first ?? []) collectPaths(alt, out);
 }
 
-function dialectOrProblem(name: string, m: LoadedMapping, pointer: string, problems: Problem[]): Dialect | undefined {
+function dialectOrProblem(
+  name: string,
+  m: LoadedMapping,
+  pointer: string,
+  problems: Problem[],
+): Dialect | undefined {
   try {
     return getDialect(name);
   } catch (e) {
@@ -74,7 +83,8 @@ function dialectOrProblem(name: string, m: LoadedMapping, pointer: string, probl
 export function checkMapping(m: LoadedMapping, registry: SchemaRegistry): Problem[] {
   const problems: Problem[] = [];
   const doc = m.doc;
-  const at = (pointer: string, message: string) => problems.push({ file: m.file, line: m.source.lineOf(pointer), pointer, message });
+  const at = (pointer: string, message: string) =>
+    problems.push({ file: m.file, line: m.source.lineOf(pointer), pointer, message });
   if (!hasFlow(doc.flow)) at('/flow', `flow "${doc.flow}" is not available`);
   const inDialect = dialectOrProblem(doc.inbound.dialect, m, '/inbound/dialect', problems);
   const target = doc.target;
@@ -99,28 +109,44 @@ export function checkMapping(m: LoadedMapping, registry: SchemaRegistry): Proble
         }
         break;
       case 'upstream':
-        if (!allowUpstream) at(ptr, `source path ${path}: the upstream answer is only available in answer.data`);
-        else if (target?.answer_schema && registry.has(target.answer_schema) && !registry.hasPath(target.answer_schema, sub)) {
+        if (!allowUpstream)
+          at(ptr, `source path ${path}: the upstream answer is only available in answer.data`);
+        else if (
+          target?.answer_schema &&
+          registry.has(target.answer_schema) &&
+          !registry.hasPath(target.answer_schema, sub)
+        ) {
           at(ptr, `source path ${path}: "${sub}" is not a field of ${target.answer_schema}`);
         }
         break;
       case 'stock':
-        if (!stockFields.includes(rest[0])) at(ptr, `source path ${path}: stock entries have no "${rest[0]}"`);
+        if (!stockFields.includes(rest[0]))
+          at(ptr, `source path ${path}: stock entries have no "${rest[0]}"`);
         break;
       case 'ledger':
-        if (!(ledgerFields as readonly string[]).includes(rest[0])) at(ptr, `source path ${path}: ledger records have no "${rest[0]}" (known: ${ledgerFields.join(', ')})`);
+        if (!(ledgerFields as readonly string[]).includes(rest[0]))
+          at(
+            ptr,
+            `source path ${path}: ledger records have no "${rest[0]}" (known: ${ledgerFields.join(', ')})`,
+          );
         break;
       case 'partner':
-        if (!(rest[0] === 'id' || (rest[0] === 'defaults' && rest.length === 2))) at(ptr, `source path ${path}: use partner.id or partner.defaults.<key>`);
+        if (!(rest[0] === 'id' || (rest[0] === 'defaults' && rest.length === 2)))
+          at(ptr, `source path ${path}: use partner.id or partner.defaults.<key>`);
         break;
       case 'ctx':
-        if (!vars.has(rest[0])) at(ptr, `source path ${path}: no var "${rest[0]}" (declared: ${[...vars].join(', ')})`);
+        if (!vars.has(rest[0]))
+          at(ptr, `source path ${path}: no var "${rest[0]}" (declared: ${[...vars].join(', ')})`);
         break;
       default:
         at(ptr, `source path ${path}: unknown root "${root}"`);
     }
   };
-  const checkExprs = (exprs: Record<string, Expression> | undefined, base: string, allowUpstream: boolean) => {
+  const checkExprs = (
+    exprs: Record<string, Expression> | undefined,
+    base: string,
+    allowUpstream: boolean,
+  ) => {
     for (const [k, e] of Object.entries(exprs ?? {})) {
       const paths: string[] = [];
       collectPaths(e, paths);
@@ -136,31 +162,51 @@ export function checkMapping(m: LoadedMapping, registry: SchemaRegistry): Proble
     const action = b.action ?? 'call';
     if (action === 'call') {
       if (!target) at(`/branches/${i}`, `branch ${b.name} calls an upstream but the mapping has no target`);
-      if (!b.schema) at(`/branches/${i}`, `branch ${b.name}: a calling branch needs the schema of its outbound message`);
+      if (!b.schema)
+        at(`/branches/${i}`, `branch ${b.name}: a calling branch needs the schema of its outbound message`);
       else if (registry.has(b.schema) && outDialect) {
-        const produced = new Set([...Object.keys(b.fields ?? {}).map((k) => k.split('.')[0]), ...commonFields(outDialect, target?.encoding ?? 'form')]);
+        const produced = new Set([
+          ...Object.keys(b.fields ?? {}).map((k) => k.split('.')[0]),
+          ...commonFields(outDialect, target?.encoding ?? 'form'),
+        ]);
         for (const req of registry.required(b.schema)) {
-          if (!produced.has(req)) at(`/branches/${i}/fields`, `branch ${b.name}: required field "${req}" of ${b.schema} is not produced`);
+          if (!produced.has(req))
+            at(
+              `/branches/${i}/fields`,
+              `branch ${b.name}: required field "${req}" of ${b.schema} is not produced`,
+            );
         }
         const known = new Set(registry.properties(b.schema));
         for (const f of Object.keys(b.fields ?? {}).map((k) => k.split('.')[0])) {
-          if (known.size > 0 && !known.has(f)) at(`/branches/${i}/fields/${f}`, `branch ${b.name}: "${f}" is not a field of ${b.schema}`);
+          if (known.size > 0 && !known.has(f))
+            at(`/branches/${i}/fields/${f}`, `branch ${b.name}: "${f}" is not a field of ${b.schema}`);
         }
       }
     }
     if (action === 'reject' && (!b.error || !(cbCodes as string[]).includes(b.error.cb_code))) {
-      at(`/branches/${i}/error`, `branch ${b.name}: a rejecting branch needs error.cb_code, one of the catalog codes`);
+      at(
+        `/branches/${i}/error`,
+        `branch ${b.name}: a rejecting branch needs error.cb_code, one of the catalog codes`,
+      );
     }
   });
   for (const [key, entry] of Object.entries(doc.answer?.codes ?? {})) {
     const ptr = `/answer/codes/${key}`;
     if (!specialCodes.has(key) && outDialect && !(key in outDialect.knownAnswerCodes)) {
-      at(ptr, `${outDialect.name} code "${key}" is not a known ${outDialect.name} answer code (known: ${Object.keys(outDialect.knownAnswerCodes).join(', ')})`);
+      at(
+        ptr,
+        `${outDialect.name} code "${key}" is not a known ${outDialect.name} answer code (known: ${Object.keys(outDialect.knownAnswerCodes).join(', ')})`,
+      );
     }
-    if (entry.success === undefined && entry.code === undefined) at(ptr, 'an entry needs success: true or a code');
+    if (entry.success === undefined && entry.code === undefined)
+      at(ptr, 'an entry needs success: true or a code');
     if (entry.code !== undefined && inDialect) {
-      const known = new Set([...Object.keys(inDialect.knownAnswerCodes), ...Object.values(inDialect.codes).map(String)]);
-      if (!known.has(String(entry.code))) at(`${ptr}/code`, `${inDialect.name} code ${entry.code} is not a known ${inDialect.name} code`);
+      const known = new Set([
+        ...Object.keys(inDialect.knownAnswerCodes),
+        ...Object.values(inDialect.codes).map(String),
+      ]);
+      if (!known.has(String(entry.code)))
+        at(`${ptr}/code`, `${inDialect.name} code ${entry.code} is not a known ${inDialect.name} code`);
     }
   }
   return problems;

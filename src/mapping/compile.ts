@@ -62,7 +62,10 @@ export function compileExpression(expr: Expression, field: string): Eval {
     source = (c) => get(c as unknown as Record<string, unknown>);
   } else if (e.first !== undefined) {
     const alts = e.first.map((a, i) =>
-      compileExpression(typeof a === 'string' ? { from: a, optional: true } : { ...a, optional: true }, `${field}[first ${i}]`),
+      compileExpression(
+        typeof a === 'string' ? { from: a, optional: true } : { ...a, optional: true },
+        `${field}[first ${i}]`,
+      ),
     );
     source = (c) => {
       for (const a of alts) {
@@ -92,7 +95,10 @@ export function compileExpression(expr: Expression, field: string): Eval {
       const key = String(v);
       if (table.has(key)) return table.get(key);
       if (hasDefault) return fallback;
-      throw new MappingError(field, `value ${JSON.stringify(v)} is not in the value map (${[...table.keys()].join(', ')})`);
+      throw new MappingError(
+        field,
+        `value ${JSON.stringify(v)} is not in the value map (${[...table.keys()].join(', ')})`,
+      );
     };
   }
   if (e.convert) {
@@ -142,8 +148,12 @@ export function compileExpression(expr: Expression, field: string): Eval {
  * Compiles a field set into one function producing the object (optional fields omitted when
  * empty). A dotted key (`fixed_normal_coupon.coupon_amount`) builds a nested object.
  */
-export function compileFields(fields: Record<string, Expression> | undefined): (c: MapContext) => Record<string, unknown> {
-  const entries = Object.entries(fields ?? {}).map(([k, e]) => [k.split('.'), compileExpression(e, k)] as const);
+export function compileFields(
+  fields: Record<string, Expression> | undefined,
+): (c: MapContext) => Record<string, unknown> {
+  const entries = Object.entries(fields ?? {}).map(
+    ([k, e]) => [k.split('.'), compileExpression(e, k)] as const,
+  );
   return (c) => {
     const out: Record<string, unknown> = {};
     for (const [path, f] of entries) {
@@ -187,9 +197,10 @@ export function compileBranch(b: BranchDoc): CompiledBranch {
     ledgerState: b.ledger_state,
     matches: (c) => conds.every((f) => f(c)),
     build: compileFields(b.fields),
-    describeWhen: Object.entries(b.when ?? {})
-      .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('|') : v}`)
-      .join(', ') || 'always',
+    describeWhen:
+      Object.entries(b.when ?? {})
+        .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('|') : v}`)
+        .join(', ') || 'always',
   };
 }
 
@@ -201,7 +212,9 @@ export interface CodeEntry extends CodeEntryDoc {
 
 export type SpecialCode = 'default' | 'http_error' | 'unreadable' | 'timeout' | 'unreachable';
 
-export function compileCodeTable(codes: Record<string, CodeEntryDoc> | undefined): (code: string) => CodeEntry | undefined {
+export function compileCodeTable(
+  codes: Record<string, CodeEntryDoc> | undefined,
+): (code: string) => CodeEntry | undefined {
   const table = new Map<string, CodeEntry>();
   for (const [key, doc] of Object.entries(codes ?? {})) {
     const tpl = doc.message === undefined ? undefined : compileTemplate(doc.message);
@@ -224,7 +237,9 @@ export interface CompiledMapping {
 }
 
 export function compileMapping(doc: MappingDoc): CompiledMapping {
-  const varFns = Object.entries(doc.vars ?? {}).map(([k, e]) => [k, compileExpression(e, `vars.${k}`)] as const);
+  const varFns = Object.entries(doc.vars ?? {}).map(
+    ([k, e]) => [k, compileExpression(e, `vars.${k}`)] as const,
+  );
   const branches = (doc.branches ?? []).map(compileBranch);
   const answerData = compileFields(doc.answer?.data);
   const code = compileCodeTable(doc.answer?.codes);

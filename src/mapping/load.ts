@@ -81,7 +81,12 @@ function ajvProblems(errors: ErrorObject[] | null | undefined, src: YamlSource):
     const key = `${pointer}|${message}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push({ file: src.file, line: src.lineOf(e.keyword === 'required' ? e.instancePath : pointer), pointer, message });
+    out.push({
+      file: src.file,
+      line: src.lineOf(e.keyword === 'required' ? e.instancePath : pointer),
+      pointer,
+      message,
+    });
   }
   return out;
 }
@@ -148,12 +153,24 @@ export function readMappings(dir: string): { set: MappingSet; problems: Problem[
   const routes = new Map<string, string>();
   for (const m of mappings) {
     const prev = ids.get(m.doc.id);
-    if (prev) problems.push({ file: m.file, line: m.source.lineOf('/id'), pointer: '/id', message: `duplicate route id ${m.doc.id} (also in ${prev})` });
+    if (prev)
+      problems.push({
+        file: m.file,
+        line: m.source.lineOf('/id'),
+        pointer: '/id',
+        message: `duplicate route id ${m.doc.id} (also in ${prev})`,
+      });
     ids.set(m.doc.id, m.file);
     for (const method of m.doc.inbound.methods ?? ['POST']) {
       const key = `${method} ${m.doc.inbound.path}`;
       const other = routes.get(key);
-      if (other) problems.push({ file: m.file, line: m.source.lineOf('/inbound/path'), pointer: '/inbound/path', message: `route ${key} already mapped in ${other}` });
+      if (other)
+        problems.push({
+          file: m.file,
+          line: m.source.lineOf('/inbound/path'),
+          pointer: '/inbound/path',
+          message: `route ${key} already mapped in ${other}`,
+        });
       routes.set(key, m.file);
     }
   }

@@ -3,7 +3,14 @@
  * stages left and add their own result; the journal and the dry run read the same object.
  */
 import { randomBytes } from 'node:crypto';
-import type { Answer, OutboundRequest, ParsedMessage, RawRequest, Signature, UpstreamAnswer } from '../dialects/types';
+import type {
+  Answer,
+  OutboundRequest,
+  ParsedMessage,
+  RawRequest,
+  Signature,
+  UpstreamAnswer,
+} from '../dialects/types';
 import type { CompiledBranch, MapContext } from '../mapping/compile';
 import type { Partner, Route, Runtime } from '../runtime';
 
@@ -48,5 +55,14 @@ export function newExchangeId(): string {
 }
 
 export function newExchange(rt: Runtime, route: Route, raw: RawRequest, now = new Date()): Exchange {
-  return { id: newExchangeId(), rt, route, raw, startedAt: performance.now(), now, businessKeys: [], notes: [] };
+  return {
+    id: newExchangeId(),
+    rt,
+    route,
+    raw,
+    startedAt: performance.now(),
+    now,
+    businessKeys: [],
+    notes: [],
+  };
 }

@@ -142,5 +142,3 @@ export function createHttpServer(rt: Runtime, state: AppState, metrics?: Metrics
   server.keepAliveTimeout = s.keep_alive_timeout_ms;
   return server;
 }
-
-

@@ -41,7 +41,8 @@ export function createPassthrough(rt: Runtime): RequestHandler {
         if (r.headersSent || typeof r.writeHead !== 'function') return;
         // http-proxy reports its own proxyTimeout as a plain "socket hang up": tell them apart by the clock.
         const waited = performance.now() - ((req as Forward).cbSentAt ?? performance.now());
-        const timedOut = /timeout|ETIMEDOUT/i.test(err.message) || waited >= (upstream?.timeoutMs ?? 5000) - 50;
+        const timedOut =
+          /timeout|ETIMEDOUT/i.test(err.message) || waited >= (upstream?.timeoutMs ?? 5000) - 50;
         const code = timedOut ? 'CB_UPSTREAM_TIMEOUT' : 'CB_UPSTREAM_UNREACHABLE';
         sendAnswer(r, errorAnswer(pyun, new CbError(code, `P云 passthrough: ${err.message}`)));
       },
@@ -51,7 +52,8 @@ export function createPassthrough(rt: Runtime): RequestHandler {
   return async function passthrough(req, res, next) {
     if (!req.url.startsWith(PREFIX)) return next();
     try {
-      if (!upstream) throw new CbError('CB_UPSTREAM_UNREACHABLE', 'no P云 upstream configured (upstreams.pyun.base_url)');
+      if (!upstream)
+        throw new CbError('CB_UPSTREAM_UNREACHABLE', 'no P云 upstream configured (upstreams.pyun.base_url)');
       const [path, query = ''] = req.url.split('?', 2);
       const raw: RawRequest = {
         method: req.method,
@@ -63,13 +65,22 @@ export function createPassthrough(rt: Runtime): RequestHandler {
       const msg = pyun.parse(raw);
       const keyId = pyun.identify(msg, raw);
       const partner = keyId ? rt.partners.get(partnerKey('pyun', keyId)) : undefined;
-      if (!partner) throw new CbError('CB_UNKNOWN_PARTNER', keyId ? `no pyun partner with app_id "${keyId}"` : 'app_id missing');
+      if (!partner)
+        throw new CbError(
+          'CB_UNKNOWN_PARTNER',
+          keyId ? `no pyun partner with app_id "${keyId}"` : 'app_id missing',
+        );
       const v = pyun.verify(msg, raw, partner.creds);
-      if (!v.ok) throw new CbError(v.code ?? 'CB_SIGN_MISMATCH', v.reason, `string-to-sign: ${v.maskedStringToSign}`);
+      if (!v.ok)
+        throw new CbError(v.code ?? 'CB_SIGN_MISMATCH', v.reason, `string-to-sign: ${v.maskedStringToSign}`);
       const business: Record<string, unknown> = {};
       for (const [k, val] of Object.entries(msg.fields)) if (!COMMON.has(k)) business[k] = val;
       const encoding = msg.encoding === 'json' ? 'json' : 'form';
-      const built = pyun.buildRequest({ method: 'POST', path: path.slice('/pyun'.length), encoding }, business, upstream.creds);
+      const built = pyun.buildRequest(
+        { method: 'POST', path: path.slice('/pyun'.length), encoding },
+        business,
+        upstream.creds,
+      );
       const f = req as Forward;
       f.cbBody = Buffer.from(built.body ?? '', 'utf8');
       f.cbHeaders = built.headers;

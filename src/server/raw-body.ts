@@ -9,7 +9,9 @@ export function readRawBody(req: IncomingMessage, limit: number): Promise<Buffer
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume();
-    return Promise.reject(new CbError('CB_BODY_TOO_LARGE', `body of ${declared} bytes exceeds the ${limit}-byte limit`));
+    return Promise.reject(
+      new CbError('CB_BODY_TOO_LARGE', `body of ${declared} bytes exceeds the ${limit}-byte limit`),
+    );
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

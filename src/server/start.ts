@@ -55,7 +55,12 @@ function startMaintenance(rt: Runtime, everyMs = 60_000): NodeJS.Timeout {
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<Running> {
   const logger =
-    opts.logger ?? createLogger({ level: config.log.level, maskPlates: config.log.mask_plates, secrets: collectSecrets(config) });
+    opts.logger ??
+    createLogger({
+      level: config.log.level,
+      maskPlates: config.log.mask_plates,
+      secrets: collectSecrets(config),
+    });
   const registry = opts.registry ?? loadSchemaRegistry();
   const table = loadCheckedTable(config.mappings, { registry });
   const store = opts.store ?? (await openStore(config.store));
@@ -76,7 +81,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;
   state.ready = true;
-  logger.info('couponbridge listening', { url, routes: [...rt.table.byId.keys()], store: config.store.split(':')[0] });
+  logger.info('couponbridge listening', {
+    url,
+    routes: [...rt.table.byId.keys()],
+    store: config.store.split(':')[0],
+  });
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -86,7 +95,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       clearInterval(maintenance);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const grace = new Promise<void>((resolve) => setTimeout(resolve, config.server.shutdown_grace_ms).unref());
+      const grace = new Promise<void>((resolve) =>
+        setTimeout(resolve, config.server.shutdown_grace_ms).unref(),
+      );
       await Promise.race([closed, grace]);
       server.closeAllConnections();
       await closeRuntime(rt);

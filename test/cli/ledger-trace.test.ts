@@ -21,9 +21,13 @@ const requestId = randomUUID().replace(/-/g, '');
 let couponId = '';
 
 function cli(...args: string[]): string {
-  return execFileSync(process.execPath, ['--import', 'tsx', join(projectRoot(), 'src/cli/main.ts'), ...args, '--store', `sqlite:${db}`], {
-    encoding: 'utf8',
-  });
+  return execFileSync(
+    process.execPath,
+    ['--import', 'tsx', join(projectRoot(), 'src/cli/main.ts'), ...args, '--store', `sqlite:${db}`],
+    {
+      encoding: 'utf8',
+    },
+  );
 }
 
 before(async () => {
@@ -55,12 +59,28 @@ after(async () => {
 
 describe('ledger and trace commands', () => {
   test('T1 redeems a claimed coupon with the grant serial the ledger holds, and the ledger marks it used', async () => {
-    const f = parseForm(stack.sandbox.requests({ target: 'pyun', path: '/gate/1.0/parking/internal/mcoupon/grant/sync' }).at(-1)!.body);
+    const f = parseForm(
+      stack.sandbox
+        .requests({ target: 'pyun', path: '/gate/1.0/parking/internal/mcoupon/grant/sync' })
+        .at(-1)!.body,
+    );
     assert.equal(f.grant_serial, grantSerialFor(requestId));
     assert.equal((await stack.running.rt.store.getCoupon({ couponId }))?.state, 'used');
-    const again = await stack.tencent('/tencent/coupon/status/rsync', { app_channel_id: 0, user_code: 'u', stock_id: 'cb-demo-001', coupon_id: couponId, coupon_status: 2 });
+    const again = await stack.tencent('/tencent/coupon/status/rsync', {
+      app_channel_id: 0,
+      user_code: 'u',
+      stock_id: 'cb-demo-001',
+      coupon_id: couponId,
+      coupon_status: 2,
+    });
     assert.equal(again.json.code, 0);
-    const expire = await stack.tencent('/tencent/coupon/status/rsync', { app_channel_id: 0, user_code: 'u', stock_id: 'cb-demo-001', coupon_id: couponId, coupon_status: 3 });
+    const expire = await stack.tencent('/tencent/coupon/status/rsync', {
+      app_channel_id: 0,
+      user_code: 'u',
+      stock_id: 'cb-demo-001',
+      coupon_id: couponId,
+      coupon_status: 3,
+    });
     assert.equal(expire.json.code, 400212, 'a used coupon cannot expire');
   });
 

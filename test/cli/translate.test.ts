@@ -11,7 +11,12 @@ import { testConfig } from '../support/stack';
 async function run(body: object, opts: { sign?: boolean } = {}) {
   const registry = loadSchemaRegistry();
   const config = testConfig({ pyun: 'http://pyun.dry.test' });
-  const rt = createRuntime(config, { registry, logger: createLogger({ level: 'error' }), store: await openStore('sqlite::memory:'), table: loadCheckedTable(config.mappings, { registry }) });
+  const rt = createRuntime(config, {
+    registry,
+    logger: createLogger({ level: 'error' }),
+    store: await openStore('sqlite::memory:'),
+    table: loadCheckedTable(config.mappings, { registry }),
+  });
   let calls = 0;
   rt.upstreams.get('pyun')!.client = {
     async send() {
@@ -21,7 +26,13 @@ async function run(body: object, opts: { sign?: boolean } = {}) {
     async close() {},
   };
   const stages: Array<[string, any]> = [];
-  const code = await dryRun(rt, 'tencent.coupon-status-rsync', Buffer.from(JSON.stringify(body)), opts, (t, b) => stages.push([t, b]));
+  const code = await dryRun(
+    rt,
+    'tencent.coupon-status-rsync',
+    Buffer.from(JSON.stringify(body)),
+    opts,
+    (t, b) => stages.push([t, b]),
+  );
   await closeRuntime(rt);
   return { code, stages: new Map(stages), titles: stages.map(([t]) => t), calls };
 }
@@ -41,7 +52,16 @@ describe('couponbridge translate (dry run)', () => {
     const r = await run(message, { sign: true });
     assert.equal(r.code, 0);
     assert.equal(r.calls, 0);
-    assert.deepEqual(r.titles, ['parsed', 'identified', 'verified', 'validated', 'branch', 'mapped', 'signed request', 'answers by upstream outcome']);
+    assert.deepEqual(r.titles, [
+      'parsed',
+      'identified',
+      'verified',
+      'validated',
+      'branch',
+      'mapped',
+      'signed request',
+      'answers by upstream outcome',
+    ]);
     assert.equal(r.stages.get('verified'), 'ok');
     assert.equal(r.stages.get('mapped').grant_serial, 'C-DRY');
     const signed = r.stages.get('signed request');
@@ -56,7 +76,13 @@ describe('couponbridge translate (dry run)', () => {
   });
 
   test('an unsigned message reports the failed verification and still shows the translation', async () => {
-    const r = await run({ ...message, seq_id: 'b8b4f0b8-01fb-4c06-80b9-3ab895a8c616', timestamp: '1709259360', nonce: 'n', sign: '0'.repeat(32) });
+    const r = await run({
+      ...message,
+      seq_id: 'b8b4f0b8-01fb-4c06-80b9-3ab895a8c616',
+      timestamp: '1709259360',
+      nonce: 'n',
+      sign: '0'.repeat(32),
+    });
     assert.equal(r.code, 1);
     assert.equal(r.stages.get('verified').ok, false);
     assert.ok(r.titles.includes('signed request'));

@@ -54,8 +54,16 @@ describe('passthrough /pyun/gate/**', () => {
 
   test('a bad signature is refused in the P云 envelope with the masked string-to-sign, nothing proxied', async () => {
     stack.sandbox.clear();
-    const built = pyun.buildRequest({ method: 'POST', path: '/x', encoding: 'form' }, { park_uuid: 'p-1' }, legacyCreds);
-    const res = await stack.post('/pyun/gate/1.0/parking/order/query', built.body!.replace('p-1', 'p-2'), built.headers);
+    const built = pyun.buildRequest(
+      { method: 'POST', path: '/x', encoding: 'form' },
+      { park_uuid: 'p-1' },
+      legacyCreds,
+    );
+    const res = await stack.post(
+      '/pyun/gate/1.0/parking/order/query',
+      built.body!.replace('p-1', 'p-2'),
+      built.headers,
+    );
     assert.equal(res.json.code, '1401');
     assert.match(res.json.hint, /park_uuid=p-2/);
     assert.match(res.json.hint, /app_secret=\*\*\*/);
@@ -64,7 +72,11 @@ describe('passthrough /pyun/gate/**', () => {
   });
 
   test('an unknown app_id is refused', async () => {
-    const built = pyun.buildRequest({ method: 'POST', path: '/x', encoding: 'form' }, { a: '1' }, { ...legacyCreds, keyId: 'op-nobody' });
+    const built = pyun.buildRequest(
+      { method: 'POST', path: '/x', encoding: 'form' },
+      { a: '1' },
+      { ...legacyCreds, keyId: 'op-nobody' },
+    );
     const res = await stack.post('/pyun/gate/1.0/x', built.body!, built.headers);
     assert.equal(res.status, 401);
     assert.match(res.json.message, /op-nobody/);
@@ -72,7 +84,11 @@ describe('passthrough /pyun/gate/**', () => {
 
   test('P云 down answers a P云-shaped error', async () => {
     stack.sandbox.fault('pyun', { mode: 'down', times: 1 });
-    const built = pyun.buildRequest({ method: 'POST', path: '/x', encoding: 'form' }, { a: '1' }, legacyCreds);
+    const built = pyun.buildRequest(
+      { method: 'POST', path: '/x', encoding: 'form' },
+      { a: '1' },
+      legacyCreds,
+    );
     const res = await stack.post('/pyun/gate/1.0/x', built.body!, built.headers);
     assert.equal(res.status, 502);
     assert.equal(typeof res.json.code, 'string');
@@ -85,7 +101,11 @@ describe('passthrough timeouts', () => {
     const s = await startStack({ pyunTimeoutMs: 500 });
     try {
       s.sandbox.fault('pyun', { mode: 'slow', delayMs: 3000, times: 1 });
-      const built = pyun.buildRequest({ method: 'POST', path: '/x', encoding: 'form' }, { a: '1' }, legacyCreds);
+      const built = pyun.buildRequest(
+        { method: 'POST', path: '/x', encoding: 'form' },
+        { a: '1' },
+        legacyCreds,
+      );
       const t0 = Date.now();
       const res = await s.post('/pyun/gate/1.0/x', built.body!, built.headers);
       assert.equal(res.status, 504);

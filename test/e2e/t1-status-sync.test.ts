@@ -83,7 +83,10 @@ describe('T1 coupon status sync → P云 grant/sync', () => {
     stack.sandbox.clear();
     const res = await stack.tencent(PATH, statusSync({ stock_id: 'not-in-catalogue' }));
     assert.equal(res.json.code, 400000);
-    assert.match(res.json.message, /coupon_value: no value \(from ledger.face_value_fen \| stock.face_value_fen \| partner.defaults.face_value_fen\)/);
+    assert.match(
+      res.json.message,
+      /coupon_value: no value \(from ledger.face_value_fen \| stock.face_value_fen \| partner.defaults.face_value_fen\)/,
+    );
     assert.equal(stack.sandbox.requests({ target: 'pyun' }).length, 0);
   });
 
@@ -141,7 +144,11 @@ describe('T1 coupon status sync → P云 grant/sync', () => {
   });
 
   test('a reused nonce is refused', async () => {
-    const built = getDialect('tencent').buildRequest({ method: 'POST', path: PATH, encoding: 'json' }, statusSync(), spCreds);
+    const built = getDialect('tencent').buildRequest(
+      { method: 'POST', path: PATH, encoding: 'json' },
+      statusSync(),
+      spCreds,
+    );
     const first = await stack.post(PATH, built.body!, built.headers);
     assert.equal(first.json.code, 0);
     const again = await stack.post(PATH, built.body!, built.headers);
@@ -168,7 +175,9 @@ describe('T1 coupon status sync → P云 grant/sync', () => {
   test('malformed JSON, unknown api_key, unknown path and wrong method answer in the Tencent envelope', async () => {
     const malformed = await stack.post(PATH, '{"api_key":');
     assert.equal(malformed.json.code, 400000);
-    const unknown = await stack.tencent(PATH, statusSync(), { creds: { keyId: 'NOBODY', secret: 'x', scheme: 'tencent-md5' } });
+    const unknown = await stack.tencent(PATH, statusSync(), {
+      creds: { keyId: 'NOBODY', secret: 'x', scheme: 'tencent-md5' },
+    });
     assert.equal(unknown.json.code, 400003);
     assert.match(unknown.json.message, /NOBODY/);
     const path = await stack.post('/tencent/no/such/path', '{}');

@@ -19,7 +19,9 @@ const mappings = mkdtempSync(join(tmpdir(), 'cb-claim-'));
 cpSync(join(projectRoot(), 'mappings'), mappings, { recursive: true });
 appendFileSync(
   join(mappings, 'stocks.yaml'),
-  ['quota-50', 'per-user-2', 'stopped-stock'].map((id) => `
+  ['quota-50', 'per-user-2', 'stopped-stock']
+    .map(
+      (id) => `
   ${id}:
     park_uuid: park-q
     api_store_code: store-q
@@ -32,7 +34,9 @@ appendFileSync(
     max_coupons_per_user: ${id === 'per-user-2' ? 2 : 1}
     available_begin_time: '2020-01-01T00:00:00.000+08:00'
     available_end_time: '2035-01-01T00:00:00.000+08:00'
-    stock_status: ${id === 'stopped-stock' ? 4 : 3}`).join(''),
+    stock_status: ${id === 'stopped-stock' ? 4 : 3}`,
+    )
+    .join(''),
 );
 
 let stack: Stack;
@@ -119,8 +123,15 @@ describe('T2 claim', () => {
 
   test('max_coupons_per_user is enforced', async () => {
     const user = `u-${randomUUID()}`.slice(0, 20);
-    for (let i = 0; i < 2; i++) assert.equal((await stack.tencent(PATH, claimMsg({ stock_id: 'per-user-2', user_code: user }))).json.code, 0);
-    assert.equal((await stack.tencent(PATH, claimMsg({ stock_id: 'per-user-2', user_code: user }))).json.code, 400204);
+    for (let i = 0; i < 2; i++)
+      assert.equal(
+        (await stack.tencent(PATH, claimMsg({ stock_id: 'per-user-2', user_code: user }))).json.code,
+        0,
+      );
+    assert.equal(
+      (await stack.tencent(PATH, claimMsg({ stock_id: 'per-user-2', user_code: user }))).json.code,
+      400204,
+    );
   });
 
   test('P云 codes are mapped; a retryable failure releases the reservation and the retry succeeds', async () => {
@@ -140,11 +151,21 @@ describe('T2 claim', () => {
     const msg = claimMsg();
     // P云 granted this event before (our answer was lost): send the event straight to the sandbox.
     const body = signedPyunPush(
-      { api_store_code: 'demo-park-01', api_type: 'tencent-sp', event_id: msg.request_id, plate: '粤B660PP', subject: 's' },
+      {
+        api_store_code: 'demo-park-01',
+        api_type: 'tencent-sp',
+        event_id: msg.request_id,
+        plate: '粤B660PP',
+        subject: 's',
+      },
       creds.pyunUpstream.app_id,
       creds.pyunUpstream.app_secret,
     );
-    await fetch(`${stack.sandbox.pyunUrl}/gate/1.0/parking/mcoupon/event`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    await fetch(`${stack.sandbox.pyunUrl}/gate/1.0/parking/mcoupon/event`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
     const res = await stack.tencent(PATH, msg);
     assert.equal(res.json.code, 0, res.body);
     assert.equal(res.json.data.coupon_id, couponIdFor(grantSerialFor(String(msg.request_id))));
@@ -161,7 +182,9 @@ describe('T2 claim', () => {
   });
 
   test('200 concurrent claims on a stock with max_coupons=50 → exactly 50 coupons', async () => {
-    const answers = await Promise.all(Array.from({ length: 200 }, () => stack.tencent(PATH, claimMsg({ stock_id: 'quota-50' }))));
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, () => stack.tencent(PATH, claimMsg({ stock_id: 'quota-50' }))),
+    );
     const ok = answers.filter((a) => a.json.code === 0).length;
     const exhausted = answers.filter((a) => a.json.code === 400203).length;
     assert.equal(ok, 50);
@@ -173,7 +196,11 @@ describe('T2 claim', () => {
 
   test('a bad signature on a claim never reaches P云', async () => {
     const calls = events().length;
-    const built = getDialect('tencent').buildRequest({ method: 'POST', path: PATH, encoding: 'json' }, claimMsg(), { keyId: creds.sp.api_key, secret: 'wrong', scheme: 'tencent-md5' });
+    const built = getDialect('tencent').buildRequest(
+      { method: 'POST', path: PATH, encoding: 'json' },
+      claimMsg(),
+      { keyId: creds.sp.api_key, secret: 'wrong', scheme: 'tencent-md5' },
+    );
     const res = await stack.post(PATH, built.body!, built.headers);
     assert.equal(res.json.code, 400005);
     assert.equal(events().length, calls);

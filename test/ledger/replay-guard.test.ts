@@ -18,13 +18,25 @@ describe('replay guard', () => {
   });
   test('rejects a timestamp 301 s old and one 301 s ahead', async () => {
     const mem = createMemoryNonces();
-    await rejects(checkReplay(mem, { ...base, timestamp: String(now / 1000 - 301), nonce: 'a' }), 'CB_STALE_TIMESTAMP', /301 s old.*±300 s/);
-    await rejects(checkReplay(mem, { ...base, timestamp: now + 301_000, nonce: 'a' }), 'CB_STALE_TIMESTAMP', /in the future/);
+    await rejects(
+      checkReplay(mem, { ...base, timestamp: String(now / 1000 - 301), nonce: 'a' }),
+      'CB_STALE_TIMESTAMP',
+      /301 s old.*±300 s/,
+    );
+    await rejects(
+      checkReplay(mem, { ...base, timestamp: now + 301_000, nonce: 'a' }),
+      'CB_STALE_TIMESTAMP',
+      /in the future/,
+    );
   });
   test('rejects a nonce reused inside the window, per key id', async () => {
     const mem = createMemoryNonces();
     await checkReplay(mem, { ...base, timestamp: now, nonce: 'n1' });
-    await rejects(checkReplay(mem, { ...base, timestamp: now, nonce: 'n1' }), 'CB_REPLAYED_NONCE', /n1 was already used/);
+    await rejects(
+      checkReplay(mem, { ...base, timestamp: now, nonce: 'n1' }),
+      'CB_REPLAYED_NONCE',
+      /n1 was already used/,
+    );
     await checkReplay(mem, { ...base, scope: 'tencent:OTHER', timestamp: now, nonce: 'n1' });
   });
   test('forgets a nonce once its timestamp can no longer be accepted', async () => {
@@ -35,7 +47,15 @@ describe('replay guard', () => {
   });
   test('a fixed unit reads the timestamp strictly', async () => {
     const mem = createMemoryNonces();
-    await rejects(checkReplay(mem, { ...base, unit: 'ms', timestamp: String(now / 1000), nonce: 'x' }), 'CB_STALE_TIMESTAMP', /old/);
-    await rejects(checkReplay(mem, { ...base, timestamp: 'soon', nonce: 'x' }), 'CB_STALE_TIMESTAMP', /not an epoch/);
+    await rejects(
+      checkReplay(mem, { ...base, unit: 'ms', timestamp: String(now / 1000), nonce: 'x' }),
+      'CB_STALE_TIMESTAMP',
+      /old/,
+    );
+    await rejects(
+      checkReplay(mem, { ...base, timestamp: 'soon', nonce: 'x' }),
+      'CB_STALE_TIMESTAMP',
+      /not an epoch/,
+    );
   });
 });

@@ -30,12 +30,17 @@ describe('couponbridge check', () => {
   });
 
   test('flags a source path that is not in the inbound schema, with file and line', () => {
-    const dir = brokenCopy((_, t) => t.replace('from: in.usage_time, convert: to_utc', 'from: in.usage_tiem, convert: to_utc'));
+    const dir = brokenCopy((_, t) =>
+      t.replace('from: in.usage_time, convert: to_utc', 'from: in.usage_tiem, convert: to_utc'),
+    );
     const r = check(dir);
     assert.equal(r.code, 1);
     const line = r.lines.find((l) => l.includes('usage_tiem'));
     assert.ok(line, r.lines.join('\n'));
-    assert.match(line, /tencent-coupon-status-rsync\.yaml:\d+: \/branches\/0\/fields\/apply_time: source path in\.usage_tiem: "usage_tiem" is not a field of tencent\/coupon-status-rsync\.request/);
+    assert.match(
+      line,
+      /tencent-coupon-status-rsync\.yaml:\d+: \/branches\/0\/fields\/apply_time: source path in\.usage_tiem: "usage_tiem" is not a field of tencent\/coupon-status-rsync\.request/,
+    );
     const lineNo = Number(/\.yaml:(\d+):/.exec(line)![1]);
     const text = readFileSync(join(dir, 'tencent-coupon-status-rsync.yaml'), 'utf8').split('\n');
     assert.match(text[lineNo - 1], /apply_time/);
@@ -44,7 +49,12 @@ describe('couponbridge check', () => {
   test('flags a required target field that is not produced', () => {
     const dir = brokenCopy((_, t) => t.replace(/\n {6}apply_value: .*\n/, '\n'));
     const r = check(dir);
-    assert.ok(r.lines.some((l) => /required field "apply_value" of pyun\/grant-sync-redeem\.request is not produced/.test(l)), r.lines.join('\n'));
+    assert.ok(
+      r.lines.some((l) =>
+        /required field "apply_value" of pyun\/grant-sync-redeem\.request is not produced/.test(l),
+      ),
+      r.lines.join('\n'),
+    );
   });
 
   test('flags unknown codes on both sides of a code table', () => {
@@ -55,16 +65,34 @@ describe('couponbridge check', () => {
   });
 
   test('flags unknown keys, unknown converters and YAML syntax errors against the meta-schema', () => {
-    const a = check(brokenCopy((_, t) => t.replace('flow: translate', 'flow: translate\nbogus: 1').replace('convert: to_utc', 'convert: to_mars')));
-    assert.ok(a.lines.some((l) => /:\d+: \/bogus: unknown key/.test(l)), a.lines.join('\n'));
-    assert.ok(a.lines.some((l) => /convert: must be one of/.test(l)), a.lines.join('\n'));
+    const a = check(
+      brokenCopy((_, t) =>
+        t
+          .replace('flow: translate', 'flow: translate\nbogus: 1')
+          .replace('convert: to_utc', 'convert: to_mars'),
+      ),
+    );
+    assert.ok(
+      a.lines.some((l) => /:\d+: \/bogus: unknown key/.test(l)),
+      a.lines.join('\n'),
+    );
+    assert.ok(
+      a.lines.some((l) => /convert: must be one of/.test(l)),
+      a.lines.join('\n'),
+    );
     const b = check(brokenCopy((_, t) => t.replace('branches:', 'branches: [')));
     assert.equal(b.code, 1);
     assert.match(b.lines[0], /tencent-coupon-status-rsync\.yaml:\d+: /);
   });
 
   test('flags ledger, stock and ctx paths that do not exist', () => {
-    const r = check(brokenCopy((_, t) => t.replace('ledger.park_uuid, stock.park_uuid', 'ledger.parking, stock.parc_uuid').replace('park_uuid: ctx.park_uuid', 'park_uuid: ctx.parq')));
+    const r = check(
+      brokenCopy((_, t) =>
+        t
+          .replace('ledger.park_uuid, stock.park_uuid', 'ledger.parking, stock.parc_uuid')
+          .replace('park_uuid: ctx.park_uuid', 'park_uuid: ctx.parq'),
+      ),
+    );
     assert.ok(r.lines.some((l) => /ledger records have no "parking"/.test(l)));
     assert.ok(r.lines.some((l) => /stock entries have no "parc_uuid"/.test(l)));
     assert.ok(r.lines.some((l) => /no var "parq"/.test(l)));

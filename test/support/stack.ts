@@ -23,8 +23,16 @@ export const creds = {
   legacy: { app_id: 'op-legacy-test', app_secret: 'legacy-partner-secret-01' },
 };
 
-export const spCreds: Credentials = { keyId: creds.sp.api_key, secret: creds.sp.secret, scheme: 'tencent-md5' };
-export const legacyCreds: Credentials = { keyId: creds.legacy.app_id, secret: creds.legacy.app_secret, scheme: 'pyun-form-md5' };
+export const spCreds: Credentials = {
+  keyId: creds.sp.api_key,
+  secret: creds.sp.secret,
+  scheme: 'tencent-md5',
+};
+export const legacyCreds: Credentials = {
+  keyId: creds.legacy.app_id,
+  secret: creds.legacy.app_secret,
+  scheme: 'pyun-form-md5',
+};
 
 export interface StackOptions {
   store?: string;
@@ -34,7 +42,10 @@ export interface StackOptions {
   extraYaml?: string;
 }
 
-export function testConfig(urls: { pyun: string; tencent?: string; dianping?: string }, o: StackOptions = {}): Config {
+export function testConfig(
+  urls: { pyun: string; tencent?: string; dianping?: string },
+  o: StackOptions = {},
+): Config {
   const yaml = `
 server: { host: 127.0.0.1, port: 0, body_limit_bytes: ${o.bodyLimit ?? 65536}, shutdown_grace_ms: 500 }
 store: "${o.store ?? 'sqlite::memory:'}"
@@ -57,8 +68,16 @@ export interface Stack {
   sandbox: Sandbox;
   running: Running;
   url: string;
-  post(path: string, body: string, headers?: Record<string, string>): Promise<{ status: number; body: string; json: any }>;
-  tencent(path: string, fields: Record<string, unknown>, opts?: { creds?: Credentials; tamper?: (body: string) => string; now?: Date }): Promise<{ status: number; body: string; json: any }>;
+  post(
+    path: string,
+    body: string,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: string; json: any }>;
+  tencent(
+    path: string,
+    fields: Record<string, unknown>,
+    opts?: { creds?: Credentials; tamper?: (body: string) => string; now?: Date },
+  ): Promise<{ status: number; body: string; json: any }>;
   close(): Promise<void>;
 }
 
@@ -68,9 +87,16 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     tencent: creds.tencentUpstream,
     dianping: creds.dianpingUpstream,
   });
-  const config = testConfig({ pyun: sandbox.pyunUrl, tencent: sandbox.tencentUrl, dianping: sandbox.dianpingUrl }, o);
+  const config = testConfig(
+    { pyun: sandbox.pyunUrl, tencent: sandbox.tencentUrl, dianping: sandbox.dianpingUrl },
+    o,
+  );
   const running = await startServer(config, { logger: createLogger({ level: 'error' }), watch: false });
-  const post = async (path: string, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) => {
+  const post = async (
+    path: string,
+    body: string,
+    headers: Record<string, string> = { 'content-type': 'application/json' },
+  ) => {
     const res = await request(`${running.url}${path}`, { method: 'POST', headers, body });
     const text = await res.body.text();
     let json: unknown;

@@ -15,7 +15,14 @@ import { startServer, type Running } from '../../server/start';
 import { toCstIso } from '../../time';
 import { projectRoot } from '../../util/paths';
 
-const secretEnv = ['PYUN_APP_SECRET', 'TENCENT_SECRET', 'DIANPING_SECRET', 'SP_DEMO_SECRET', 'POS_DEMO_SECRET', 'LEGACY_PARKING_SECRET'];
+const secretEnv = [
+  'PYUN_APP_SECRET',
+  'TENCENT_SECRET',
+  'DIANPING_SECRET',
+  'SP_DEMO_SECRET',
+  'POS_DEMO_SECRET',
+  'LEGACY_PARKING_SECRET',
+];
 
 function say(line = ''): void {
   process.stdout.write(`${line}\n`);
@@ -31,7 +38,10 @@ async function listen(file: string, port: number): Promise<Running> {
   }
 }
 
-export async function runDemo(opts: { port: number; once?: boolean }): Promise<{ sandbox: Sandbox; running: Running }> {
+export async function runDemo(opts: {
+  port: number;
+  once?: boolean;
+}): Promise<{ sandbox: Sandbox; running: Running }> {
   for (const name of secretEnv) process.env[name] ??= randomBytes(16).toString('hex');
   process.env.COUPONBRIDGE_LOG_LEVEL ??= 'error';
   const env = process.env as Record<string, string>;
@@ -83,10 +93,16 @@ export async function runDemo(opts: { port: number; once?: boolean }): Promise<{
   say();
   say('2) The same message with a tampered signature is refused in the Tencent dialect:');
   const tampered = (signed.body ?? '').replace(/"sign":"[0-9A-F]/, '"sign":"0');
-  const bad = await request(url, { method: 'POST', headers: signed.headers, body: tampered.replace(fields.seq_id, randomUUID()) });
+  const bad = await request(url, {
+    method: 'POST',
+    headers: signed.headers,
+    body: tampered.replace(fields.seq_id, randomUUID()),
+  });
   say(`   → HTTP ${bad.statusCode} ${await bad.body.text()}`);
   say();
-  say(`Dry run any message:   npx couponbridge translate --route tencent.coupon-status-rsync --config couponbridge.demo.yaml --sign < msg.json`);
+  say(
+    `Dry run any message:   npx couponbridge translate --route tencent.coupon-status-rsync --config couponbridge.demo.yaml --sign < msg.json`,
+  );
   say(`Check the mappings:    npx couponbridge check`);
   say(`Metrics:               curl ${running.url}/metrics`);
   if (!opts.once) say('couponbridge keeps running; Ctrl-C stops it.');

@@ -39,11 +39,20 @@ export function csvField(v: unknown): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export async function exportCsv(store: Store, write: (line: string) => void, filter: { state?: string; stockId?: string } = {}): Promise<number> {
+export async function exportCsv(
+  store: Store,
+  write: (line: string) => void,
+  filter: { state?: string; stockId?: string } = {},
+): Promise<number> {
   write(columns.map(([name]) => name).join(','));
   let n = 0;
   for (let offset = 0; ; offset += 1000) {
-    const page = await store.listCoupons({ ...filter, state: filter.state as CouponRecord['state'] | undefined, limit: 1000, offset });
+    const page = await store.listCoupons({
+      ...filter,
+      state: filter.state as CouponRecord['state'] | undefined,
+      limit: 1000,
+      offset,
+    });
     for (const c of page) write(columns.map(([, get]) => csvField(get(c))).join(','));
     n += page.length;
     if (page.length < 1000) return n;
@@ -68,10 +77,13 @@ export function register(program: Command): void {
         const v = get(c);
         if (v !== undefined) print(`${name.padEnd(15)} ${String(v)}`);
       }
-      if (c.attrs && Object.keys(c.attrs).length > 0) print(`${'attrs'.padEnd(15)} ${JSON.stringify(c.attrs)}`);
+      if (c.attrs && Object.keys(c.attrs).length > 0)
+        print(`${'attrs'.padEnd(15)} ${JSON.stringify(c.attrs)}`);
       print('history:');
       for (const t of await store.history(c.id)) {
-        print(`  ${t.at.toISOString()}  ${t.from ?? '∅'} → ${t.to ?? 'released'}  by ${t.actor}${t.exchangeId ? `  exchange ${t.exchangeId}` : ''}${t.reason ? `  (${t.reason})` : ''}`);
+        print(
+          `  ${t.at.toISOString()}  ${t.from ?? '∅'} → ${t.to ?? 'released'}  by ${t.actor}${t.exchangeId ? `  exchange ${t.exchangeId}` : ''}${t.reason ? `  (${t.reason})` : ''}`,
+        );
       }
     });
   });

@@ -15,14 +15,17 @@ export function formatExchange(e: ExchangeRecord): string[] {
   ];
   const d = (e.data ?? {}) as Record<string, unknown>;
   for (const part of ['inbound', 'outbound', 'upstream', 'answer', 'notes']) {
-    if (d[part] !== undefined) lines.push(`  ${part}: ${JSON.stringify(d[part], null, 2).replace(/\n/g, '\n  ')}`);
+    if (d[part] !== undefined)
+      lines.push(`  ${part}: ${JSON.stringify(d[part], null, 2).replace(/\n/g, '\n  ')}`);
   }
   return lines;
 }
 
 export function register(program: Command): void {
   addStoreOptions(
-    program.command('trace <key>').description('print the journaled story of an exchange id or of every exchange with a business key'),
+    program
+      .command('trace <key>')
+      .description('print the journaled story of an exchange id or of every exchange with a business key'),
   ).action(async (key: string, opts: StoreOptions) => {
     await withStore(opts, async (store) => {
       const one = await store.getExchange(key);

@@ -35,14 +35,36 @@ function readStdin(): Promise<Buffer> {
 function signInbound(rt: Runtime, x: Exchange): RawRequest {
   const d = x.route.dialect;
   const keyId = d.identify(x.msg!, x.raw);
-  const partner = keyId ? rt.partners.get(partnerKey(d.name, keyId)) : [...rt.partners.values()].find((p) => p.dialect === d);
+  const partner = keyId
+    ? rt.partners.get(partnerKey(d.name, keyId))
+    : [...rt.partners.values()].find((p) => p.dialect === d);
   if (!partner) throw new Error(`--sign: no ${d.name} partner configured`);
   const business = { ...x.msg!.fields };
-  for (const k of ['sign', 'appkey', 'app_key', 'api_key', 'app_id', 'sign_type', 'timestamp', 'nonce', 'seq_id']) delete business[k];
+  for (const k of [
+    'sign',
+    'appkey',
+    'app_key',
+    'api_key',
+    'app_id',
+    'sign_type',
+    'timestamp',
+    'nonce',
+    'seq_id',
+  ])
+    delete business[k];
   const encoding = x.msg!.encoding;
-  const built = d.buildRequest({ method: encoding === 'query' ? 'GET' : 'POST', path: x.raw.path, encoding }, business, partner.creds);
+  const built = d.buildRequest(
+    { method: encoding === 'query' ? 'GET' : 'POST', path: x.raw.path, encoding },
+    business,
+    partner.creds,
+  );
   const [, query = ''] = built.path.split('?');
-  return { ...x.raw, query, headers: { ...x.raw.headers, ...built.headers }, body: Buffer.from(built.body ?? '') };
+  return {
+    ...x.raw,
+    query,
+    headers: { ...x.raw.headers, ...built.headers },
+    body: Buffer.from(built.body ?? ''),
+  };
 }
 
 function possibleOutcomes(x: Exchange): Array<[string, UpstreamOutcome]> {
@@ -66,12 +88,27 @@ function possibleOutcomes(x: Exchange): Array<[string, UpstreamOutcome]> {
   });
 }
 
-export async function dryRun(rt: Runtime, routeId: string, body: Buffer, opts: { sign?: boolean; query?: string }, print: Print): Promise<number> {
+export async function dryRun(
+  rt: Runtime,
+  routeId: string,
+  body: Buffer,
+  opts: { sign?: boolean; query?: string },
+  print: Print,
+): Promise<number> {
   const route = rt.table.byId.get(routeId);
   if (!route) throw new Error(`unknown route "${routeId}" (routes: ${[...rt.table.byId.keys()].join(', ')})`);
   const method = route.methods.includes('POST') ? 'POST' : 'GET';
-  const contentType = route.dialect.name === 'tencent' ? 'application/json' : 'application/x-www-form-urlencoded; charset=UTF-8';
-  let raw: RawRequest = { method, path: route.doc.inbound.path, query: opts.query ?? '', headers: { 'content-type': contentType }, body };
+  const contentType =
+    route.dialect.name === 'tencent'
+      ? 'application/json'
+      : 'application/x-www-form-urlencoded; charset=UTF-8';
+  let raw: RawRequest = {
+    method,
+    path: route.doc.inbound.path,
+    query: opts.query ?? '',
+    headers: { 'content-type': contentType },
+    body,
+  };
   let x = newExchange(rt, route, raw);
   try {
     parse(x);
@@ -98,7 +135,13 @@ export async function dryRun(rt: Runtime, routeId: string, body: Buffer, opts: {
     sign(x, fields);
     validateOutbound(x);
     const o = x.outbound!;
-    print('signed request', { method: o.method, url: o.url, headers: o.headers, body: o.body, stringToSign: o.signature.maskedStringToSign });
+    print('signed request', {
+      method: o.method,
+      url: o.url,
+      headers: o.headers,
+      body: o.body,
+      stringToSign: o.signature.maskedStringToSign,
+    });
     const answers: Record<string, unknown> = {};
     for (const [key, outcome] of possibleOutcomes(x)) {
       const y: Exchange = { ...x, upstream: outcome, answer: undefined };
@@ -113,7 +156,11 @@ export async function dryRun(rt: Runtime, routeId: string, body: Buffer, opts: {
     return v.ok ? 0 : 1;
   } catch (e) {
     const err = toCbError(e);
-    print(`stopped: ${err.code}`, { detail: err.detail, hint: err.hint, answer: JSON.parse(errorAnswer(route.dialect, err).body) });
+    print(`stopped: ${err.code}`, {
+      detail: err.detail,
+      hint: err.hint,
+      answer: JSON.parse(errorAnswer(route.dialect, err).body),
+    });
     return 1;
   }
 }
@@ -132,7 +179,12 @@ export function register(program: Command): void {
       const logger = createLogger({ level: 'error' });
       // A dry run never touches the configured store: ledger reads see an empty in-memory one.
       const store = await openStore('sqlite::memory:');
-      const rt = createRuntime(config, { registry, logger, store, table: loadCheckedTable(config.mappings, { registry }) });
+      const rt = createRuntime(config, {
+        registry,
+        logger,
+        store,
+        table: loadCheckedTable(config.mappings, { registry }),
+      });
       try {
         const body = await readStdin();
         process.exitCode = await dryRun(rt, opts.route, body, opts, (title, b) => {

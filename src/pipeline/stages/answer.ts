@@ -20,12 +20,24 @@ function templateVars(o: UpstreamOutcome, targetName: string): Record<string, un
   switch (o.kind) {
     case 'answer': {
       const b = o.body as Record<string, unknown>;
-      return { upstream: { ...b, code: o.code, message: b.message ?? '', hint: b.hint ?? '' }, http: { status: o.answer.status }, target: targetName };
+      return {
+        upstream: { ...b, code: o.code, message: b.message ?? '', hint: b.hint ?? '' },
+        http: { status: o.answer.status },
+        target: targetName,
+      };
     }
     case 'http_error':
-      return { upstream: { code: '', message: o.answer.body.slice(0, 200) }, http: { status: o.answer.status }, target: targetName };
+      return {
+        upstream: { code: '', message: o.answer.body.slice(0, 200) },
+        http: { status: o.answer.status },
+        target: targetName,
+      };
     case 'unreadable':
-      return { upstream: { code: '', message: o.reason }, http: { status: o.answer.status }, target: targetName };
+      return {
+        upstream: { code: '', message: o.reason },
+        http: { status: o.answer.status },
+        target: targetName,
+      };
     default:
       return { upstream: { code: '', message: o.detail }, http: { status: 0 }, target: targetName };
   }
@@ -57,7 +69,11 @@ export function mapBack(x: Exchange): void {
   if (entry && entry.code !== undefined) {
     const transport = o.kind !== 'answer';
     x.answer = caller.envelope.error(
-      { code: entry.code, message: entry.render(vars) ?? String(vars.upstream && (vars.upstream as { message: unknown }).message) },
+      {
+        code: entry.code,
+        message:
+          entry.render(vars) ?? String(vars.upstream && (vars.upstream as { message: unknown }).message),
+      },
       entry.status ?? (transport ? errorCatalog[transportCb[o.kind]].status : 200),
     );
     x.outcome = o.kind === 'answer' ? `upstream:${o.code}` : o.kind;
@@ -67,7 +83,10 @@ export function mapBack(x: Exchange): void {
   const up = vars.upstream as { code: string; message: string };
   const err =
     o.kind === 'answer'
-      ? new CbError('CB_UPSTREAM_REJECTED', `${x.route.target!.dialect.name} answered ${up.code}: ${up.message}`)
+      ? new CbError(
+          'CB_UPSTREAM_REJECTED',
+          `${x.route.target!.dialect.name} answered ${up.code}: ${up.message}`,
+        )
       : new CbError(transportCb[o.kind], up.message);
   x.answer = errorAnswer(caller, err);
   x.outcome = err.code;
@@ -79,7 +98,8 @@ export function successAnswer(x: Exchange, upstreamBody?: unknown): Answer {
   try {
     data = x.route.mapping.answerData({ ...x.map!, upstream: upstreamBody });
   } catch (e) {
-    if (e instanceof MappingError) throw new CbError('CB_UPSTREAM_BAD_ANSWER', `success answer lacks ${e.message}`);
+    if (e instanceof MappingError)
+      throw new CbError('CB_UPSTREAM_BAD_ANSWER', `success answer lacks ${e.message}`);
     throw e;
   }
   const answer = x.route.dialect.envelope.success(
@@ -88,7 +108,10 @@ export function successAnswer(x: Exchange, upstreamBody?: unknown): Answer {
   );
   const diags = x.rt.registry.validate(x.route.doc.inbound.answer_schema, JSON.parse(answer.body));
   if (diags.length > 0) {
-    throw new CbError('CB_MAPPING_FAILED', `the answer does not match ${x.route.doc.inbound.answer_schema}: ${formatDiagnostics(diags)}`);
+    throw new CbError(
+      'CB_MAPPING_FAILED',
+      `the answer does not match ${x.route.doc.inbound.answer_schema}: ${formatDiagnostics(diags)}`,
+    );
   }
   return answer;
 }

@@ -17,14 +17,19 @@ export function identify(x: Exchange): void {
   const keyId = d.identify(x.msg!, x.raw);
   if (!keyId) throw new CbError('CB_UNKNOWN_PARTNER', `${d.credentialKeys.keyId} missing`);
   const partner = x.rt.partners.get(partnerKey(d.name, keyId));
-  if (!partner) throw new CbError('CB_UNKNOWN_PARTNER', `no ${d.name} partner with ${d.credentialKeys.keyId} "${keyId}"`);
+  if (!partner)
+    throw new CbError('CB_UNKNOWN_PARTNER', `no ${d.name} partner with ${d.credentialKeys.keyId} "${keyId}"`);
   x.partner = partner;
 }
 
 export function verify(x: Exchange): void {
   const result = x.route.dialect.verify(x.msg!, x.raw, x.partner!.creds);
   if (!result.ok) {
-    throw new CbError(result.code ?? 'CB_SIGN_MISMATCH', result.reason, `string-to-sign: ${result.maskedStringToSign}`);
+    throw new CbError(
+      result.code ?? 'CB_SIGN_MISMATCH',
+      result.reason,
+      `string-to-sign: ${result.maskedStringToSign}`,
+    );
   }
 }
 

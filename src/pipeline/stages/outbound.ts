@@ -12,7 +12,11 @@ import type { Upstream } from '../../runtime';
 export function upstreamOf(x: Exchange): Upstream {
   const t = x.route.target!;
   const u = x.rt.upstreams.get(t.upstream);
-  if (!u) throw new CbError('CB_UPSTREAM_UNREACHABLE', `no upstream "${t.upstream}" configured (upstreams.${t.upstream}.base_url)`);
+  if (!u)
+    throw new CbError(
+      'CB_UPSTREAM_UNREACHABLE',
+      `no upstream "${t.upstream}" configured (upstreams.${t.upstream}.base_url)`,
+    );
   return u;
 }
 
@@ -28,7 +32,10 @@ export function validateOutbound(x: Exchange): void {
   if (!schema) return;
   const diags = x.rt.registry.validate(schema, { ...x.outbound!.message }, { coerce: true });
   if (diags.length > 0) {
-    throw new CbError('CB_MAPPING_FAILED', `the translated ${schema} message is invalid: ${formatDiagnostics(diags)}`);
+    throw new CbError(
+      'CB_MAPPING_FAILED',
+      `the translated ${schema} message is invalid: ${formatDiagnostics(diags)}`,
+    );
   }
 }
 
@@ -65,7 +72,12 @@ function readAnswer(x: Exchange, answer: UpstreamAnswer): UpstreamOutcome {
   }
   if (t.answerSchema && t.dialect.envelope.isSuccess(body)) {
     const diags = x.rt.registry.validate(t.answerSchema, body);
-    if (diags.length > 0) return { kind: 'unreadable', answer, reason: `answer does not match ${t.answerSchema}: ${formatDiagnostics(diags)}` };
+    if (diags.length > 0)
+      return {
+        kind: 'unreadable',
+        answer,
+        reason: `answer does not match ${t.answerSchema}: ${formatDiagnostics(diags)}`,
+      };
   }
   return { kind: 'answer', answer, body, code };
 }

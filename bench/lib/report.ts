@@ -1,0 +1,177 @@
+/**
+ * Turns scenario results into the report: ratios, the issue-7 targets as met / not met with the
+ * measured value, a printable table, and the JSON written to bench/results/latest.json.
+ * A scenario with any failed answer makes the run invalid and every target built on it "invalid".
+ */
+import { availableParallelism, cpus } from 'node:os';
+import type { Pinning } from './pinning';
+import type { BenchOptions, Measured, PacedResult, ScenarioResult, Unavailable } from './scenarios';
+
+export interface Results {
+  direct: Measured;
+  bareProxy: Measured;
+  expressProxy: Measured;
+  translate: Measured;
+  claim: ScenarioResult;
+  outbox: ScenarioResult;
+  half: { direct: PacedResult; translate: PacedResult };
+}
+
+export type TargetStatus = 'met' | 'not met' | 'not available' | 'invalid (failed answers)';
+
+export interface Target {
+  name: string;
+  goal: string;
+  value: string;
+  status: TargetStatus;
+}
+
+export interface BenchReport {
+  date: string;
+  node: string;
+  machine: { cpu: string; cores: number };
+  pinning: Pinning;
+  options: Pick<BenchOptions, 'warmupS' | 'durationS' | 'pacedS' | 'connections'>;
+  scenarios: Record<'direct' | 'bareProxy' | 'expressProxy' | 'translate' | 'claim' | 'outbox', ScenarioResult>;
+  halfRate: Results['half'] & { addedP99Ms: number };
+  ratios: { translateOverExpress: number; translateCpuOverBare: number; claimOverTranslate: number | null };
+  targets: Target[];
+  /** False when any answer failed: the numbers then measure errors, not the adapter. */
+  valid: boolean;
+  profile?: unknown;
+}
+
+const RSS_LIMIT_MB = 120;
+
+function ok(...xs: Array<ScenarioResult | PacedResult>): boolean {
+  return xs.every((x) => !('failed' in x) || x.failed === 0);
+}
+
+function target(name: string, goal: string, value: number, fmt: (v: number) => string, pass: boolean, valid: boolean): Target {
+  return { name, goal, value: fmt(value), status: !valid ? 'invalid (failed answers)' : pass ? 'met' : 'not met' };
+}
+
+function missing(name: string, goal: string, s: Unavailable): Target {
+  return { name, goal, value: s.reason, status: 'not available' };
+}
+
+const x2 = (v: number): string => `${v.toFixed(2)}×`;
+
+function targetsOf(r: Results, ratios: BenchReport['ratios'], addedP99Ms: number): Target[] {
+  const t: Target[] = [
+    target('translate ÷ express+hpm throughput', '≥ 0.9×', ratios.translateOverExpress, x2, ratios.translateOverExpress >= 0.9, ok(r.translate, r.expressProxy)),
+    target('translate ÷ bare-proxy CPU per request', '≤ 1.5×', ratios.translateCpuOverBare, x2, ratios.translateCpuOverBare <= 1.5, ok(r.translate, r.bareProxy)),
+    target(`p99 added latency at ${r.half.translate.rate} req/s (½ max)`, '≤ 2 ms', addedP99Ms, (v) => `${v.toFixed(2)} ms`, addedP99Ms <= 2, ok(r.half.translate, r.half.direct)),
+    target('translate peak RSS at saturation', `≤ ${RSS_LIMIT_MB} MB`, r.translate.peakRssMb, (v) => `${v.toFixed(1)} MB`, r.translate.peakRssMb <= RSS_LIMIT_MB, ok(r.translate)),
+  ];
+  if (r.claim.available) {
+    const c = r.claim;
+    t.push(target('T2 claim peak RSS at saturation', `≤ ${RSS_LIMIT_MB} MB`, c.peakRssMb, (v) => `${v.toFixed(1)} MB`, c.peakRssMb <= RSS_LIMIT_MB, ok(c)));
+    t.push(target('T2 claim ÷ translate throughput', '≥ 0.7×', ratios.claimOverTranslate!, x2, ratios.claimOverTranslate! >= 0.7, ok(c, r.translate)));
+  } else t.push(missing('T2 claim ÷ translate throughput', '≥ 0.7×', r.claim));
+  if (r.outbox.available) {
+    t.push(target('outbox deliveries/s', '≥ 2000/s', r.outbox.rps, (v) => `${Math.round(v)}/s`, r.outbox.rps >= 2000, ok(r.outbox)));
+  } else t.push(missing('outbox deliveries/s', '≥ 2000/s', r.outbox));
+  return t;
+}
+
+export function summarize(r: Results, o: BenchOptions): BenchReport {
+  const ratios = {
+    translateOverExpress: r.translate.rps / r.expressProxy.rps,
+    translateCpuOverBare: r.translate.cpuUsPerRequest / r.bareProxy.cpuUsPerRequest,
+    claimOverTranslate: r.claim.available ? r.claim.rps / r.translate.rps : null,
+  };
+  const addedP99Ms = r.half.translate.p99Ms - r.half.direct.p99Ms;
+  const all = [r.direct, r.bareProxy, r.expressProxy, r.translate, r.claim, r.outbox, r.half.direct, r.half.translate];
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism() },
+    pinning: o.pin,
+    options: { warmupS: o.warmupS, durationS: o.durationS, pacedS: o.pacedS, connections: o.connections },
+    scenarios: {
+      direct: r.direct,
+      bareProxy: r.bareProxy,
+      expressProxy: r.expressProxy,
+      translate: r.translate,
+      claim: r.claim,
+      outbox: r.outbox,
+    },
+    halfRate: { ...r.half, addedP99Ms },
+    ratios,
+    targets: targetsOf(r, ratios, addedP99Ms),
+    valid: ok(...all),
+  };
+}
+
+const LABELS: Record<keyof BenchReport['scenarios'], string> = {
+  direct: '1 direct (fake P云 alone)',
+  bareProxy: '2 bare node:http proxy',
+  expressProxy: '3 express + http-proxy-middleware',
+  translate: '4 couponbridge T1 translate',
+  claim: '5 couponbridge T2 claim (SQLite)',
+  outbox: '6 outbox drain',
+};
+
+function row(cells: string[], widths: number[]): string {
+  return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+}
+
+function scenarioCells(label: string, s: ScenarioResult): string[] {
+  if (!s.available) return [label, s.reason];
+  return [
+    label,
+    Math.round(s.rps).toString(),
+    s.p50Ms.toFixed(2),
+    s.p99Ms.toFixed(2),
+    s.cpuUsPerRequest.toFixed(1),
+    s.peakRssMb.toFixed(1),
+    s.failed.toString(),
+    `${Math.round(s.loadgenCpuPct)}%`,
+  ];
+}
+
+function failureLines(name: string, s: ScenarioResult | PacedResult): string[] {
+  if (!('failed' in s) || s.failed === 0) return [];
+  return [`!!! ${name}: ${s.failed} FAILED ANSWERS — these numbers measure errors`, ...s.failureSamples.map((x) => `      ${x}`)];
+}
+
+export function formatReport(b: BenchReport): string {
+  const widths = [36, 8, 8, 8, 10, 9, 7, 8];
+  const head = ['scenario (saturating pass)', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'RSS MB', 'failed', 'LG core'];
+  const lines = [
+    `couponbridge benchmark — ${b.date}, node ${b.node}, ${b.machine.cores}× ${b.machine.cpu}`,
+    `pinning: ${b.pinning.enabled ? 'process under test on core 0, load generator + upstream-behind-proxy on core 1' : `off (${b.pinning.reason})`}; ` +
+      `${b.options.connections} connections, ${b.options.warmupS} s warm-up + ${b.options.durationS} s measured per scenario`,
+    '',
+    row(head, widths),
+    row(head.map((h) => '-'.repeat(Math.max(h.length, 3))), widths),
+  ];
+  for (const [k, label] of Object.entries(LABELS) as Array<[keyof BenchReport['scenarios'], string]>) {
+    const cells = scenarioCells(label, b.scenarios[k]);
+    lines.push(cells.length === 2 ? `${cells[0].padEnd(widths[0])}  ${cells[1]}` : row(cells, widths));
+  }
+  const h = b.halfRate;
+  lines.push(
+    '',
+    `paced at ${h.translate.rate} req/s (½ of translate max), ${b.options.pacedS} s: ` +
+      `p50/p99 direct ${h.direct.p50Ms.toFixed(2)}/${h.direct.p99Ms.toFixed(2)} ms, ` +
+      `translate ${h.translate.p50Ms.toFixed(2)}/${h.translate.p99Ms.toFixed(2)} ms → p99 added ${h.addedP99Ms.toFixed(2)} ms`,
+    '',
+    `ratios: translate ÷ express throughput ${x2(b.ratios.translateOverExpress)}, ` +
+      `translate ÷ bare CPU/req ${x2(b.ratios.translateCpuOverBare)}, ` +
+      `T2 ÷ translate ${b.ratios.claimOverTranslate === null ? 'n/a' : x2(b.ratios.claimOverTranslate)}`,
+    '',
+    'targets (issue 7):',
+    ...b.targets.map((t) => `  [${t.status}] ${t.name}: ${t.value} (goal ${t.goal})`),
+  );
+  const failures = [
+    ...(Object.keys(LABELS) as Array<keyof BenchReport['scenarios']>).flatMap((k) => failureLines(LABELS[k], b.scenarios[k])),
+    ...failureLines('paced direct', h.direct),
+    ...failureLines('paced translate', h.translate),
+  ];
+  if (failures.length > 0) lines.push('', ...failures, '!!! RUN INVALID: some answers failed');
+  const late = b.scenarios.translate.available ? b.scenarios.translate.signedLate : 0;
+  if (late) lines.push(`note: ${late} translate messages were signed during a pass (load-generator CPU)`);
+  return lines.join('\n');
+}
