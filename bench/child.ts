@@ -1,9 +1,10 @@
 /**
- * Entry point of a process under test: `node --import tsx bench/child.ts <role> '<json args>'`,
- * spawned by bench/lib/child.ts with an IPC channel. Reports `ready` with its URL, answers
- * `stats`, and on `stop` (or when the parent goes away) closes and exits.
+ * Entry point of a process under test: `node <bundle of bench/child.ts> <role> '<json args>'`,
+ * spawned by bench/lib/child.ts with an IPC channel. Reports `ready` with its URL, answers the
+ * probe's requests (lib/protocol.ts), and on `stop` (or when the parent goes away) closes and exits.
  */
-import { ownStats, type FromChild, type Role, type RoleArgs, type ToChild } from './lib/protocol';
+import { Probe } from './lib/probe';
+import type { FromChild, Role, RoleArgs, ToChild } from './lib/protocol';
 import type { Started } from './roles/listen';
 import { startCouponbridge } from './roles/couponbridge';
 import { startBareProxy, startExpressProxy } from './roles/proxies';
@@ -23,7 +24,7 @@ function start(role: Role, a: RoleArgs): Promise<Started> {
     case 'express-proxy':
       return startExpressProxy(required(a.upstreamUrl, 'upstreamUrl'));
     case 'couponbridge':
-      return startCouponbridge(required(a.upstreamUrl, 'upstreamUrl'), required(a.store, 'store'));
+      return startCouponbridge(required(a.upstreamUrl, 'upstreamUrl'), required(a.workDir, 'workDir'));
     default:
       throw new Error(`unknown role ${String(role)}`);
   }
@@ -45,9 +46,17 @@ async function main(): Promise<void> {
   let exiting: Promise<void> | undefined;
   const exit = (): Promise<void> =>
     (exiting ??= started.close().then(() => process.exit(0)));
+  const probe = new Probe();
+  const answer = async (m: ToChild): Promise<FromChild> => {
+    if (m.type === 'stats') return { type: 'stats', ...probe.stats() };
+    if (m.type === 'window') probe.startWindow();
+    else if (m.type === 'profile-start') await probe.profileStart();
+    else if (m.type === 'profile-stop') await probe.profileStop(m.file);
+    return { type: 'done' };
+  };
   process.on('message', (m: ToChild) => {
-    if (m.type === 'stats') void reply({ type: 'stats', ...ownStats() });
-    else if (m.type === 'stop') void exit();
+    if (m.type === 'stop') void exit();
+    else void answer(m).then(reply);
   });
   process.on('disconnect', () => void exit());
   await reply({ type: 'ready', url: started.url, routes: started.routes });

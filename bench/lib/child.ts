@@ -1,13 +1,10 @@
 /**
  * Runs a process under test (bench/child.ts in one role) as a child on a chosen core, so its CPU
- * time and RSS are its own and not the load generator's. It runs the esbuild bundle of the child
- * (plain node, as production runs dist/), or the TypeScript sources under tsx when a CPU profile
- * should name source files. The child answers `stats` with
- * process.cpuUsage() and its peak RSS, and on `stop` closes its server and exits (which is
- * when `--cpu-prof` writes the profile).
+ * time and RSS are its own and not the load generator's. It runs the esbuild bundle of the child:
+ * plain node, as production runs dist/ (tsx would add its loader thread's memory). Requests to
+ * the child's probe are sequential: each waits for its answer before the next is sent.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { projectRoot } from '../../src/util/paths';
 import { childBundle } from './build';
 import { benchSecrets } from './fixture';
@@ -18,9 +15,13 @@ export interface RoleProcess {
   role: Role;
   pid: number;
   url: string;
-  /** Route ids couponbridge loaded whose flow is available (empty for other roles). */
+  /** Route ids couponbridge loaded (empty for other roles). */
   routes: string[];
   stats(): Promise<ProcessStats>;
+  /** Starts a new RSS window (see ProcessStats.windowPeakRssBytes). */
+  window(): Promise<void>;
+  profileStart(): Promise<void>;
+  profileStop(file: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -28,18 +29,10 @@ export interface SpawnOptions {
   pin: Pinning;
   core: number;
   args?: RoleArgs;
-  /** Extra node flags, e.g. --cpu-prof. */
-  nodeFlags?: string[];
-  /** Run bench/child.ts under tsx instead of the bundle. */
-  sources?: boolean;
 }
 
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
-
-function send(child: ChildProcess, m: ToChild): void {
-  child.send(m);
-}
 
 function waitReady(child: ChildProcess, role: Role): Promise<{ url: string; routes: string[] }> {
   return new Promise((resolve, reject) => {
@@ -60,9 +53,20 @@ function waitReady(child: ChildProcess, role: Role): Promise<{ url: string; rout
   });
 }
 
+function ask(child: ChildProcess, m: ToChild): Promise<FromChild> {
+  return new Promise((resolve, reject) => {
+    const onExit = (): void => reject(new Error(`process under test exited while asked ${m.type}`));
+    child.once('exit', onExit);
+    child.once('message', (answer: FromChild) => {
+      child.off('exit', onExit);
+      resolve(answer);
+    });
+    child.send(m);
+  });
+}
+
 export async function spawnRole(role: Role, o: SpawnOptions): Promise<RoleProcess> {
-  const entry = o.sources ? ['--import', 'tsx', join(projectRoot(), 'bench', 'child.ts')] : [childBundle()];
-  const argv = onCore(o.pin, o.core, [process.execPath, ...(o.nodeFlags ?? []), ...entry, role, JSON.stringify(o.args ?? {})]);
+  const argv = onCore(o.pin, o.core, [process.execPath, childBundle(), role, JSON.stringify(o.args ?? {})]);
   const child = spawn(argv[0], argv.slice(1), {
     cwd: projectRoot(),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -76,21 +80,27 @@ export async function spawnRole(role: Role, o: SpawnOptions): Promise<RoleProces
     child.kill('SIGKILL');
     throw e;
   }
-  const stats = (): Promise<ProcessStats> =>
-    new Promise((resolve) => {
-      child.on('message', function onStats(m: FromChild) {
-        if (m.type !== 'stats') return;
-        child.off('message', onStats);
-        resolve({ cpuUs: m.cpuUs, maxRssBytes: m.maxRssBytes });
-      });
-      send(child, { type: 'stats' });
-    });
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    send(child, { type: 'stop' });
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    await exited;
-    clearTimeout(timer);
+  const done = async (m: ToChild): Promise<void> => {
+    await ask(child, m);
   };
-  return { role, pid: child.pid!, url: ready.url, routes: ready.routes, stats, stop };
+  return {
+    role,
+    pid: child.pid!,
+    url: ready.url,
+    routes: ready.routes,
+    stats: async () => {
+      const { type: _type, ...s } = (await ask(child, { type: 'stats' })) as { type: 'stats' } & ProcessStats;
+      return s;
+    },
+    window: () => done({ type: 'window' }),
+    profileStart: () => done({ type: 'profile-start' }),
+    profileStop: (file) => done({ type: 'profile-stop', file }),
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.send({ type: 'stop' } satisfies ToChild);
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
 }

@@ -11,7 +11,9 @@ export const T1_PATH = '/tencent/coupon/status/rsync';
 export const T2_PATH = '/tencent/sp/coupon/receive';
 export const T2_ROUTE = 'tencent.sp-coupon-receive';
 export const GRANT_SYNC_PATH = '/gate/1.0/parking/internal/mcoupon/grant/sync';
-export const STOCK_ID = 'cb-demo-001';
+/** The shipped demo stock, and the bench's copy of it with unlimited quotas. */
+export const DEMO_STOCK_ID = 'cb-demo-001';
+export const STOCK_ID = 'cb-bench-001';
 
 export const benchSecrets = {
   BENCH_PYUN_SECRET: 'bench-pyun-secret-not-real',

@@ -5,25 +5,33 @@ export type Role = 'upstream' | 'bare-proxy' | 'express-proxy' | 'couponbridge';
 export interface RoleArgs {
   /** Where the proxies and couponbridge forward to. */
   upstreamUrl?: string;
-  /** couponbridge store URL (a fresh SQLite file per child). */
-  store?: string;
+  /** couponbridge's own directory: its SQLite ledger and mappings, fresh per child. */
+  workDir?: string;
 }
 
 export interface ProcessStats {
   /** User + system CPU time of the whole process so far, microseconds. */
   cpuUs: number;
-  /** Peak resident set size of the process so far, bytes. */
+  /** Peak resident set size over the process's life (start-up included), bytes. */
   maxRssBytes: number;
+  /** Peak resident set size since the last `window` (sampled every 50 ms), bytes. */
+  windowPeakRssBytes: number;
 }
 
-export type ToChild = { type: 'stats' } | { type: 'stop' };
+/**
+ * `window` starts a new RSS window (the measured pass); `profile-start` / `profile-stop` run the
+ * V8 CPU profiler over exactly the measured pass and write the profile to `file`.
+ * Every message is answered: `stats` with stats, the others with `done`.
+ */
+export type ToChild =
+  | { type: 'stats' }
+  | { type: 'window' }
+  | { type: 'profile-start' }
+  | { type: 'profile-stop'; file: string }
+  | { type: 'stop' };
 
 export type FromChild =
   | { type: 'ready'; url: string; routes: string[] }
   | ({ type: 'stats' } & ProcessStats)
+  | { type: 'done' }
   | { type: 'failed'; error: string };
-
-export function ownStats(): ProcessStats {
-  const cpu = process.cpuUsage();
-  return { cpuUs: cpu.user + cpu.system, maxRssBytes: process.resourceUsage().maxRSS * 1024 };
-}

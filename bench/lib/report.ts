@@ -5,6 +5,7 @@
  */
 import { availableParallelism, cpus } from 'node:os';
 import type { Pinning } from './pinning';
+import type { ProfileSummary } from './profile';
 import type { BenchOptions, Measured, PacedResult, ScenarioResult, Unavailable } from './scenarios';
 
 export interface Results {
@@ -29,7 +30,8 @@ export interface Target {
 export interface BenchReport {
   date: string;
   node: string;
-  machine: { cpu: string; cores: number };
+  /** loadAvg1m: the 1-minute load average when the run started (other programs' load). */
+  machine: { cpu: string; cores: number; loadAvg1m: number };
   pinning: Pinning;
   options: Pick<BenchOptions, 'warmupS' | 'durationS' | 'pacedS' | 'connections'>;
   scenarios: Record<'direct' | 'bareProxy' | 'expressProxy' | 'translate' | 'claim' | 'outbox', ScenarioResult>;
@@ -38,10 +40,12 @@ export interface BenchReport {
   targets: Target[];
   /** False when any answer failed: the numbers then measure errors, not the adapter. */
   valid: boolean;
-  profile?: unknown;
+  profile?: ProfileSummary;
 }
 
 const RSS_LIMIT_MB = 120;
+/** A 1-minute load average above this when the run starts means the machine was not idle. */
+const BUSY_LOAD = 0.5;
 
 function ok(...xs: Array<ScenarioResult | PacedResult>): boolean {
   return xs.every((x) => !('failed' in x) || x.failed === 0);
@@ -75,7 +79,7 @@ function targetsOf(r: Results, ratios: BenchReport['ratios'], addedP99Ms: number
   return t;
 }
 
-export function summarize(r: Results, o: BenchOptions): BenchReport {
+export function summarize(r: Results, o: BenchOptions, loadAvg1m: number): BenchReport {
   const ratios = {
     translateOverExpress: r.translate.rps / r.expressProxy.rps,
     translateCpuOverBare: r.translate.cpuUsPerRequest / r.bareProxy.cpuUsPerRequest,
@@ -86,7 +90,7 @@ export function summarize(r: Results, o: BenchOptions): BenchReport {
   return {
     date: new Date().toISOString(),
     node: process.version,
-    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism() },
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), loadAvg1m },
     pinning: o.pin,
     options: { warmupS: o.warmupS, durationS: o.durationS, pacedS: o.pacedS, connections: o.connections },
     scenarios: {
@@ -127,6 +131,7 @@ function scenarioCells(label: string, s: ScenarioResult): string[] {
     s.cpuUsPerRequest.toFixed(1),
     s.peakRssMb.toFixed(1),
     s.failed.toString(),
+    `${Math.round(s.sutCpuPct)}%`,
     `${Math.round(s.loadgenCpuPct)}%`,
   ];
 }
@@ -137,10 +142,13 @@ function failureLines(name: string, s: ScenarioResult | PacedResult): string[] {
 }
 
 export function formatReport(b: BenchReport): string {
-  const widths = [36, 8, 8, 8, 10, 9, 7, 8];
-  const head = ['scenario (saturating pass)', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'RSS MB', 'failed', 'LG core'];
+  const widths = [36, 7, 7, 7, 10, 7, 6, 8, 8];
+  const head = ['scenario (saturating pass)', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'RSS MB', 'failed', 'SUT CPU', 'LG CPU'];
   const lines = [
-    `couponbridge benchmark — ${b.date}, node ${b.node}, ${b.machine.cores}× ${b.machine.cpu}`,
+    `couponbridge benchmark — ${b.date}, node ${b.node}, ${b.machine.cores}× ${b.machine.cpu}, load average ${b.machine.loadAvg1m.toFixed(2)} at start`,
+    ...(b.machine.loadAvg1m > BUSY_LOAD
+      ? ['!!! other programs were using the CPU at start: throughput and latency are unreliable (CPU µs/req less so)']
+      : []),
     `pinning: ${b.pinning.enabled ? 'process under test on core 0, load generator + upstream-behind-proxy on core 1' : `off (${b.pinning.reason})`}; ` +
       `${b.options.connections} connections, ${b.options.warmupS} s warm-up + ${b.options.durationS} s measured per scenario`,
     '',

@@ -34,8 +34,8 @@ export interface BenchOptions {
   connections: number;
   /** Throughput to presign for before the first warm-up of a couponbridge scenario. */
   expectRps: number;
-  /** Node flags for the couponbridge child (e.g. --cpu-prof). */
-  cbNodeFlags?: string[];
+  /** Write a CPU profile of the process under test over each measured pass to this file. */
+  profileTo?: string;
 }
 
 export interface Measured {
@@ -48,7 +48,13 @@ export interface Measured {
   failed: number;
   failureSamples: string[];
   cpuUsPerRequest: number;
+  /** Peak RSS during the measured pass (saturation). */
   peakRssMb: number;
+  /** Peak RSS over the process's life, start-up included. */
+  lifetimePeakRssMb: number;
+  /** CPU of the process under test, % of one core, during the pass: well under 100 % means
+   * something else (load generator, other programs on the machine) limited the throughput. */
+  sutCpuPct: number;
   /** CPU of the load generator plus helpers on its core, % of one core, during the pass. */
   loadgenCpuPct: number;
   /** Messages signed during a pass (pool ran dry): they cost load-generator CPU. */
@@ -103,12 +109,15 @@ async function measure(
 ): Promise<Measured> {
   const warm = await saturate(target, o.connections, o.warmupS);
   beforePass?.(warm.rps);
+  await sut.window();
+  if (o.profileTo) await sut.profileStart();
   const sut0 = (await sut.stats()).cpuUs;
   const side0 = (await cpuOf(helpers)) + ownCpuUs();
   const t0 = performance.now();
   const pass: PassResult = await saturate(target, o.connections, o.durationS);
   await sleep(SETTLE_MS);
   const after = await sut.stats();
+  if (o.profileTo) await sut.profileStop(o.profileTo);
   const elapsedUs = (performance.now() - t0) * 1000;
   const side1 = (await cpuOf(helpers)) + ownCpuUs();
   return {
@@ -120,7 +129,9 @@ async function measure(
     failed: warm.failed + pass.failed,
     failureSamples: [...warm.failureSamples, ...pass.failureSamples],
     cpuUsPerRequest: (after.cpuUs - sut0) / Math.max(1, pass.requests),
-    peakRssMb: after.maxRssBytes / MiB,
+    peakRssMb: after.windowPeakRssBytes / MiB,
+    lifetimePeakRssMb: after.maxRssBytes / MiB,
+    sutCpuPct: ((after.cpuUs - sut0) / elapsedUs) * 100,
     loadgenCpuPct: ((side1 - side0) / elapsedUs) * 100,
   };
 }
@@ -167,8 +178,7 @@ async function withCouponbridge<T>(o: BenchOptions, fn: (cb: RoleProcess, up: Ro
     const cb = await spawnRole('couponbridge', {
       pin: o.pin,
       core: SUT_CORE,
-      args: { upstreamUrl: up.url, store: `sqlite:${join(dir, 'ledger.db')}` },
-      nodeFlags: o.cbNodeFlags,
+      args: { upstreamUrl: up.url, workDir: dir },
     });
     try {
       return await fn(cb, up);
@@ -181,7 +191,8 @@ async function withCouponbridge<T>(o: BenchOptions, fn: (cb: RoleProcess, up: Ro
   }
 }
 
-const PRESIGN_MARGIN = 1.3;
+/** Warm-up runs slower than the measured pass (JIT), so presign well beyond its rate. */
+const PRESIGN_MARGIN = 2.5;
 
 async function measureCouponbridge(
   cb: RoleProcess,

@@ -13,7 +13,7 @@ import { hasFlow } from '../pipeline/flows';
 import { splitPath } from './paths';
 import { ledgerFields } from '../ledger/coupons';
 import type { LoadedMapping, MappingSet, Problem } from './load';
-import type { Expression } from './types';
+import type { Expression, Flow } from './types';
 
 const stockFields = [
   'stock_id',
@@ -45,6 +45,13 @@ const stockFields = [
 ];
 
 const specialCodes = new Set(['default', 'http_error', 'unreadable', 'timeout', 'unreachable']);
+
+/** ctx names a flow sets in code for each message it builds (a var cannot express them). */
+const flowContext: Partial<Record<Flow, readonly string[]>> = {
+  // The Dianping consume loop: the couponCode being redeemed and its value in 分.
+  'dianping-consume': ['code', 'share_fen'],
+  'dianping-order': ['code', 'share_fen'],
+};
 
 /** Fields a dialect adds to every outbound message (common parameters and the signature). */
 export function commonFields(d: Dialect, encoding: 'json' | 'form' | 'query'): string[] {
@@ -97,7 +104,7 @@ export function checkMapping(m: LoadedMapping, registry: SchemaRegistry): Proble
   ] as const) {
     if (id && !registry.has(id)) at(ptr, `unknown schema "${id}"`);
   }
-  const vars = new Set(['now', ...Object.keys(doc.vars ?? {})]);
+  const vars = new Set(['now', ...Object.keys(doc.vars ?? {}), ...(doc.provided ?? []), ...(flowContext[doc.flow] ?? [])]);
 
   const checkPath = (path: string, ptr: string, allowUpstream: boolean) => {
     const [root, ...rest] = splitPath(path);
@@ -183,6 +190,8 @@ export function checkMapping(m: LoadedMapping, registry: SchemaRegistry): Proble
         }
       }
     }
+    if (action === 'enqueue' && !b.enqueue) at(`/branches/${i}`, `branch ${b.name}: an enqueueing branch needs enqueue.kind and enqueue.v`);
+    if (b.enqueue) checkPath(b.enqueue.dedup, `/branches/${i}/enqueue/dedup`, false);
     if (action === 'reject' && (!b.error || !(cbCodes as string[]).includes(b.error.cb_code))) {
       at(
         `/branches/${i}/error`,

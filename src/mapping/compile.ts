@@ -171,7 +171,8 @@ export function compileFields(
 
 export interface CompiledBranch {
   name: string;
-  action: 'call' | 'record' | 'reject';
+  action: 'call' | 'record' | 'reject' | 'enqueue';
+  enqueue?: { kind: string; v: number; dedup: string; per?: 'coupon' | 'partner' };
   schema?: string;
   error?: { cb_code: string; message?: string };
   ledgerState?: 'used' | 'expired' | 'invalid';
@@ -194,6 +195,7 @@ export function compileBranch(b: BranchDoc): CompiledBranch {
     action: b.action ?? 'call',
     schema: b.schema,
     error: b.error,
+    enqueue: b.enqueue,
     ledgerState: b.ledger_state,
     matches: (c) => conds.every((f) => f(c)),
     build: compileFields(b.fields),

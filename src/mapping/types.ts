@@ -37,7 +37,8 @@ export interface CodeEntryDoc {
 export interface BranchDoc {
   name: string;
   when?: Record<string, string | number | boolean | Array<string | number | boolean>>;
-  action?: 'call' | 'record' | 'reject';
+  action?: 'call' | 'record' | 'reject' | 'enqueue';
+  enqueue?: { kind: string; v: number; dedup: string; per?: 'coupon' | 'partner' };
   schema?: string;
   fields?: Record<string, Expression>;
   error?: { cb_code: string; message?: string };
@@ -56,6 +57,7 @@ export interface MappingDoc {
     schema: string;
     answer_schema: string;
     idempotency_key?: string;
+    caller?: 'partner' | 'upstream';
   };
   target?: {
     dialect: string;
@@ -66,6 +68,7 @@ export interface MappingDoc {
     answer_schema?: string;
   };
   ledger?: { coupon: string; register?: boolean };
+  provided?: string[];
   vars?: Record<string, Expression>;
   branches?: BranchDoc[];
   answer?: { data?: Record<string, Expression>; message?: string; codes?: Record<string, CodeEntryDoc> };

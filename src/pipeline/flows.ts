@@ -7,12 +7,28 @@ import type { Flow } from '../mapping/types';
 import type { Exchange } from './context';
 import { translate } from './translate';
 import { claim } from '../flows/claim';
+import { paymentPush } from '../flows/payment-push';
+import { stockQuery } from '../flows/tencent-stock-query';
+import { deactivate } from '../flows/tencent-deactivate';
+import { stockSync } from '../flows/tencent-stock-sync';
+import { dianpingConsume } from '../flows/dianping-consume';
+import { dianpingCore } from '../flows/dianping-core';
+import { dianpingExtend } from '../flows/dianping-extend';
+import { dianpingOrder } from '../flows/dianping-order';
 
 export type FlowFn = (x: Exchange) => Promise<Answer>;
 
 const flows: Partial<Record<Flow, FlowFn>> = {
   translate,
   claim,
+  'payment-push': paymentPush,
+  'stock-query': stockQuery,
+  deactivate,
+  'stock-sync': stockSync,
+  'dianping-consume': dianpingConsume,
+  'dianping-core': dianpingCore,
+  'dianping-extend': dianpingExtend,
+  'dianping-order': dianpingOrder,
 };
 
 export function registerFlow(name: Flow, fn: FlowFn): void {

@@ -69,13 +69,19 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const maintenance = startMaintenance(rt);
   const metrics = createMetrics();
   const server = createHttpServer(rt, state, metrics);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.server.port, config.server.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.server.port, config.server.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (e) {
+    clearInterval(maintenance);
+    await closeRuntime(rt);
+    throw e;
+  }
   const watcher = opts.watch === false ? undefined : watchMappings(rt);
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;

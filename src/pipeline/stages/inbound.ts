@@ -5,7 +5,7 @@
 import { CbError } from '../../errors';
 import { formatDiagnostics } from '../../schema/registry';
 import { checkReplay } from '../../ledger/replay-guard';
-import { partnerKey } from '../../runtime';
+import { partnerKey, type Partner } from '../../runtime';
 import type { Exchange } from '../context';
 
 export function parse(x: Exchange): void {
@@ -16,10 +16,24 @@ export function identify(x: Exchange): void {
   const d = x.route.dialect;
   const keyId = d.identify(x.msg!, x.raw);
   if (!keyId) throw new CbError('CB_UNKNOWN_PARTNER', `${d.credentialKeys.keyId} missing`);
+  if (x.route.doc.inbound.caller === 'upstream') {
+    x.partner = upstreamAsCaller(x, keyId);
+    return;
+  }
   const partner = x.rt.partners.get(partnerKey(d.name, keyId));
   if (!partner)
     throw new CbError('CB_UNKNOWN_PARTNER', `no ${d.name} partner with ${d.credentialKeys.keyId} "${keyId}"`);
   x.partner = partner;
+}
+
+/** The platform itself calling (P云 pushes): it signs with couponbridge's credentials at that upstream. */
+function upstreamAsCaller(x: Exchange, keyId: string): Partner {
+  const d = x.route.dialect;
+  const u = x.rt.upstreams.get(d.name);
+  if (!u || u.creds.keyId !== keyId) {
+    throw new CbError('CB_UNKNOWN_PARTNER', `${d.credentialKeys.keyId} "${keyId}" is not couponbridge's ${d.name} app`);
+  }
+  return { id: d.name, dialect: d, creds: u.creds, defaults: {}, timestampUnit: 'auto', config: { id: d.name, dialect: d.name } };
 }
 
 export function verify(x: Exchange): void {

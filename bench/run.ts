@@ -1,0 +1,133 @@
+/**
+ * `npm run bench` — issue 7's benchmark, all on loopback, in one run (~1.5 min):
+ *   1 direct        autocannon → fake P云 (a node:http server answering the success envelope)
+ *   2 bare proxy    autocannon → node:http reverse proxy (keep-alive Agent, 32 sockets) → fake P云
+ *   3 express+hpm   autocannon → express + http-proxy-middleware (same Agent) → fake P云
+ *   4 T1 translate  autocannon → couponbridge (startServer, shipped mappings) → fake P云, signed
+ *                   Tencent /coupon/status/rsync messages, each with its own nonce (presigned)
+ *   5 T2 claim      as 4 with /sp/coupon/receive and the SQLite ledger, when the build has it
+ *   6 outbox drain  when the build has an outbox worker
+ *   then a paced (open-loop) pass at ½ of T1's maximum through T1 and through the fake P云 alone:
+ *   p99 added latency = p99(translate) − p99(direct) at that rate.
+ *
+ * Method: every process under test is a child (bench/child.ts, bundled by esbuild, plain node),
+ * so its CPU (process.cpuUsage) and peak RSS are its own; per scenario 2 s warm-up, then an 8 s
+ * saturating autocannon pass with 32 connections; CPU per request = the child's CPU during the
+ * pass ÷ requests answered; RSS = the child's peak RSS during the pass (sampled every 50 ms; the
+ * lifetime peak, start-up included, is in the JSON). Every answer is checked (2xx and the success envelope); any failure
+ * is printed and marks the run invalid (exit code 1).
+ *
+ * Pinning: with taskset (util-linux) and ≥ 2 cores, the process under test runs on core 0 and the
+ * load generator (this process) plus the fake P云 behind a proxy on core 1 ("LG core" column:
+ * their CPU as % of one core; near 100 % means the load generator, not the server, was the limit).
+ * Without taskset nothing is pinned and the report says so.
+ *
+ * Options: --warmup S, --duration S, --paced S, --connections N, --out FILE, and --profile, which
+ * adds a T1 run with the V8 CPU profiler over its measured pass and prints the hot spots by self
+ * time (source file and line through the bundle's source map); the profile is kept in
+ * bench/results/translate.cpuprofile (open it in Chrome DevTools or speedscope).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { projectRoot } from '../src/util/paths';
+import { SignedBodies } from './lib/bodies';
+import { childBundle } from './lib/build';
+import { pinLoadGenerator } from './lib/pinning';
+import { formatProfile, summarizeProfile, type ProfileSummary } from './lib/profile';
+import { formatReport, summarize, type BenchReport } from './lib/report';
+import { claim, direct, directPaced, outbox, proxied, translate, type BenchOptions } from './lib/scenarios';
+
+interface CliOptions {
+  warmup: number;
+  duration: number;
+  paced: number;
+  connections: number;
+  out: string;
+  profile: boolean;
+}
+
+const positive = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
+  return n;
+};
+
+function progress(what: string): void {
+  process.stderr.write(`bench: ${what}\n`);
+}
+
+async function runAll(o: BenchOptions): Promise<BenchReport> {
+  const [loadAvg1m] = loadavg();
+  progress('direct');
+  const d = await direct(o);
+  progress('bare node:http proxy');
+  const bare = await proxied('bare-proxy', o);
+  progress('express + http-proxy-middleware');
+  const exp = await proxied('express-proxy', o);
+  progress('couponbridge T1 translate (saturating, then paced at ½)');
+  const t1 = await translate({ ...o, expectRps: Math.max(bare.rps, exp.rps) }, new SignedBodies('t1'), true);
+  progress(`fake P云 alone paced at ${t1.half!.rate} req/s`);
+  const directHalf = await directPaced(o, t1.half!.rate);
+  progress('couponbridge T2 claim');
+  const t2 = await claim({ ...o, expectRps: t1.max.rps }, new SignedBodies('t2'));
+  return summarize(
+    {
+      direct: d,
+      bareProxy: bare,
+      expressProxy: exp,
+      translate: t1.max,
+      claim: t2,
+      outbox: outbox(),
+      half: { direct: directHalf, translate: t1.half! },
+    },
+    o,
+    loadAvg1m,
+  );
+}
+
+/** T1 again with the V8 profiler running over its measured pass; the profile is kept. */
+async function profileTranslate(o: BenchOptions, expectRps: number): Promise<ProfileSummary> {
+  const file = join(projectRoot(), 'bench', 'results', 'translate.cpuprofile');
+  progress('couponbridge T1 translate, profiled');
+  await translate({ ...o, expectRps, profileTo: file }, new SignedBodies('t1'));
+  return summarizeProfile(file, { bundle: childBundle() });
+}
+
+async function main(): Promise<void> {
+  const cli = new Command('bench')
+    .option('--warmup <s>', 'warm-up seconds per scenario', positive, 2)
+    .option('--duration <s>', 'measured seconds per scenario', positive, 8)
+    .option('--paced <s>', 'seconds of each paced (½ rate) pass', positive, 6)
+    .option('--connections <n>', 'autocannon connections', positive, 32)
+    .option('--out <file>', 'JSON report', join(projectRoot(), 'bench', 'results', 'latest.json'))
+    .option('--profile', 'also profile T1 translate and print its hot spots', false)
+    .parse(process.argv)
+    .opts<CliOptions>();
+  const o: BenchOptions = {
+    pin: pinLoadGenerator(),
+    warmupS: cli.warmup,
+    durationS: cli.duration,
+    pacedS: cli.paced,
+    connections: Math.round(cli.connections),
+    expectRps: 5000,
+  };
+  const report = await runAll(o);
+  if (cli.profile) {
+    const t = report.scenarios.translate;
+    const summary = await profileTranslate(o, t.available ? t.rps : o.expectRps);
+    report.profile = { ...summary, file: relative(projectRoot(), summary.file) };
+    console.log(formatProfile(report.profile) + '\n');
+  }
+  console.log(formatReport(report));
+  mkdirSync(dirname(cli.out), { recursive: true });
+  writeFileSync(cli.out, JSON.stringify(report, null, 2) + '\n');
+  console.log(`\nwritten: ${relative(process.cwd(), cli.out)}`);
+  if (!report.valid) process.exitCode = 1;
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,166 @@
+/**
+ * Redeeming Dianping coupon codes at P云 grant/sync (D1, D2, D4), one call per code:
+ *  1. load each code's ledger record and check its state before anything is sent — a code this
+ *     same order/consume already redeemed is skipped, any other non-available state is refused;
+ *  2. build every P云 message through the route's mapping (ctx.code, ctx.share_fen, ledger.*),
+ *     so a mapping error (no park_uuid…) sends nothing;
+ *  3. send them one by one, stopping at the first P云 failure; each accepted code becomes `used`
+ *     in the ledger at once (an unknown code is registered as used), so a retry skips it.
+ */
+import { CbError } from '../errors';
+import type { Exchange } from '../pipeline/context';
+import type { CompiledBranch, MapContext } from '../mapping/compile';
+import { forward } from '../pipeline/translate';
+import { buildFields, mapContext, selectBranch } from '../pipeline/stages/map';
+import { ledgerContext, metaOf } from '../ledger/coupons';
+import type { CouponRecord } from '../store/types';
+import { dianpingUse, findCoupon, type DianpingUse } from './dianping-shared';
+
+/** The ledger stock id of a Dianping code the ledger did not know before it was redeemed. */
+export const DIANPING_STOCK = 'dianping';
+
+export interface CodeTarget {
+  code: string;
+  coupon?: CouponRecord;
+  /** Already redeemed for this same purpose: not sent again. */
+  done: boolean;
+}
+
+export interface Redemption extends CodeTarget {
+  map: MapContext;
+  branch: CompiledBranch;
+  fields: Record<string, unknown>;
+}
+
+function whose(c: CouponRecord): string {
+  const use = dianpingUse(c);
+  if (use?.orderId) return ` (Dianping order ${use.orderId})`;
+  return use?.core ? ' (core-consumed through Dianping)' : '';
+}
+
+/** `owned`: a used coupon that this same order/consume redeemed earlier. */
+export async function loadTargets(
+  x: Exchange,
+  codes: string[],
+  owned: (c: CouponRecord) => boolean,
+): Promise<CodeTarget[]> {
+  const out: CodeTarget[] = [];
+  for (const code of codes) {
+    x.businessKeys.push(code);
+    const coupon = await findCoupon(x.rt.store, code);
+    const done = coupon?.state === 'used' && owned(coupon);
+    if (coupon && !done && coupon.state !== 'available') {
+      throw new CbError(
+        'CB_ILLEGAL_TRANSITION',
+        `coupon ${code} is ${coupon.state} in the ledger${whose(coupon)} and cannot be redeemed`,
+      );
+    }
+    out.push({ code, coupon, done });
+  }
+  return out;
+}
+
+function plan(x: Exchange, t: CodeTarget, shareFen: number | undefined): Redemption {
+  x.map = mapContext(x, t.coupon ? ledgerContext(t.coupon) : undefined);
+  x.map.ctx.code = t.code;
+  x.map.ctx.share_fen = shareFen;
+  try {
+    selectBranch(x);
+    const branch = x.branch!;
+    if (branch.action !== 'call') {
+      throw new CbError(
+        'CB_MAPPING_FAILED',
+        `branch ${branch.name}: the Dianping consume flows only send (action call)`,
+      );
+    }
+    return { ...t, map: x.map, branch, fields: buildFields(x) };
+  } catch (e) {
+    if (e instanceof CbError && e.code === 'CB_MAPPING_FAILED') {
+      throw new CbError(e.code, `couponCode ${t.code}: ${e.detail}`);
+    }
+    throw e;
+  }
+}
+
+/** Builds the P云 message of every code still to send; `shares[i]` is the i-th code's value in 分. */
+export function planRedemptions(
+  x: Exchange,
+  targets: CodeTarget[],
+  shares: Array<number | undefined>,
+): Redemption[] {
+  return targets.flatMap((t, i) => (t.done ? [] : [plan(x, t, shares[i])]));
+}
+
+function upstreamCode(x: Exchange): string {
+  const o = x.upstream;
+  return o?.kind === 'answer' ? String(o.code) : (o?.kind ?? 'nothing');
+}
+
+/** Sends each redemption in turn and records it; false at the first failure (x.answer holds it). */
+export async function sendRedemptions(
+  x: Exchange,
+  plans: Redemption[],
+  record: (r: Redemption) => Promise<void>,
+): Promise<boolean> {
+  for (const r of plans) {
+    x.map = r.map;
+    x.branch = r.branch;
+    await forward(x, r.fields);
+    if (x.outcome !== 'success') {
+      x.notes.push(`${r.code}: not redeemed (P云 ${upstreamCode(x)}); later codes not sent`);
+      return false;
+    }
+    x.notes.push(
+      `${r.code}: redeemed at P云 (${upstreamCode(x)}; grant_serial ${String(r.fields.grant_serial)}, apply_value ${String(r.fields.apply_value)})`,
+    );
+    await record(r);
+  }
+  return true;
+}
+
+/** The ledger side of an accepted code: `used`, with its Dianping use merged into attrs.dianping. */
+export async function markUsed(x: Exchange, r: Redemption, use: DianpingUse, reason: string): Promise<void> {
+  const store = x.rt.store;
+  const meta = metaOf(x, reason);
+  const sent = {
+    ...use,
+    couponValueFen: Number(r.fields.coupon_value),
+    applyValueFen: Number(r.fields.apply_value),
+  };
+  const c = r.coupon;
+  if (!c) {
+    await store.upsertCoupon(
+      {
+        id: `dianping:${r.code}`,
+        stockId: DIANPING_STOCK,
+        partner: x.partner!.id,
+        couponCode: r.code,
+        grantSerial: String(r.fields.grant_serial),
+        parkUuid: String(r.fields.park_uuid),
+        attrs: { dianping: sent },
+        state: 'used',
+      },
+      meta,
+    );
+    x.notes.push(`coupon ${r.code} registered in the ledger as used`);
+    return;
+  }
+  const attrs = { ...c.attrs, dianping: { ...dianpingUse(c), ...sent } };
+  await store.upsertCoupon(
+    {
+      id: c.id,
+      stockId: c.stockId,
+      partner: c.partner,
+      couponCode: c.couponCode ?? r.code,
+      attrs,
+      state: 'used',
+    },
+    meta,
+  );
+  const t = await store.transition([c.id], 'used', meta);
+  x.notes.push(
+    t.applied
+      ? `coupon ${r.code}: ${c.state} → used`
+      : `coupon ${r.code} changed concurrently; ledger left as is`,
+  );
+}
