@@ -6,25 +6,39 @@
 import { Probe } from './lib/probe';
 import type { FromChild, Role, RoleArgs, ToChild } from './lib/protocol';
 import type { Started } from './roles/listen';
-import { startCouponbridge } from './roles/couponbridge';
-import { startBareProxy, startExpressProxy } from './roles/proxies';
-import { startUpstream } from './roles/upstream';
 
 function required(v: string | undefined, name: string): string {
   if (!v) throw new Error(`${name} is required`);
   return v;
 }
 
+type Upstream = typeof import('./roles/upstream');
+type Proxies = typeof import('./roles/proxies');
+type Couponbridge = typeof import('./roles/couponbridge');
+type Outbox = typeof import('./roles/outbox');
+
+/** Each role requires only its own modules, so a small server's RSS is not couponbridge's. */
 function start(role: Role, a: RoleArgs): Promise<Started> {
   switch (role) {
     case 'upstream':
-      return startUpstream();
+      return (require('./roles/upstream') as Upstream).startUpstream();
     case 'bare-proxy':
-      return startBareProxy(required(a.upstreamUrl, 'upstreamUrl'));
+      return (require('./roles/proxies') as Proxies).startBareProxy(required(a.upstreamUrl, 'upstreamUrl'));
     case 'express-proxy':
-      return startExpressProxy(required(a.upstreamUrl, 'upstreamUrl'));
+      return (require('./roles/proxies') as Proxies).startExpressProxy(
+        required(a.upstreamUrl, 'upstreamUrl'),
+      );
     case 'couponbridge':
-      return startCouponbridge(required(a.upstreamUrl, 'upstreamUrl'), required(a.workDir, 'workDir'));
+      return (require('./roles/couponbridge') as Couponbridge).startCouponbridge(
+        required(a.upstreamUrl, 'upstreamUrl'),
+        required(a.workDir, 'workDir'),
+      );
+    case 'outbox':
+      return (require('./roles/outbox') as Outbox).startOutboxDrain(
+        required(a.upstreamUrl, 'upstreamUrl'),
+        required(a.workDir, 'workDir'),
+        a.count ?? 0,
+      );
     default:
       throw new Error(`unknown role ${String(role)}`);
   }
@@ -44,9 +58,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   let exiting: Promise<void> | undefined;
-  const exit = (): Promise<void> =>
-    (exiting ??= started.close().then(() => process.exit(0)));
-  const probe = new Probe();
+  const exit = (): Promise<void> => (exiting ??= started.close().then(() => process.exit(0)));
+  const probe = new Probe(started.work);
   const answer = async (m: ToChild): Promise<FromChild> => {
     if (m.type === 'stats') return { type: 'stats', ...probe.stats() };
     if (m.type === 'window') probe.startWindow();

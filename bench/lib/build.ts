@@ -4,10 +4,13 @@
  * node_modules stay external. The bundle sits two levels below the project root, as dist/<area>/
  * files do, because src/config/load.ts and src/store/sql-files.ts find their data relative to
  * __dirname; under node_modules/ it is out of git and resolves packages as usual. The source
- * map next to it lets a CPU profile of the bundle name source files and lines.
+ * map next to it lets a CPU profile of the bundle name source files and lines. Files are written
+ * under a temporary name and renamed, so a run starting a child never reads a half-written bundle
+ * while another run (the smoke test) rebuilds it.
  */
 import { buildSync } from 'esbuild';
-import { join } from 'node:path';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { projectRoot } from '../../src/util/paths';
 
 let built: string | undefined;
@@ -15,7 +18,7 @@ let built: string | undefined;
 export function childBundle(): string {
   if (built) return built;
   const outfile = join(projectRoot(), 'node_modules', '.couponbridge-bench', 'child.js');
-  buildSync({
+  const { outputFiles } = buildSync({
     entryPoints: [join(projectRoot(), 'bench', 'child.ts')],
     outfile,
     bundle: true,
@@ -25,7 +28,14 @@ export function childBundle(): string {
     packages: 'external',
     sourcemap: 'external',
     logLevel: 'warning',
+    write: false,
   });
+  mkdirSync(dirname(outfile), { recursive: true });
+  for (const f of outputFiles) {
+    const tmp = `${f.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, f.contents);
+    renameSync(tmp, f.path);
+  }
   built = outfile;
   return outfile;
 }

@@ -36,7 +36,10 @@ const STOP_TIMEOUT_MS = 10_000;
 
 function waitReady(child: ChildProcess, role: Role): Promise<{ url: string; routes: string[] }> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${role}: not ready after ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`${role}: not ready after ${READY_TIMEOUT_MS} ms`)),
+      READY_TIMEOUT_MS,
+    );
     const onExit = (code: number | null): void => {
       clearTimeout(timer);
       reject(new Error(`${role}: exited (${code}) before it was ready`));

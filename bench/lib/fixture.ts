@@ -8,6 +8,7 @@ import { getDialect } from '../../src/dialects';
 import type { Credentials } from '../../src/dialects/types';
 
 export const T1_PATH = '/tencent/coupon/status/rsync';
+export const T1_ROUTE = 'tencent.coupon-status-rsync';
 export const T2_PATH = '/tencent/sp/coupon/receive';
 export const T2_ROUTE = 'tencent.sp-coupon-receive';
 export const GRANT_SYNC_PATH = '/gate/1.0/parking/internal/mcoupon/grant/sync';
@@ -20,9 +21,14 @@ export const benchSecrets = {
   BENCH_SP_SECRET: 'bench-sp-secret-not-real',
 };
 export const PYUN_APP_ID = 'op-bench';
+export const SP_PARTNER = 'sp-bench';
 export const SP_API_KEY = 'BENCHSPKEY01';
 
-const spCreds: Credentials = { keyId: SP_API_KEY, secret: benchSecrets.BENCH_SP_SECRET, scheme: 'tencent-md5' };
+const spCreds: Credentials = {
+  keyId: SP_API_KEY,
+  secret: benchSecrets.BENCH_SP_SECRET,
+  scheme: 'tencent-md5',
+};
 
 export type Message = 't1' | 't2';
 
@@ -52,7 +58,23 @@ function fieldsOf(kind: Message, i: number): Record<string, unknown> {
 export function signedMessage(kind: Message, i: number): string {
   const path = kind === 't1' ? T1_PATH : T2_PATH;
   const fields = { seq_id: randomUUID(), ...fieldsOf(kind, i) };
-  return getDialect('tencent').buildRequest({ method: 'POST', path, encoding: 'json' }, fields, spCreds).body!;
+  return getDialect('tencent').buildRequest({ method: 'POST', path, encoding: 'json' }, fields, spCreds)
+    .body!;
+}
+
+/** The outbox notification the drain scenario delivers: a coupon's status told to Tencent. */
+export const NOTIFY_MAPPING = 'notify.tencent.coupon-status-rsync.v1';
+export const NOTIFY_KIND = { kind: 'tencent.coupon_status_rsync', v: 1 };
+
+export function notifyPayload(i: number): Record<string, unknown> {
+  return {
+    app_channel_id: 0,
+    user_code: `u-${i}`,
+    stock_id: STOCK_ID,
+    coupon_id: `N${i}`,
+    coupon_status: 2,
+    usage_time: '2024-03-01T10:15:30.120+08:00',
+  };
 }
 
 /** The P云 grant/sync form couponbridge sends for T1, so upstream-only scenarios carry the same bytes. */

@@ -78,7 +78,8 @@ export function saturate(t: LoadTarget, connections: number, seconds: number): P
       (err, r) => {
         if (err) return reject(err);
         if (r.non2xx > 0) failures.samples.push(`${r.non2xx} non-2xx answers`);
-        if (r.errors + r.timeouts > 0) failures.samples.push(`${r.errors} socket errors, ${r.timeouts} timeouts`);
+        if (r.errors + r.timeouts > 0)
+          failures.samples.push(`${r.errors} socket errors, ${r.timeouts} timeouts`);
         const [p50Ms, p99Ms] = latencies.percentiles(0.5, 0.99);
         resolve({
           requests: r.requests.total,
@@ -91,11 +92,18 @@ export function saturate(t: LoadTarget, connections: number, seconds: number): P
         });
       },
     );
-    instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => latencies.add(ms));
+    instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) =>
+      latencies.add(ms),
+    );
   });
 }
 
-export async function paced(t: LoadTarget, rate: number, seconds: number, connections: number): Promise<PassResult> {
+export async function paced(
+  t: LoadTarget,
+  rate: number,
+  seconds: number,
+  connections: number,
+): Promise<PassResult> {
   const pool = new Pool(t.url, { connections });
   const latencies = new Latencies();
   const failures = new Failures();
@@ -105,7 +113,12 @@ export async function paced(t: LoadTarget, rate: number, seconds: number, connec
     const body = next();
     const started = performance.now();
     try {
-      const res = await pool.request({ method: 'POST', path: t.path, headers: { 'content-type': t.contentType }, body });
+      const res = await pool.request({
+        method: 'POST',
+        path: t.path,
+        headers: { 'content-type': t.contentType },
+        body,
+      });
       const text = await res.body.text();
       latencies.add(performance.now() - started);
       if (res.statusCode < 200 || res.statusCode > 299) failures.add(`HTTP ${res.statusCode}: ${text}`);

@@ -23,7 +23,9 @@ function hasTaskset(): boolean {
 export function pinLoadGenerator(): Pinning {
   if (availableParallelism() < 2) return { enabled: false, reason: 'fewer than 2 cores' };
   if (!hasTaskset()) return { enabled: false, reason: 'taskset not found' };
-  const r = spawnSync('taskset', ['-a', '-p', '-c', String(LOADGEN_CORE), String(process.pid)], { stdio: 'ignore' });
+  const r = spawnSync('taskset', ['-a', '-p', '-c', String(LOADGEN_CORE), String(process.pid)], {
+    stdio: 'ignore',
+  });
   return r.status === 0 ? { enabled: true } : { enabled: false, reason: `taskset exited ${r.status}` };
 }
 

@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
+import type { Work } from '../roles/listen';
 import type { ProcessStats } from './protocol';
 
 const RSS_SAMPLE_MS = 50;
@@ -15,6 +16,8 @@ export class Probe {
   private sampler: NodeJS.Timeout | undefined;
   private session: Session | undefined;
 
+  constructor(private readonly work?: () => Work) {}
+
   startWindow(): void {
     this.windowPeak = process.memoryUsage.rss();
     this.sampler ??= setInterval(() => this.sample(), RSS_SAMPLE_MS).unref();
@@ -23,10 +26,14 @@ export class Probe {
   stats(): ProcessStats {
     this.sample();
     const cpu = process.cpuUsage();
+    const w = this.work?.() ?? { done: 0, failed: 0, failureSamples: [] };
     return {
       cpuUs: cpu.user + cpu.system,
       maxRssBytes: process.resourceUsage().maxRSS * 1024,
       windowPeakRssBytes: this.windowPeak,
+      workDone: w.done,
+      workFailed: w.failed,
+      workFailureSamples: w.failureSamples,
     };
   }
 

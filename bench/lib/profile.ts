@@ -50,13 +50,19 @@ export function placeOf(path: string): string {
 /** Maps a bundle position to `source path` and 1-based line; other frames pass through. */
 function sourceMapper(bundle: string | undefined): (f: CallFrame) => { path: string; line: number } {
   const mapFile = bundle && `${bundle}.map`;
-  const map = mapFile && existsSync(mapFile) ? new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8'))) : undefined;
+  const map =
+    mapFile && existsSync(mapFile) ? new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8'))) : undefined;
   return (f) => {
     const path = f.url.startsWith('file://') ? fileURLToPath(f.url) : f.url;
     if (!map || path !== bundle) return { path, line: f.lineNumber + 1 };
-    const e = map.findEntry(f.lineNumber, f.columnNumber) as { originalSource?: string; originalLine?: number };
+    const e = map.findEntry(f.lineNumber, f.columnNumber) as {
+      originalSource?: string;
+      originalLine?: number;
+    };
     if (!e.originalSource) return { path, line: f.lineNumber + 1 };
-    const src = e.originalSource.startsWith('file://') ? fileURLToPath(e.originalSource) : resolve(bundle, '..', e.originalSource);
+    const src = e.originalSource.startsWith('file://')
+      ? fileURLToPath(e.originalSource)
+      : resolve(bundle, '..', e.originalSource);
     return { path: src, line: (e.originalLine ?? 0) + 1 };
   };
 }
@@ -90,7 +96,8 @@ export function summarizeProfile(file: string, opts: { bundle?: string; top?: nu
 }
 
 export function formatProfile(s: ProfileSummary): string {
-  const line = (h: HotSpot): string => `  ${h.selfMs.toFixed(0).padStart(7)} ms ${h.pct.toFixed(1).padStart(5)}%  ${h.name}`;
+  const line = (h: HotSpot): string =>
+    `  ${h.selfMs.toFixed(0).padStart(7)} ms ${h.pct.toFixed(1).padStart(5)}%  ${h.name}`;
   return [
     `profile ${s.file} (${s.busyMs.toFixed(0)} ms busy)`,
     'self time by function:',

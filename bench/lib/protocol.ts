@@ -1,12 +1,14 @@
 /** The messages the load generator and a process under test exchange over the IPC channel. */
 
-export type Role = 'upstream' | 'bare-proxy' | 'express-proxy' | 'couponbridge';
+export type Role = 'upstream' | 'bare-proxy' | 'express-proxy' | 'couponbridge' | 'outbox';
 
 export interface RoleArgs {
   /** Where the proxies and couponbridge forward to. */
   upstreamUrl?: string;
   /** couponbridge's own directory: its SQLite ledger and mappings, fresh per child. */
   workDir?: string;
+  /** Outbox rows to enqueue before the worker starts. */
+  count?: number;
 }
 
 export interface ProcessStats {
@@ -16,6 +18,10 @@ export interface ProcessStats {
   maxRssBytes: number;
   /** Peak resident set size since the last `window` (sampled every 50 ms), bytes. */
   windowPeakRssBytes: number;
+  /** Deliveries and failed attempts so far (outbox role; 0 for the others). */
+  workDone: number;
+  workFailed: number;
+  workFailureSamples: string[];
 }
 
 /**

@@ -34,7 +34,10 @@ export interface BenchReport {
   machine: { cpu: string; cores: number; loadAvg1m: number };
   pinning: Pinning;
   options: Pick<BenchOptions, 'warmupS' | 'durationS' | 'pacedS' | 'connections'>;
-  scenarios: Record<'direct' | 'bareProxy' | 'expressProxy' | 'translate' | 'claim' | 'outbox', ScenarioResult>;
+  scenarios: Record<
+    'direct' | 'bareProxy' | 'expressProxy' | 'translate' | 'claim' | 'outbox',
+    ScenarioResult
+  >;
   halfRate: Results['half'] & { addedP99Ms: number };
   ratios: { translateOverExpress: number; translateCpuOverBare: number; claimOverTranslate: number | null };
   targets: Target[];
@@ -48,11 +51,23 @@ const RSS_LIMIT_MB = 120;
 const BUSY_LOAD = 0.5;
 
 function ok(...xs: Array<ScenarioResult | PacedResult>): boolean {
-  return xs.every((x) => !('failed' in x) || x.failed === 0);
+  return xs.every((x) => ('failed' in x ? x.failed === 0 : !('error' in x && x.error)));
 }
 
-function target(name: string, goal: string, value: number, fmt: (v: number) => string, pass: boolean, valid: boolean): Target {
-  return { name, goal, value: fmt(value), status: !valid ? 'invalid (failed answers)' : pass ? 'met' : 'not met' };
+function target(
+  name: string,
+  goal: string,
+  value: number,
+  fmt: (v: number) => string,
+  pass: boolean,
+  valid: boolean,
+): Target {
+  return {
+    name,
+    goal,
+    value: fmt(value),
+    status: !valid ? 'invalid (failed answers)' : pass ? 'met' : 'not met',
+  };
 }
 
 function missing(name: string, goal: string, s: Unavailable): Target {
@@ -63,18 +78,73 @@ const x2 = (v: number): string => `${v.toFixed(2)}×`;
 
 function targetsOf(r: Results, ratios: BenchReport['ratios'], addedP99Ms: number): Target[] {
   const t: Target[] = [
-    target('translate ÷ express+hpm throughput', '≥ 0.9×', ratios.translateOverExpress, x2, ratios.translateOverExpress >= 0.9, ok(r.translate, r.expressProxy)),
-    target('translate ÷ bare-proxy CPU per request', '≤ 1.5×', ratios.translateCpuOverBare, x2, ratios.translateCpuOverBare <= 1.5, ok(r.translate, r.bareProxy)),
-    target(`p99 added latency at ${r.half.translate.rate} req/s (½ max)`, '≤ 2 ms', addedP99Ms, (v) => `${v.toFixed(2)} ms`, addedP99Ms <= 2, ok(r.half.translate, r.half.direct)),
-    target('translate peak RSS at saturation', `≤ ${RSS_LIMIT_MB} MB`, r.translate.peakRssMb, (v) => `${v.toFixed(1)} MB`, r.translate.peakRssMb <= RSS_LIMIT_MB, ok(r.translate)),
+    target(
+      'translate ÷ express+hpm throughput',
+      '≥ 0.9×',
+      ratios.translateOverExpress,
+      x2,
+      ratios.translateOverExpress >= 0.9,
+      ok(r.translate, r.expressProxy),
+    ),
+    target(
+      'translate ÷ bare-proxy CPU per request',
+      '≤ 1.5×',
+      ratios.translateCpuOverBare,
+      x2,
+      ratios.translateCpuOverBare <= 1.5,
+      ok(r.translate, r.bareProxy),
+    ),
+    target(
+      `p99 added latency at ${r.half.translate.rate} req/s (½ max)`,
+      '≤ 2 ms',
+      addedP99Ms,
+      (v) => `${v.toFixed(2)} ms`,
+      addedP99Ms <= 2,
+      ok(r.half.translate, r.half.direct),
+    ),
+    target(
+      'translate peak RSS at saturation',
+      `≤ ${RSS_LIMIT_MB} MB`,
+      r.translate.peakRssMb,
+      (v) => `${v.toFixed(1)} MB`,
+      r.translate.peakRssMb <= RSS_LIMIT_MB,
+      ok(r.translate),
+    ),
   ];
   if (r.claim.available) {
     const c = r.claim;
-    t.push(target('T2 claim peak RSS at saturation', `≤ ${RSS_LIMIT_MB} MB`, c.peakRssMb, (v) => `${v.toFixed(1)} MB`, c.peakRssMb <= RSS_LIMIT_MB, ok(c)));
-    t.push(target('T2 claim ÷ translate throughput', '≥ 0.7×', ratios.claimOverTranslate!, x2, ratios.claimOverTranslate! >= 0.7, ok(c, r.translate)));
+    t.push(
+      target(
+        'T2 claim peak RSS at saturation',
+        `≤ ${RSS_LIMIT_MB} MB`,
+        c.peakRssMb,
+        (v) => `${v.toFixed(1)} MB`,
+        c.peakRssMb <= RSS_LIMIT_MB,
+        ok(c),
+      ),
+    );
+    t.push(
+      target(
+        'T2 claim ÷ translate throughput',
+        '≥ 0.7×',
+        ratios.claimOverTranslate!,
+        x2,
+        ratios.claimOverTranslate! >= 0.7,
+        ok(c, r.translate),
+      ),
+    );
   } else t.push(missing('T2 claim ÷ translate throughput', '≥ 0.7×', r.claim));
   if (r.outbox.available) {
-    t.push(target('outbox deliveries/s', '≥ 2000/s', r.outbox.rps, (v) => `${Math.round(v)}/s`, r.outbox.rps >= 2000, ok(r.outbox)));
+    t.push(
+      target(
+        'outbox deliveries/s',
+        '≥ 2000/s',
+        r.outbox.rps,
+        (v) => `${Math.round(v)}/s`,
+        r.outbox.rps >= 2000,
+        ok(r.outbox),
+      ),
+    );
   } else t.push(missing('outbox deliveries/s', '≥ 2000/s', r.outbox));
   return t;
 }
@@ -86,7 +156,16 @@ export function summarize(r: Results, o: BenchOptions, loadAvg1m: number): Bench
     claimOverTranslate: r.claim.available ? r.claim.rps / r.translate.rps : null,
   };
   const addedP99Ms = r.half.translate.p99Ms - r.half.direct.p99Ms;
-  const all = [r.direct, r.bareProxy, r.expressProxy, r.translate, r.claim, r.outbox, r.half.direct, r.half.translate];
+  const all = [
+    r.direct,
+    r.bareProxy,
+    r.expressProxy,
+    r.translate,
+    r.claim,
+    r.outbox,
+    r.half.direct,
+    r.half.translate,
+  ];
   return {
     date: new Date().toISOString(),
     node: process.version,
@@ -114,7 +193,7 @@ const LABELS: Record<keyof BenchReport['scenarios'], string> = {
   expressProxy: '3 express + http-proxy-middleware',
   translate: '4 couponbridge T1 translate',
   claim: '5 couponbridge T2 claim (SQLite)',
-  outbox: '6 outbox drain',
+  outbox: '6 outbox drain (deliveries)',
 };
 
 function row(cells: string[], widths: number[]): string {
@@ -123,11 +202,12 @@ function row(cells: string[], widths: number[]): string {
 
 function scenarioCells(label: string, s: ScenarioResult): string[] {
   if (!s.available) return [label, s.reason];
+  const ms = (v: number): string => (Number.isNaN(v) ? '–' : v.toFixed(2));
   return [
     label,
     Math.round(s.rps).toString(),
-    s.p50Ms.toFixed(2),
-    s.p99Ms.toFixed(2),
+    ms(s.p50Ms),
+    ms(s.p99Ms),
     s.cpuUsPerRequest.toFixed(1),
     s.peakRssMb.toFixed(1),
     s.failed.toString(),
@@ -137,23 +217,42 @@ function scenarioCells(label: string, s: ScenarioResult): string[] {
 }
 
 function failureLines(name: string, s: ScenarioResult | PacedResult): string[] {
+  if ('error' in s && s.error) return [`!!! ${name}: ${s.reason}`];
   if (!('failed' in s) || s.failed === 0) return [];
-  return [`!!! ${name}: ${s.failed} FAILED ANSWERS — these numbers measure errors`, ...s.failureSamples.map((x) => `      ${x}`)];
+  return [
+    `!!! ${name}: ${s.failed} FAILED ANSWERS — these numbers measure errors`,
+    ...s.failureSamples.map((x) => `      ${x}`),
+  ];
 }
 
 export function formatReport(b: BenchReport): string {
   const widths = [36, 7, 7, 7, 10, 7, 6, 8, 8];
-  const head = ['scenario (saturating pass)', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'RSS MB', 'failed', 'SUT CPU', 'LG CPU'];
+  const head = [
+    'scenario (saturating pass)',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'CPU µs/req',
+    'RSS MB',
+    'failed',
+    'SUT CPU',
+    'LG CPU',
+  ];
   const lines = [
     `couponbridge benchmark — ${b.date}, node ${b.node}, ${b.machine.cores}× ${b.machine.cpu}, load average ${b.machine.loadAvg1m.toFixed(2)} at start`,
     ...(b.machine.loadAvg1m > BUSY_LOAD
-      ? ['!!! other programs were using the CPU at start: throughput and latency are unreliable (CPU µs/req less so)']
+      ? [
+          '!!! other programs were using the CPU at start: throughput and latency are unreliable (CPU µs/req less so)',
+        ]
       : []),
     `pinning: ${b.pinning.enabled ? 'process under test on core 0, load generator + upstream-behind-proxy on core 1' : `off (${b.pinning.reason})`}; ` +
       `${b.options.connections} connections, ${b.options.warmupS} s warm-up + ${b.options.durationS} s measured per scenario`,
     '',
     row(head, widths),
-    row(head.map((h) => '-'.repeat(Math.max(h.length, 3))), widths),
+    row(
+      head.map((h) => '-'.repeat(Math.max(h.length, 3))),
+      widths,
+    ),
   ];
   for (const [k, label] of Object.entries(LABELS) as Array<[keyof BenchReport['scenarios'], string]>) {
     const cells = scenarioCells(label, b.scenarios[k]);
@@ -174,12 +273,17 @@ export function formatReport(b: BenchReport): string {
     ...b.targets.map((t) => `  [${t.status}] ${t.name}: ${t.value} (goal ${t.goal})`),
   );
   const failures = [
-    ...(Object.keys(LABELS) as Array<keyof BenchReport['scenarios']>).flatMap((k) => failureLines(LABELS[k], b.scenarios[k])),
+    ...(Object.keys(LABELS) as Array<keyof BenchReport['scenarios']>).flatMap((k) =>
+      failureLines(LABELS[k], b.scenarios[k]),
+    ),
     ...failureLines('paced direct', h.direct),
     ...failureLines('paced translate', h.translate),
   ];
   if (failures.length > 0) lines.push('', ...failures, '!!! RUN INVALID: some answers failed');
-  const late = b.scenarios.translate.available ? b.scenarios.translate.signedLate : 0;
-  if (late) lines.push(`note: ${late} translate messages were signed during a pass (load-generator CPU)`);
+  for (const k of ['translate', 'claim'] as const) {
+    const s = b.scenarios[k];
+    if (s.available && s.signedLate)
+      lines.push(`note: ${s.signedLate} ${k} messages were signed during a pass (load-generator CPU)`);
+  }
   return lines.join('\n');
 }

@@ -59,11 +59,14 @@ export interface Measured {
   loadgenCpuPct: number;
   /** Messages signed during a pass (pool ran dry): they cost load-generator CPU. */
   signedLate?: number;
+  note?: string;
 }
 
 export interface Unavailable {
   available: false;
   reason: string;
+  /** The scenario exists in this build but failed to run: the run is invalid. */
+  error?: boolean;
 }
 
 export type ScenarioResult = Measured | Unavailable;
@@ -84,7 +87,13 @@ const NOT_AVAILABLE = 'not available in this build';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function upstreamTarget(url: string): LoadTarget {
-  return { url, path: GRANT_SYNC_PATH, contentType: FORM_TYPE, body: GRANT_SYNC_FORM, isSuccess: isPyunSuccess };
+  return {
+    url,
+    path: GRANT_SYNC_PATH,
+    contentType: FORM_TYPE,
+    body: GRANT_SYNC_FORM,
+    isSuccess: isPyunSuccess,
+  };
 }
 
 function tencentTarget(url: string, path: string, bodies: SignedBodies): LoadTarget {
@@ -156,7 +165,10 @@ export async function direct(o: BenchOptions): Promise<Measured> {
 }
 
 /** 2 and 3. A reference proxy in front of the fake upstream. */
-export async function proxied(role: Extract<Role, 'bare-proxy' | 'express-proxy'>, o: BenchOptions): Promise<Measured> {
+export async function proxied(
+  role: Extract<Role, 'bare-proxy' | 'express-proxy'>,
+  o: BenchOptions,
+): Promise<Measured> {
   const up = await spawnRole('upstream', { pin: o.pin, core: LOADGEN_CORE });
   try {
     const px = await spawnRole(role, { pin: o.pin, core: SUT_CORE, args: { upstreamUrl: up.url } });
@@ -171,7 +183,10 @@ export async function proxied(role: Extract<Role, 'bare-proxy' | 'express-proxy'
 }
 
 /** couponbridge with a fresh SQLite ledger in front of a fake upstream; both stopped after `fn`. */
-async function withCouponbridge<T>(o: BenchOptions, fn: (cb: RoleProcess, up: RoleProcess) => Promise<T>): Promise<T> {
+async function withCouponbridge<T>(
+  o: BenchOptions,
+  fn: (cb: RoleProcess, up: RoleProcess) => Promise<T>,
+): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'cb-bench-'));
   const up = await spawnRole('upstream', { pin: o.pin, core: LOADGEN_CORE });
   try {
@@ -222,7 +237,10 @@ export async function translate(
     if (!pacedAtHalf) return { max };
     const rate = Math.max(1, Math.floor(max.rps / 2));
     bodies.ensure(Math.ceil(rate * o.pacedS * 1.05) + o.connections);
-    const half = toPaced(rate, await paced(tencentTarget(cb.url, T1_PATH, bodies), rate, o.pacedS, o.connections));
+    const half = toPaced(
+      rate,
+      await paced(tencentTarget(cb.url, T1_PATH, bodies), rate, o.pacedS, o.connections),
+    );
     return { max, half };
   });
 }
@@ -235,12 +253,67 @@ export async function claim(o: BenchOptions, bodies: SignedBodies): Promise<Scen
   });
 }
 
-/** 6. Outbox drain rate: needs an outbox worker (src/outbox/), which this harness has no driver for yet. */
-export function outbox(): ScenarioResult {
-  const present = existsSync(join(projectRoot(), 'src', 'outbox'));
+/** Rows enqueued for the drain: more than the worker can deliver in warm-up + measured pass. */
+const OUTBOX_ROWS_PER_S = 6000;
+
+/**
+ * 6. Outbox drain rate: the worker delivering pre-enqueued notifications to the fake partner.
+ * Throughput is deliveries per second over the measured window; latency is not measured.
+ */
+export async function outbox(o: BenchOptions): Promise<ScenarioResult> {
+  if (!existsSync(join(projectRoot(), 'src', 'outbox'))) return { available: false, reason: NOT_AVAILABLE };
+  const count = Math.ceil((o.warmupS + o.durationS) * OUTBOX_ROWS_PER_S);
+  const dir = mkdtempSync(join(tmpdir(), 'cb-bench-'));
+  const partner = await spawnRole('upstream', { pin: o.pin, core: LOADGEN_CORE });
+  try {
+    const args = { upstreamUrl: partner.url, workDir: dir, count };
+    const drain = await spawnRole('outbox', { pin: o.pin, core: SUT_CORE, args });
+    try {
+      return await measureDrain(drain, partner, count, o);
+    } finally {
+      await stopAll([drain]);
+    }
+  } finally {
+    await stopAll([partner]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function measureDrain(
+  drain: RoleProcess,
+  partner: RoleProcess,
+  count: number,
+  o: BenchOptions,
+): Promise<Measured> {
+  await sleep(o.warmupS * 1000);
+  await drain.window();
+  if (o.profileTo) await drain.profileStart();
+  const s0 = await drain.stats();
+  const side0 = (await cpuOf([partner])) + ownCpuUs();
+  const t0 = performance.now();
+  await sleep(o.durationS * 1000);
+  const s1 = await drain.stats();
+  const elapsedUs = (performance.now() - t0) * 1000;
+  const side1 = (await cpuOf([partner])) + ownCpuUs();
+  if (o.profileTo) await drain.profileStop(o.profileTo);
+  const delivered = s1.workDone - s0.workDone;
+  const dry = s1.workDone + s1.workFailed >= count;
   return {
-    available: false,
-    reason: present ? 'src/outbox exists but bench has no outbox driver yet' : NOT_AVAILABLE,
+    available: true,
+    rps: delivered / (elapsedUs / 1e6),
+    p50Ms: NaN,
+    p99Ms: NaN,
+    requests: delivered,
+    failed: s1.workFailed,
+    failureSamples: s1.workFailureSamples,
+    cpuUsPerRequest: (s1.cpuUs - s0.cpuUs) / Math.max(1, delivered),
+    peakRssMb: s1.windowPeakRssBytes / MiB,
+    lifetimePeakRssMb: s1.maxRssBytes / MiB,
+    sutCpuPct: ((s1.cpuUs - s0.cpuUs) / elapsedUs) * 100,
+    loadgenCpuPct: ((side1 - side0) / elapsedUs) * 100,
+    note: dry
+      ? `all ${count} rows were delivered before the pass ended: the rate is a lower bound`
+      : undefined,
   };
 }
 
@@ -257,5 +330,12 @@ export async function directPaced(o: BenchOptions, rate: number): Promise<PacedR
 }
 
 function toPaced(rate: number, p: PassResult): PacedResult {
-  return { rate, p50Ms: p.p50Ms, p99Ms: p.p99Ms, requests: p.requests, failed: p.failed, failureSamples: p.failureSamples };
+  return {
+    rate,
+    p50Ms: p.p50Ms,
+    p99Ms: p.p99Ms,
+    requests: p.requests,
+    failed: p.failed,
+    failureSamples: p.failureSamples,
+  };
 }

@@ -2,9 +2,10 @@
  * The real couponbridge (startServer) in front of the fake upstream: log level error, one Tencent
  * SP partner, a fresh SQLite file store, and a replay window of an hour so that presigned
  * messages stay fresh for the whole run (each still carries its own nonce).
- * Mappings: a copy of the shipped directory in the work directory, where a mapping whose flow this
- * build does not have yet is left out (so a tree under construction still benchmarks), and the
- * bench stock is added: the demo stock with quotas no run can exhaust.
+ * Mappings: in the work directory, the shipped mappings the bench drives (T1, T2 when this build
+ * has its flow, the outbox's Tencent status notification) — other routes cost nothing per request
+ * but could keep a tree under construction from loading — and the stock catalogue plus the bench
+ * stock: the demo stock with quotas no run can exhaust.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,13 +15,25 @@ import type { Flow } from '../../src/mapping/types';
 import { hasFlow } from '../../src/pipeline/flows';
 import { startServer } from '../../src/server/start';
 import { projectRoot } from '../../src/util/paths';
-import { DEMO_STOCK_ID, PYUN_APP_ID, SP_API_KEY, STOCK_ID } from '../lib/fixture';
+import {
+  DEMO_STOCK_ID,
+  NOTIFY_MAPPING,
+  PYUN_APP_ID,
+  SP_API_KEY,
+  SP_PARTNER,
+  STOCK_ID,
+  T1_ROUTE,
+  T2_ROUTE,
+} from '../lib/fixture';
 import type { Started } from './listen';
 
 export const REPLAY_WINDOW_S = 3600;
 const UNLIMITED = 1_000_000_000;
+const BENCH_ROUTES = [T1_ROUTE, T2_ROUTE];
 
-export function benchConfigYaml(upstreamUrl: string, workDir: string): string {
+/** `notifyUrl`: where the SP partner takes outbox notifications (the fake partner). */
+export function benchConfigYaml(upstreamUrl: string, workDir: string, notifyUrl?: string): string {
+  const notify = notifyUrl ? `, notify: { base_url: "${notifyUrl}" }` : '';
   return `
 server: { host: 127.0.0.1, port: 0 }
 store: "sqlite:${join(workDir, 'ledger.db')}"
@@ -30,20 +43,20 @@ log: { level: error }
 upstreams:
   pyun: { base_url: "${upstreamUrl}", app_id: ${PYUN_APP_ID}, app_secret: "\${BENCH_PYUN_SECRET}" }
 partners:
-  - { id: sp-bench, dialect: tencent, api_key: ${SP_API_KEY}, secret: "\${BENCH_SP_SECRET}" }
+  - { id: ${SP_PARTNER}, dialect: tencent, api_key: ${SP_API_KEY}, secret: "\${BENCH_SP_SECRET}"${notify} }
 `;
 }
 
 interface YamlDoc {
+  id?: string;
   flow?: Flow;
   stocks?: Record<string, Record<string, unknown>>;
 }
 
-/** Writes the bench mappings into `to`; returns the shipped files left out. */
-export function writeBenchMappings(to: string): string[] {
+/** Writes the bench mappings into `to`. */
+export function writeBenchMappings(to: string): void {
   const from = join(projectRoot(), 'mappings');
   mkdirSync(to, { recursive: true });
-  const skipped: string[] = [];
   for (const name of readdirSync(from).filter((n) => n.endsWith('.yaml'))) {
     const text = readFileSync(join(from, name), 'utf8');
     const doc = parse(text) as YamlDoc;
@@ -52,18 +65,17 @@ export function writeBenchMappings(to: string): string[] {
       if (!demo) throw new Error(`${name}: the demo stock ${DEMO_STOCK_ID} is missing`);
       doc.stocks[STOCK_ID] = { ...demo, max_coupons: UNLIMITED, max_coupons_per_user: UNLIMITED };
       writeFileSync(join(to, name), stringify(doc));
-    } else if (doc.flow && !hasFlow(doc.flow)) {
-      skipped.push(name);
-    } else {
+    } else if (
+      doc.id === NOTIFY_MAPPING ||
+      (doc.id && BENCH_ROUTES.includes(doc.id) && doc.flow && hasFlow(doc.flow))
+    ) {
       writeFileSync(join(to, name), text);
     }
   }
-  return skipped;
 }
 
 export async function startCouponbridge(upstreamUrl: string, workDir: string): Promise<Started> {
-  const skipped = writeBenchMappings(join(workDir, 'mappings'));
-  if (skipped.length > 0) process.stderr.write(`bench: mappings without a flow in this build, left out: ${skipped.join(', ')}\n`);
+  writeBenchMappings(join(workDir, 'mappings'));
   const config = parseConfig(benchConfigYaml(upstreamUrl, workDir), join(workDir, 'bench.yaml'), process.env);
   const running = await startServer(config, { watch: false });
   return { url: running.url, routes: [...running.rt.table.byId.keys()], close: () => running.stop() };

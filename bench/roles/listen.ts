@@ -5,7 +5,15 @@ import type { AddressInfo } from 'node:net';
 export interface Started {
   url: string;
   routes: string[];
+  /** Work done so far by a role that is not measured by requests (the outbox drain). */
+  work?: () => Work;
   close(): Promise<void>;
+}
+
+export interface Work {
+  done: number;
+  failed: number;
+  failureSamples: string[];
 }
 
 export async function listenLoopback(server: Server): Promise<Started> {

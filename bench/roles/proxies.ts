@@ -20,7 +20,14 @@ export function startBareProxy(upstreamUrl: string): Promise<Started> {
   const agent = keepAliveAgent();
   const server = createServer((req, res) => {
     const up = request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent },
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+        agent,
+      },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);

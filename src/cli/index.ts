@@ -11,6 +11,7 @@ import { register as registerTranslate } from './commands/translate';
 import { register as registerDemo } from './commands/demo';
 import { register as registerLedger } from './commands/ledger';
 import { register as registerTrace } from './commands/trace';
+import { register as registerOutbox } from './commands/outbox';
 
 export function buildProgram(): Command {
   const program = new Command('couponbridge')
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
     registerVerify,
     registerLedger,
     registerTrace,
+    registerOutbox,
   ]) {
     register(program);
   }

@@ -23,9 +23,15 @@ export interface Settled {
   endedAt: Date;
 }
 
+/** A coupon whose state (used, refunded) forbids the change. */
+export interface Illegal {
+  requested: Requested;
+  coupon: CouponRecord;
+}
+
 export type SettlePlan =
   | { kind: 'unknown'; reasons: string[] }
-  | { kind: 'illegal'; illegal: Array<{ requested: Requested; coupon: CouponRecord }> }
+  | { kind: 'illegal'; illegal: Illegal[] }
   | { kind: 'settled'; settled: Settled[] };
 
 const ATTEMPTS = 3;

@@ -35,7 +35,7 @@ import { ledgerContext } from '../ledger/coupons';
 import { stockView } from '../ledger/stocks';
 import { toTencentStatus } from '../ledger/state-machine';
 import { toCstIso } from '../time';
-import { settleCoupons, type Requested, type Settled } from './tencent-coupon-settle';
+import { settleCoupons, type Illegal, type Requested, type Settled } from './tencent-coupon-settle';
 
 function requestedCoupons(f: Record<string, unknown>): Requested[] {
   const list = Array.isArray(f.coupons)
@@ -77,9 +77,25 @@ async function propagate(x: Exchange, s: Settled): Promise<boolean> {
   x.map = { ...x.map!, ledger: ledgerContext(s.coupon), stock: view as unknown as Record<string, unknown> };
   selectBranch(x);
   await forward(x, buildFields(x));
-  const id = s.requested.coupon_id;
-  x.notes.push(`P云 expire of coupon ${id} (${x.branch!.name}): ${x.outcome}`);
+  x.notes.push(`P云 expire of coupon ${s.requested.coupon_id} (${x.branch!.name}): ${x.outcome}`);
   return x.outcome === 'success';
+}
+
+/** Any coupon used or refunded: a single coupon is 400212; a batch answers code 0 listing illegal_coupons. */
+function refuse(x: Exchange, illegal: Illegal[], to: 'expired' | 'invalid', batch: boolean): Answer {
+  const states = illegal.map((i) => `${i.requested.coupon_id} is ${i.coupon.state}`).join(', ');
+  if (!batch)
+    throw new CbError('CB_ILLEGAL_TRANSITION', `coupon ${states} in the ledger and cannot become ${to}`);
+  x.map!.ctx.illegal_coupons = illegal.map((i) => ({
+    stock_id: i.requested.stock_id,
+    coupon_id: i.requested.coupon_id,
+    coupon_status: toTencentStatus(i.coupon.state),
+  }));
+  x.answer = successAnswer(x);
+  x.outcome = 'CB_ILLEGAL_TRANSITION';
+  x.retryable = false;
+  x.notes.push(`batch refused, nothing changed: ${states}`);
+  return x.answer;
 }
 
 export async function deactivate(x: Exchange): Promise<Answer> {
@@ -94,22 +110,7 @@ export async function deactivate(x: Exchange): Promise<Answer> {
     const to = targetState(x);
     const plan = await settleCoupons(x, wanted, to);
     if (plan.kind === 'unknown') throw new CbError('CB_COUPON_NOT_FOUND', plan.reasons.join('; '));
-    if (plan.kind === 'illegal') {
-      const states = plan.illegal.map((i) => `${i.requested.coupon_id} is ${i.coupon.state}`).join(', ');
-      if (!batch)
-        throw new CbError('CB_ILLEGAL_TRANSITION', `coupon ${states} in the ledger and cannot become ${to}`);
-      x.map.ctx.illegal_coupons = plan.illegal.map((i) => ({
-        stock_id: i.requested.stock_id,
-        coupon_id: i.requested.coupon_id,
-        coupon_status: toTencentStatus(i.coupon.state),
-      }));
-      mapping(() => x.route.mapping.vars(x.map!));
-      x.answer = successAnswer(x);
-      x.outcome = 'CB_ILLEGAL_TRANSITION';
-      x.retryable = false;
-      x.notes.push(`batch refused, nothing changed: ${states}`);
-      return x.answer;
-    }
+    if (plan.kind === 'illegal') return refuse(x, plan.illegal, to, batch);
     Object.assign(x.map.ctx, answerContext(plan.settled, to));
     for (const s of plan.settled) if (!(await propagate(x, s))) return x.answer!;
     x.answer = successAnswer(x);

@@ -3,7 +3,9 @@
  * check`, and every load/hot-reload): every source path exists where it points (inbound
  * schema, upstream answer schema, stock catalogue, ledger record, vars), every required field
  * of each outbound schema is produced (or added by the target dialect), every code in a code
- * table is known to its dialect, and every flow, schema and converter exists.
+ * table is known to its dialect, and every flow, schema and converter exists. A notify mapping
+ * (flow: notify) is checked the same way with its payload schema as `in`, and every enqueueing
+ * branch must name a notify kind@v that exists and produce that kind's payload.
  */
 import type { Dialect } from '../dialects/types';
 import { cbCodes } from '../errors';
@@ -12,7 +14,7 @@ import { getDialect } from '../runtime';
 import { hasFlow } from '../pipeline/flows';
 import { splitPath } from './paths';
 import { ledgerFields } from '../ledger/coupons';
-import type { LoadedMapping, MappingSet, Problem } from './load';
+import type { LoadedMapping, LoadedNotify, MappingSet, Problem } from './load';
 import type { Expression, Flow } from './types';
 
 const stockFields = [
@@ -53,6 +55,9 @@ const flowContext: Partial<Record<Flow, readonly string[]>> = {
   'dianping-order': ['code', 'share_fen'],
 };
 
+/** ctx names the outbox sets for a notify mapping: the row's identity and the delivery attempt. */
+export const notifyContext = ['dedup_key', 'destination', 'attempt', 'item_id'] as const;
+
 /** Fields a dialect adds to every outbound message (common parameters and the signature). */
 export function commonFields(d: Dialect, encoding: 'json' | 'form' | 'query'): string[] {
   const built = d.buildRequest(
@@ -75,7 +80,7 @@ function collectPaths(e: Expression, out: string[]): void {
 
 function dialectOrProblem(
   name: string,
-  m: LoadedMapping,
+  m: LoadedMapping | LoadedNotify,
   pointer: string,
   problems: Problem[],
 ): Dialect | undefined {
@@ -87,32 +92,38 @@ function dialectOrProblem(
   }
 }
 
-export function checkMapping(m: LoadedMapping, registry: SchemaRegistry): Problem[] {
+export function checkMapping(m: LoadedMapping | LoadedNotify, registry: SchemaRegistry): Problem[] {
   const problems: Problem[] = [];
   const doc = m.doc;
   const at = (pointer: string, message: string) =>
     problems.push({ file: m.file, line: m.source.lineOf(pointer), pointer, message });
-  if (!hasFlow(doc.flow)) at('/flow', `flow "${doc.flow}" is not available`);
-  const inDialect = dialectOrProblem(doc.inbound.dialect, m, '/inbound/dialect', problems);
+  const notify = doc.flow === 'notify' ? doc.notify : undefined;
+  const inbound = doc.flow === 'notify' ? undefined : doc.inbound;
+  const inSchema = notify?.payload_schema ?? inbound!.schema;
+  if (doc.flow !== 'notify' && !hasFlow(doc.flow)) at('/flow', `flow "${doc.flow}" is not available`);
+  const inDialect = inbound && dialectOrProblem(inbound.dialect, m, '/inbound/dialect', problems);
   const target = doc.target;
   const outDialect = target ? dialectOrProblem(target.dialect, m, '/target/dialect', problems) : undefined;
   for (const [ptr, id] of [
-    ['/inbound/schema', doc.inbound.schema],
-    ['/inbound/answer_schema', doc.inbound.answer_schema],
+    ['/inbound/schema', inbound?.schema],
+    ['/inbound/answer_schema', inbound?.answer_schema],
+    ['/notify/payload_schema', notify?.payload_schema],
     ['/target/answer_schema', target?.answer_schema],
     ...(doc.branches ?? []).map((b, i) => [`/branches/${i}/schema`, b.schema] as const),
   ] as const) {
     if (id && !registry.has(id)) at(ptr, `unknown schema "${id}"`);
   }
-  const vars = new Set(['now', ...Object.keys(doc.vars ?? {}), ...(doc.provided ?? []), ...(flowContext[doc.flow] ?? [])]);
+  const provided =
+    doc.flow === 'notify' ? notifyContext : [...(doc.provided ?? []), ...(flowContext[doc.flow] ?? [])];
+  const vars = new Set(['now', ...Object.keys(doc.vars ?? {}), ...provided]);
 
   const checkPath = (path: string, ptr: string, allowUpstream: boolean) => {
     const [root, ...rest] = splitPath(path);
     const sub = rest.join('.');
     switch (root) {
       case 'in':
-        if (registry.has(doc.inbound.schema) && !registry.hasPath(doc.inbound.schema, sub)) {
-          at(ptr, `source path ${path}: "${sub}" is not a field of ${doc.inbound.schema}`);
+        if (registry.has(inSchema) && !registry.hasPath(inSchema, sub)) {
+          at(ptr, `source path ${path}: "${sub}" is not a field of ${inSchema}`);
         }
         break;
       case 'upstream':
@@ -131,7 +142,8 @@ export function checkMapping(m: LoadedMapping, registry: SchemaRegistry): Proble
           at(ptr, `source path ${path}: stock entries have no "${rest[0]}"`);
         break;
       case 'ledger':
-        if (!(ledgerFields as readonly string[]).includes(rest[0]))
+        if (notify) at(ptr, `source path ${path}: a notify mapping reads its payload (in.*), not the ledger`);
+        else if (!(ledgerFields as readonly string[]).includes(rest[0]))
           at(
             ptr,
             `source path ${path}: ledger records have no "${rest[0]}" (known: ${ledgerFields.join(', ')})`,
@@ -160,13 +172,15 @@ export function checkMapping(m: LoadedMapping, registry: SchemaRegistry): Proble
       for (const p of paths) checkPath(p, `${base}/${k}`, allowUpstream);
     }
   };
-  if (doc.ledger) checkPath(doc.ledger.coupon, '/ledger/coupon', false);
+  if (doc.flow !== 'notify' && doc.ledger) checkPath(doc.ledger.coupon, '/ledger/coupon', false);
   checkExprs(doc.vars, '/vars', false);
   checkExprs(doc.answer?.data, '/answer/data', true);
   (doc.branches ?? []).forEach((b, i) => {
     for (const p of Object.keys(b.when ?? {})) checkPath(p, `/branches/${i}/when`, false);
     checkExprs(b.fields, `/branches/${i}/fields`, false);
     const action = b.action ?? 'call';
+    if (notify && action !== 'call')
+      at(`/branches/${i}/action`, `branch ${b.name}: a notify mapping's branches deliver (action: call)`);
     if (action === 'call') {
       if (!target) at(`/branches/${i}`, `branch ${b.name} calls an upstream but the mapping has no target`);
       if (!b.schema)
@@ -190,7 +204,8 @@ export function checkMapping(m: LoadedMapping, registry: SchemaRegistry): Proble
         }
       }
     }
-    if (action === 'enqueue' && !b.enqueue) at(`/branches/${i}`, `branch ${b.name}: an enqueueing branch needs enqueue.kind and enqueue.v`);
+    if (action === 'enqueue' && !b.enqueue)
+      at(`/branches/${i}`, `branch ${b.name}: an enqueueing branch needs enqueue.kind and enqueue.v`);
     if (b.enqueue) checkPath(b.enqueue.dedup, `/branches/${i}/enqueue/dedup`, false);
     if (action === 'reject' && (!b.error || !(cbCodes as string[]).includes(b.error.cb_code))) {
       at(
@@ -207,7 +222,12 @@ export function checkMapping(m: LoadedMapping, registry: SchemaRegistry): Proble
         `${outDialect.name} code "${key}" is not a known ${outDialect.name} answer code (known: ${Object.keys(outDialect.knownAnswerCodes).join(', ')})`,
       );
     }
-    if (entry.success === undefined && entry.code === undefined)
+    if (notify && (entry.code !== undefined || entry.status !== undefined))
+      at(
+        ptr,
+        'a notify mapping answers nobody: an entry is success: true, or retry: true|false with a message',
+      );
+    else if (!notify && entry.success === undefined && entry.code === undefined)
       at(ptr, 'an entry needs success: true or a code');
     if (entry.code !== undefined && inDialect) {
       const known = new Set([
@@ -221,6 +241,46 @@ export function checkMapping(m: LoadedMapping, registry: SchemaRegistry): Proble
   return problems;
 }
 
+/** Each enqueueing branch names a notify kind@v that exists, and produces exactly its payload fields. */
+function checkEnqueues(set: MappingSet, registry: SchemaRegistry): Problem[] {
+  const problems: Problem[] = [];
+  const kinds = new Map(set.notify.map((n) => [`${n.doc.notify.kind}@${n.doc.notify.v}`, n.doc.notify]));
+  for (const m of set.mappings) {
+    (m.doc.branches ?? []).forEach((b, i) => {
+      if (!b.enqueue) return;
+      const at = (pointer: string, message: string) =>
+        problems.push({ file: m.file, line: m.source.lineOf(pointer), pointer, message });
+      const key = `${b.enqueue.kind}@${b.enqueue.v}`;
+      const kind = kinds.get(key);
+      if (!kind) {
+        at(
+          `/branches/${i}/enqueue`,
+          `branch ${b.name}: no notify mapping delivers ${key} (known: ${[...kinds.keys()].join(', ')})`,
+        );
+        return;
+      }
+      if (!registry.has(kind.payload_schema)) return;
+      const produced = new Set(Object.keys(b.fields ?? {}).map((k) => k.split('.')[0]));
+      for (const req of registry.required(kind.payload_schema)) {
+        if (!produced.has(req))
+          at(
+            `/branches/${i}/fields`,
+            `branch ${b.name}: required field "${req}" of the ${key} payload is not produced`,
+          );
+      }
+      const known = new Set(registry.properties(kind.payload_schema));
+      for (const f of produced) {
+        if (!known.has(f))
+          at(`/branches/${i}/fields/${f}`, `branch ${b.name}: "${f}" is not a field of the ${key} payload`);
+      }
+    });
+  }
+  return problems;
+}
+
 export function checkMappingSet(set: MappingSet, registry: SchemaRegistry): Problem[] {
-  return set.mappings.flatMap((m) => checkMapping(m, registry));
+  return [
+    ...[...set.mappings, ...set.notify].flatMap((m) => checkMapping(m, registry)),
+    ...checkEnqueues(set, registry),
+  ];
 }

@@ -5,7 +5,7 @@
  */
 import { compileGetter, isEmpty } from './paths';
 import { converters, nowFormats } from './converters';
-import type { BranchDoc, CodeEntryDoc, Expression, MappingDoc } from './types';
+import type { BranchDoc, CodeEntryDoc, Expression, MappingDoc, NotifyDoc } from './types';
 
 /** What expressions read: the inbound message, catalogue entry, partner, ledger record, upstream answer, vars. */
 export interface MapContext {
@@ -229,8 +229,8 @@ export function compileCodeTable(
   return (code) => table.get(code);
 }
 
-export interface CompiledMapping {
-  doc: MappingDoc;
+export interface CompiledMapping<D extends MappingDoc | NotifyDoc = MappingDoc> {
+  doc: D;
   vars(c: MapContext): void;
   branches: CompiledBranch[];
   selectBranch(c: MapContext): CompiledBranch;
@@ -238,7 +238,7 @@ export interface CompiledMapping {
   code(code: string): CodeEntry | undefined;
 }
 
-export function compileMapping(doc: MappingDoc): CompiledMapping {
+export function compileMapping<D extends MappingDoc | NotifyDoc>(doc: D): CompiledMapping<D> {
   const varFns = Object.entries(doc.vars ?? {}).map(
     ([k, e]) => [k, compileExpression(e, `vars.${k}`)] as const,
   );

@@ -1,6 +1,8 @@
 /**
  * Loads a mappings directory: every *.yaml is a route mapping (schemas/mapping/mapping.schema.json)
  * except the stock catalogue (schemas/mapping/stocks.schema.json, told apart by its `$schema`).
+ * A mapping with `flow: notify` has no route: it is kept apart (`notify`), one per kind@v, for the
+ * outbox worker and the checker, so the route table never sees it.
  * Each file is validated against its meta-schema and compiled once. Problems are collected and
  * reported together as `file:line: /pointer: message`.
  */
@@ -10,7 +12,7 @@ import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020'
 import { parseYaml, YamlSyntaxError, type YamlSource } from '../util/yaml';
 import { projectRoot } from '../util/paths';
 import { compileMapping, type CompiledMapping } from './compile';
-import type { MappingDoc, StocksDoc, StockEntry } from './types';
+import type { MappingDoc, NotifyDoc, StocksDoc, StockEntry } from './types';
 
 export interface Problem {
   file: string;
@@ -37,9 +39,18 @@ export interface LoadedMapping {
   compiled: CompiledMapping;
 }
 
+/** A notification kind@v (flow: notify), delivered by the outbox worker. */
+export interface LoadedNotify {
+  file: string;
+  source: YamlSource;
+  doc: NotifyDoc;
+  compiled: CompiledMapping<NotifyDoc>;
+}
+
 export interface MappingSet {
   dir: string;
   mappings: LoadedMapping[];
+  notify: LoadedNotify[];
   stocks: Record<string, StockEntry>;
   stocksSource?: YamlSource;
 }
@@ -59,7 +70,7 @@ function validators() {
 
 function ajvProblems(errors: ErrorObject[] | null | undefined, src: YamlSource): Problem[] {
   // oneOf/anyOf produce one error per failed alternative; keep the most specific ones.
-  const errs = (errors ?? []).filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf');
+  const errs = (errors ?? []).filter((e) => !['oneOf', 'anyOf', 'if'].includes(e.keyword));
   const list = errs.length > 0 ? errs : (errors ?? []);
   const seen = new Set<string>();
   const out: Problem[] = [];
@@ -73,11 +84,13 @@ function ajvProblems(errors: ErrorObject[] | null | undefined, src: YamlSource):
     const message =
       e.keyword === 'additionalProperties'
         ? 'unknown key'
-        : e.keyword === 'required'
-          ? 'is required'
-          : e.keyword === 'enum'
-            ? `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`
-            : (e.message ?? e.keyword);
+        : e.keyword === 'false schema'
+          ? 'not allowed in this kind of mapping (notify mappings have no inbound, ledger or provided; others no notify)'
+          : e.keyword === 'required'
+            ? 'is required'
+            : e.keyword === 'enum'
+              ? `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`
+              : (e.message ?? e.keyword);
     const key = `${pointer}|${message}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -107,6 +120,7 @@ export function loadMappings(dir: string): MappingSet {
 export function readMappings(dir: string): { set: MappingSet; problems: Problem[] } {
   const problems: Problem[] = [];
   const mappings: LoadedMapping[] = [];
+  const notify: LoadedNotify[] = [];
   let stocks: Record<string, StockEntry> = {};
   let stocksSource: YamlSource | undefined;
   const files = readdirSync(dir)
@@ -142,16 +156,19 @@ export function readMappings(dir: string): { set: MappingSet; problems: Problem[
       problems.push(...ajvProblems(v.mapping.errors, src));
       continue;
     }
-    const doc = src.value as MappingDoc;
+    const doc = src.value as MappingDoc | NotifyDoc;
     try {
-      mappings.push({ file: display, source: src, doc, compiled: compileMapping(doc) });
+      if (doc.flow === 'notify')
+        notify.push({ file: display, source: src, doc, compiled: compileMapping(doc) });
+      else mappings.push({ file: display, source: src, doc, compiled: compileMapping(doc) });
     } catch (e) {
       problems.push({ file: display, line: 1, pointer: '', message: (e as Error).message });
     }
   }
   const ids = new Map<string, string>();
   const routes = new Map<string, string>();
-  for (const m of mappings) {
+  const kinds = new Map<string, string>();
+  for (const m of [...mappings, ...notify]) {
     const prev = ids.get(m.doc.id);
     if (prev)
       problems.push({
@@ -161,6 +178,20 @@ export function readMappings(dir: string): { set: MappingSet; problems: Problem[
         message: `duplicate route id ${m.doc.id} (also in ${prev})`,
       });
     ids.set(m.doc.id, m.file);
+  }
+  for (const m of notify) {
+    const key = `${m.doc.notify.kind}@${m.doc.notify.v}`;
+    const other = kinds.get(key);
+    if (other)
+      problems.push({
+        file: m.file,
+        line: m.source.lineOf('/notify'),
+        pointer: '/notify',
+        message: `notification kind ${key} already delivered by ${other}`,
+      });
+    kinds.set(key, m.file);
+  }
+  for (const m of mappings) {
     for (const method of m.doc.inbound.methods ?? ['POST']) {
       const key = `${method} ${m.doc.inbound.path}`;
       const other = routes.get(key);
@@ -174,5 +205,5 @@ export function readMappings(dir: string): { set: MappingSet; problems: Problem[
       routes.set(key, m.file);
     }
   }
-  return { set: { dir, mappings, stocks, stocksSource }, problems };
+  return { set: { dir, mappings, notify, stocks, stocksSource }, problems };
 }

@@ -74,6 +74,17 @@ export interface MappingDoc {
   answer?: { data?: Record<string, Expression>; message?: string; codes?: Record<string, CodeEntryDoc> };
 }
 
+/**
+ * A notification kind@v (`flow: notify`): how the outbox delivers rows of `notify.kind` and
+ * `notify.v`. No inbound route: `in.*` is the row's payload, described by `notify.payload_schema`.
+ */
+export interface NotifyDoc extends Pick<MappingDoc, '$schema' | 'id' | 'description' | 'vars' | 'answer'> {
+  flow: 'notify';
+  notify: { kind: string; v: number; payload_schema: string };
+  target: NonNullable<MappingDoc['target']>;
+  branches: BranchDoc[];
+}
+
 export interface StockEntry {
   park_uuid: string;
   store_code?: string;

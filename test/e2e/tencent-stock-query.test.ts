@@ -11,7 +11,10 @@ import { startStack, type Stack } from '../support/stack';
 const PATH = '/tencent/sp/stock/query';
 let stack: Stack;
 
-async function register(stockId: string, state: Exclude<CouponState, 'pending'> = 'available'): Promise<CouponRecord> {
+async function register(
+  stockId: string,
+  state: Exclude<CouponState, 'pending'> = 'available',
+): Promise<CouponRecord> {
   const couponId = `Q${randomUUID().slice(0, 12)}`;
   const { coupon } = await stack.running.rt.store.upsertCoupon(
     { id: `test:${couponId}`, stockId, partner: 'sp-test', couponId, userCode: 'u-q', faceValue: 30, state },
@@ -87,8 +90,15 @@ describe('T3 stock query', () => {
 
   test('registered and used coupons are reflected in the counts; max_coupons stays the total', async () => {
     const before = (await stack.tencent(PATH, { stock_id: 'cb-demo-time-002' })).json.data;
-    const coupons = [await register('cb-demo-time-002'), await register('cb-demo-time-002'), await register('cb-demo-time-002')];
-    const r = await stack.running.rt.store.transition([coupons[0].id], 'used', { actor: 'test', at: new Date() });
+    const coupons = [
+      await register('cb-demo-time-002'),
+      await register('cb-demo-time-002'),
+      await register('cb-demo-time-002'),
+    ];
+    const r = await stack.running.rt.store.transition([coupons[0].id], 'used', {
+      actor: 'test',
+      at: new Date(),
+    });
     assert.equal(r.applied, true);
     const after = (await stack.tencent(PATH, { stock_id: 'cb-demo-time-002' })).json.data;
     assert.equal(after.max_coupons, 50);
@@ -141,10 +151,18 @@ describe('T3 stock query', () => {
   });
 
   test('a bad signature and a stale timestamp are answered in the Tencent envelope', async () => {
-    const bad = await stack.tencent(PATH, { stock_id: 'cb-demo-001' }, { tamper: (b) => b.replace('cb-demo-001', 'cb-demo-002') });
+    const bad = await stack.tencent(
+      PATH,
+      { stock_id: 'cb-demo-001' },
+      { tamper: (b) => b.replace('cb-demo-001', 'cb-demo-002') },
+    );
     assert.equal(bad.status, 401);
     assert.equal(bad.json.code, 400005);
-    const stale = await stack.tencent(PATH, { stock_id: 'cb-demo-001' }, { now: new Date(Date.now() - 301_000) });
+    const stale = await stack.tencent(
+      PATH,
+      { stock_id: 'cb-demo-001' },
+      { now: new Date(Date.now() - 301_000) },
+    );
     assert.equal(stale.json.code, 400004);
   });
 });

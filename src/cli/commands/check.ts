@@ -13,7 +13,9 @@ export function runCheck(dir: string, out: (line: string) => void): number {
     (a, b) => a.file.localeCompare(b.file) || a.line - b.line,
   );
   for (const p of problems) out(formatProblem(p));
-  if (problems.length === 0) out(`ok: ${set.mappings.length} mappings checked in ${dir}`);
+  const total = set.mappings.length + set.notify.length;
+  if (problems.length === 0)
+    out(`ok: ${total} mappings checked in ${dir} (${set.notify.length} notification kinds)`);
   return problems.length === 0 ? 0 : 1;
 }
 
