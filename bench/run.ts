@@ -21,7 +21,9 @@
  * Pinning: with taskset (util-linux) and ≥ 2 cores, the process under test runs on core 0 and the
  * load generator (this process) plus the fake P云 behind a proxy on core 1 ("LG core" column:
  * their CPU as % of one core; near 100 % means the load generator, not the server, was the limit).
- * Without taskset nothing is pinned and the report says so.
+ * Without taskset nothing is pinned and the report says so. "SUT CPU" well under 100 % in a
+ * saturating pass, a high "preempt/s" (involuntary context switches of the process under test) or
+ * the load-average warning mean the machine was not quiet: compare CPU µs/req, which suffers least.
  *
  * Options: --warmup S, --duration S, --paced S, --connections N, --out FILE, and --profile, which
  * adds a T1 run with the V8 CPU profiler over its measured pass and prints the hot spots by self

@@ -26,10 +26,12 @@ export class Probe {
   stats(): ProcessStats {
     this.sample();
     const cpu = process.cpuUsage();
+    const usage = process.resourceUsage();
     const w = this.work?.() ?? { done: 0, failed: 0, failureSamples: [] };
     return {
       cpuUs: cpu.user + cpu.system,
-      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      preemptions: usage.involuntaryContextSwitches,
+      maxRssBytes: usage.maxRSS * 1024,
       windowPeakRssBytes: this.windowPeak,
       workDone: w.done,
       workFailed: w.failed,

@@ -1,7 +1,8 @@
 /**
- * Reads a V8 .cpuprofile (node --cpu-prof) and ranks self time by function and by file or
- * package, idle time excluded, so hot spots can be named precisely. Frames in the esbuild bundle
- * are mapped back to their source file and line through the bundle's source map.
+ * Reads a V8 .cpuprofile and ranks self time by function and by file or package, and total
+ * (inclusive) time of the project's own functions — which stage costs what — idle time excluded,
+ * so hot spots can be named precisely. Frames in the esbuild bundle are mapped back to their
+ * source file and line through the bundle's source map.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
@@ -17,7 +18,7 @@ interface CallFrame {
 }
 
 interface CpuProfile {
-  nodes: Array<{ id: number; callFrame: CallFrame }>;
+  nodes: Array<{ id: number; callFrame: CallFrame; children?: number[] }>;
   samples: number[];
   timeDeltas: number[];
 }
@@ -33,6 +34,8 @@ export interface ProfileSummary {
   busyMs: number;
   functions: HotSpot[];
   files: HotSpot[];
+  /** Inclusive time of functions in src/ (a sample counts once per function on its stack). */
+  inclusive: HotSpot[];
 }
 
 /** A file's place: a project path, a package name, a node: module, or V8 itself. */
@@ -77,22 +80,46 @@ function rank(m: Map<string, number>, busy: number, top: number): HotSpot[] {
 export function summarizeProfile(file: string, opts: { bundle?: string; top?: number } = {}): ProfileSummary {
   const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const locate = sourceMapper(opts.bundle);
-  const where = new Map(p.nodes.map((n) => [n.id, { f: n.callFrame, at: locate(n.callFrame) }]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const where = new Map(
+    p.nodes.map((n) => {
+      const at = locate(n.callFrame);
+      const place = placeOf(at.path);
+      const name = `${n.callFrame.functionName || '(anonymous)'} ${place}${at.path ? `:${at.line}` : ''}`;
+      return [
+        n.id,
+        { idle: n.callFrame.functionName === '(idle)', place, name, own: place.startsWith('src/') },
+      ];
+    }),
+  );
   const fns = new Map<string, number>();
   const files = new Map<string, number>();
+  const inclusive = new Map<string, number>();
+  const add = (m: Map<string, number>, k: string, us: number): void => void m.set(k, (m.get(k) ?? 0) + us);
   let busy = 0;
   p.samples.forEach((id, i) => {
-    const { f, at } = where.get(id)!;
-    if (f.functionName === '(idle)') return;
+    const w = where.get(id)!;
+    if (w.idle) return;
     const us = p.timeDeltas[i] ?? 0;
-    const place = placeOf(at.path);
-    const fn = `${f.functionName || '(anonymous)'} ${place}${at.path ? `:${at.line}` : ''}`;
-    fns.set(fn, (fns.get(fn) ?? 0) + us);
-    files.set(place, (files.get(place) ?? 0) + us);
+    add(fns, w.name, us);
+    add(files, w.place, us);
     busy += us;
+    const seen = new Set<string>();
+    for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) {
+      const f = where.get(n)!;
+      if (f.own && !seen.has(f.name)) add(inclusive, f.name, us);
+      seen.add(f.name);
+    }
   });
   const top = opts.top ?? 25;
-  return { file, busyMs: busy / 1000, functions: rank(fns, busy, top), files: rank(files, busy, top) };
+  return {
+    file,
+    busyMs: busy / 1000,
+    functions: rank(fns, busy, top),
+    files: rank(files, busy, top),
+    inclusive: rank(inclusive, busy, top),
+  };
 }
 
 export function formatProfile(s: ProfileSummary): string {
@@ -104,5 +131,7 @@ export function formatProfile(s: ProfileSummary): string {
     ...s.functions.map(line),
     'self time by file / package:',
     ...s.files.map(line),
+    'total time (self + callees) of src/ functions:',
+    ...s.inclusive.map(line),
   ].join('\n');
 }

@@ -16,6 +16,8 @@ export interface ProcessStats {
   cpuUs: number;
   /** Peak resident set size over the process's life (start-up included), bytes. */
   maxRssBytes: number;
+  /** Involuntary context switches so far: times another program took the core. */
+  preemptions: number;
   /** Peak resident set size since the last `window` (sampled every 50 ms), bytes. */
   windowPeakRssBytes: number;
   /** Deliveries and failed attempts so far (outbox role; 0 for the others). */

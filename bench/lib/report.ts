@@ -1,7 +1,8 @@
 /**
  * Turns scenario results into the report: ratios, the issue-7 targets as met / not met with the
  * measured value, a printable table, and the JSON written to bench/results/latest.json.
- * A scenario with any failed answer makes the run invalid and every target built on it "invalid".
+ * A scenario with any failed answer (or one that failed to run) makes the run invalid and every
+ * target built on it "invalid".
  */
 import { availableParallelism, cpus } from 'node:os';
 import type { Pinning } from './pinning';
@@ -18,7 +19,7 @@ export interface Results {
   half: { direct: PacedResult; translate: PacedResult };
 }
 
-export type TargetStatus = 'met' | 'not met' | 'not available' | 'invalid (failed answers)';
+export type TargetStatus = 'met' | 'not met' | 'not available' | 'invalid (failures)';
 
 export interface Target {
   name: string;
@@ -41,7 +42,7 @@ export interface BenchReport {
   halfRate: Results['half'] & { addedP99Ms: number };
   ratios: { translateOverExpress: number; translateCpuOverBare: number; claimOverTranslate: number | null };
   targets: Target[];
-  /** False when any answer failed: the numbers then measure errors, not the adapter. */
+  /** False when any answer failed or a scenario failed to run: the numbers then measure errors. */
   valid: boolean;
   profile?: ProfileSummary;
 }
@@ -66,12 +67,12 @@ function target(
     name,
     goal,
     value: fmt(value),
-    status: !valid ? 'invalid (failed answers)' : pass ? 'met' : 'not met',
+    status: !valid ? 'invalid (failures)' : pass ? 'met' : 'not met',
   };
 }
 
 function missing(name: string, goal: string, s: Unavailable): Target {
-  return { name, goal, value: s.reason, status: 'not available' };
+  return { name, goal, value: s.reason, status: s.error ? 'invalid (failures)' : 'not available' };
 }
 
 const x2 = (v: number): string => `${v.toFixed(2)}×`;
@@ -213,6 +214,7 @@ function scenarioCells(label: string, s: ScenarioResult): string[] {
     s.failed.toString(),
     `${Math.round(s.sutCpuPct)}%`,
     `${Math.round(s.loadgenCpuPct)}%`,
+    Math.round(s.preemptionsPerS).toString(),
   ];
 }
 
@@ -226,7 +228,7 @@ function failureLines(name: string, s: ScenarioResult | PacedResult): string[] {
 }
 
 export function formatReport(b: BenchReport): string {
-  const widths = [36, 7, 7, 7, 10, 7, 6, 8, 8];
+  const widths = [36, 7, 7, 7, 10, 7, 6, 8, 7, 9];
   const head = [
     'scenario (saturating pass)',
     'req/s',
@@ -263,7 +265,8 @@ export function formatReport(b: BenchReport): string {
     '',
     `paced at ${h.translate.rate} req/s (½ of translate max), ${b.options.pacedS} s: ` +
       `p50/p99 direct ${h.direct.p50Ms.toFixed(2)}/${h.direct.p99Ms.toFixed(2)} ms, ` +
-      `translate ${h.translate.p50Ms.toFixed(2)}/${h.translate.p99Ms.toFixed(2)} ms → p99 added ${h.addedP99Ms.toFixed(2)} ms`,
+      `translate ${h.translate.p50Ms.toFixed(2)}/${h.translate.p99Ms.toFixed(2)} ms → p99 added ${h.addedP99Ms.toFixed(2)} ms ` +
+      `(preemptions/s: direct ${Math.round(h.direct.preemptionsPerS)}, translate ${Math.round(h.translate.preemptionsPerS)})`,
     '',
     `ratios: translate ÷ express throughput ${x2(b.ratios.translateOverExpress)}, ` +
       `translate ÷ bare CPU/req ${x2(b.ratios.translateCpuOverBare)}, ` +

@@ -57,6 +57,9 @@ export interface Measured {
   sutCpuPct: number;
   /** CPU of the load generator plus helpers on its core, % of one core, during the pass. */
   loadgenCpuPct: number;
+  /** Involuntary context switches of the process under test per second of the pass: other
+   * programs, or its own GC and worker threads (pinned to the same core), took the core. */
+  preemptionsPerS: number;
   /** Messages signed during a pass (pool ran dry): they cost load-generator CPU. */
   signedLate?: number;
   note?: string;
@@ -78,6 +81,8 @@ export interface PacedResult {
   requests: number;
   failed: number;
   failureSamples: string[];
+  /** Involuntary context switches of the process under test per second of the pass. */
+  preemptionsPerS: number;
 }
 
 const MiB = 1024 * 1024;
@@ -120,7 +125,7 @@ async function measure(
   beforePass?.(warm.rps);
   await sut.window();
   if (o.profileTo) await sut.profileStart();
-  const sut0 = (await sut.stats()).cpuUs;
+  const sut0 = await sut.stats();
   const side0 = (await cpuOf(helpers)) + ownCpuUs();
   const t0 = performance.now();
   const pass: PassResult = await saturate(target, o.connections, o.durationS);
@@ -137,11 +142,12 @@ async function measure(
     requests: pass.requests,
     failed: warm.failed + pass.failed,
     failureSamples: [...warm.failureSamples, ...pass.failureSamples],
-    cpuUsPerRequest: (after.cpuUs - sut0) / Math.max(1, pass.requests),
+    cpuUsPerRequest: (after.cpuUs - sut0.cpuUs) / Math.max(1, pass.requests),
     peakRssMb: after.windowPeakRssBytes / MiB,
     lifetimePeakRssMb: after.maxRssBytes / MiB,
-    sutCpuPct: ((after.cpuUs - sut0) / elapsedUs) * 100,
+    sutCpuPct: ((after.cpuUs - sut0.cpuUs) / elapsedUs) * 100,
     loadgenCpuPct: ((side1 - side0) / elapsedUs) * 100,
+    preemptionsPerS: (after.preemptions - sut0.preemptions) / (elapsedUs / 1e6),
   };
 }
 
@@ -237,10 +243,7 @@ export async function translate(
     if (!pacedAtHalf) return { max };
     const rate = Math.max(1, Math.floor(max.rps / 2));
     bodies.ensure(Math.ceil(rate * o.pacedS * 1.05) + o.connections);
-    const half = toPaced(
-      rate,
-      await paced(tencentTarget(cb.url, T1_PATH, bodies), rate, o.pacedS, o.connections),
-    );
+    const half = await pacedOn(cb, tencentTarget(cb.url, T1_PATH, bodies), rate, o);
     return { max, half };
   });
 }
@@ -311,6 +314,7 @@ async function measureDrain(
     lifetimePeakRssMb: s1.maxRssBytes / MiB,
     sutCpuPct: ((s1.cpuUs - s0.cpuUs) / elapsedUs) * 100,
     loadgenCpuPct: ((side1 - side0) / elapsedUs) * 100,
+    preemptionsPerS: (s1.preemptions - s0.preemptions) / (elapsedUs / 1e6),
     note: dry
       ? `all ${count} rows were delivered before the pass ended: the rate is a lower bound`
       : undefined,
@@ -323,13 +327,22 @@ export async function directPaced(o: BenchOptions, rate: number): Promise<PacedR
   try {
     const target = upstreamTarget(up.url);
     await paced(target, rate, Math.min(o.warmupS, o.pacedS), o.connections);
-    return toPaced(rate, await paced(target, rate, o.pacedS, o.connections));
+    return await pacedOn(up, target, rate, o);
   } finally {
     await stopAll([up]);
   }
 }
 
-function toPaced(rate: number, p: PassResult): PacedResult {
+/** A paced pass against `sut`, with the preemptions it suffered meanwhile. */
+async function pacedOn(
+  sut: RoleProcess,
+  target: LoadTarget,
+  rate: number,
+  o: BenchOptions,
+): Promise<PacedResult> {
+  const before = await sut.stats();
+  const p = await paced(target, rate, o.pacedS, o.connections);
+  const after = await sut.stats();
   return {
     rate,
     p50Ms: p.p50Ms,
@@ -337,5 +350,6 @@ function toPaced(rate: number, p: PassResult): PacedResult {
     requests: p.requests,
     failed: p.failed,
     failureSamples: p.failureSamples,
+    preemptionsPerS: (after.preemptions - before.preemptions) / p.seconds,
   };
 }

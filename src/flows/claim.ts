@@ -15,7 +15,7 @@ import type { Exchange } from '../pipeline/context';
 import { acceptInbound, failed, forward } from '../pipeline/translate';
 import { buildFields, mapContext, selectBranch } from '../pipeline/stages/map';
 import { successAnswer } from '../pipeline/stages/answer';
-import { fingerprint, idempotent, type RunOutcome } from '../ledger/idempotency';
+import { fingerprint, idempotencyFor, idempotent, type RunOutcome } from '../ledger/idempotency';
 import { ledgerContext, metaOf } from '../ledger/coupons';
 import { stockView, type StockView } from '../ledger/stocks';
 import { couponIdFor } from '../mapping/converters';
@@ -47,6 +47,38 @@ function outcomeOf(x: Exchange): RunOutcome {
   return x.retryable ? 'retryable' : 'terminal';
 }
 
+/** Reserves a coupon against the stock's quotas (atomic: no oversell under concurrency). */
+async function reserve(x: Exchange, id: string, requestId: string, stock: StockView): Promise<void> {
+  const f = x.msg!.fields;
+  const stockId = stock.stock_id;
+  const reserved = await x.rt.store.reserveCoupon(
+    {
+      id,
+      stockId,
+      partner: x.partner!.id,
+      userCode: String(f.user_code),
+      eventId: requestId,
+      parkUuid: stock.park_uuid,
+      couponType: stock.coupon_type,
+      faceValue: stock.face_value_fen,
+      validFrom: stock.available_begin_time,
+      validUntil: stock.available_end_time,
+      attrs: { plate: x.map!.ctx.plate },
+    },
+    { maxCoupons: stock.max_coupons, maxPerUser: stock.max_coupons_per_user },
+    metaOf(x, 'claim reserved'),
+  );
+  if (reserved === 'quota_exhausted') {
+    throw new CbError('CB_QUOTA_EXHAUSTED', `stock ${stockId} has issued all ${stock.max_coupons} coupons`);
+  }
+  if (reserved === 'user_quota_exhausted') {
+    throw new CbError(
+      'CB_USER_QUOTA_EXHAUSTED',
+      `user ${String(f.user_code)} already holds ${stock.max_coupons_per_user} coupon(s) of stock ${stockId}`,
+    );
+  }
+}
+
 /** One claim attempt, run under the request_id's idempotency record. */
 async function grant(x: Exchange, requestId: string): Promise<{ answer: Answer; outcome: RunOutcome }> {
   const store = x.rt.store;
@@ -67,32 +99,19 @@ async function grant(x: Exchange, requestId: string): Promise<{ answer: Answer; 
       return { answer: x.answer, outcome: 'success' };
     }
     const fields = buildFields(x);
-    const reserved = await store.reserveCoupon(
-      {
-        id,
-        stockId,
-        partner: x.partner!.id,
-        userCode: String(f.user_code),
-        eventId: requestId,
-        parkUuid: stock.park_uuid,
-        couponType: stock.coupon_type,
-        faceValue: stock.face_value_fen,
-        validFrom: stock.available_begin_time,
-        validUntil: stock.available_end_time,
-        attrs: { plate: x.map.ctx.plate },
-      },
-      { maxCoupons: stock.max_coupons, maxPerUser: stock.max_coupons_per_user },
-      metaOf(x, 'claim reserved'),
-    );
-    if (reserved === 'quota_exhausted')
-      throw new CbError('CB_QUOTA_EXHAUSTED', `stock ${stockId} has issued all ${stock.max_coupons} coupons`);
-    if (reserved === 'user_quota_exhausted') {
-      throw new CbError(
-        'CB_USER_QUOTA_EXHAUSTED',
-        `user ${String(f.user_code)} already holds ${stock.max_coupons_per_user} coupon(s) of stock ${stockId}`,
-      );
+    if (existing) {
+      // A reservation left by an attempt that crashed before P云 answered: this request owns the
+      // request_id now, so it reuses it; P云 answers 1403 with the grant if that attempt got through.
+      x.notes.push(`reusing the pending reservation of an interrupted attempt for ${requestId}`);
+    } else {
+      await reserve(x, id, requestId, stock);
     }
-    await forward(x, fields);
+    try {
+      await forward(x, fields);
+    } catch (e) {
+      await store.releaseCoupon(id, metaOf(x, 'released: the call failed'));
+      throw e;
+    }
     const upstream =
       x.upstream?.kind === 'answer'
         ? (x.upstream.body as { payload?: { grant_serial?: unknown } })
@@ -122,7 +141,14 @@ export async function claim(x: Exchange): Promise<Answer> {
     x.businessKeys.push(requestId);
     const key = { partner: x.partner!.id, route: x.route.id, key: requestId };
     const fp = fingerprint(f, transportFields(x.route.dialect));
-    const { answer, replayed } = await idempotent(x.rt.store, key, fp, () => grant(x, requestId));
+    const timeoutMs = x.rt.upstreams.get(x.route.target!.upstream)?.timeoutMs ?? 5000;
+    const { answer, replayed } = await idempotent(
+      x.rt.store,
+      key,
+      fp,
+      () => grant(x, requestId),
+      idempotencyFor(timeoutMs),
+    );
     if (replayed) {
       x.answer = answer;
       x.outcome = 'replayed';

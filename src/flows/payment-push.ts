@@ -20,6 +20,8 @@ import { ledgerContext, metaOf } from '../ledger/coupons';
 import type { CouponRecord, OutboxItemInput, Store } from '../store/types';
 import type { Partner, Runtime } from '../runtime';
 import { transportFields } from './shared';
+import { partnerDestination } from '../outbox/destination';
+import { checkNotifications } from '../outbox/enqueue';
 
 interface PushedCoupon {
   coupon_code?: string;
@@ -116,7 +118,7 @@ function notifications(x: Exchange, origins: Origin[], paySerial: string): Outbo
     items.push({
       kind: b.enqueue.kind,
       v: b.enqueue.v,
-      destination: o.partner.config.notify?.base_url ? o.partner.id : o.partner.dialect.name,
+      destination: o.partner.config.notify?.base_url ? partnerDestination(o.partner.id) : o.partner.dialect.name,
       dedupKey,
       payload,
     });
@@ -153,6 +155,7 @@ export async function paymentPush(x: Exchange): Promise<Answer> {
     x.businessKeys.push(paySerial);
     const origins = await findOrigins(x, decodeCoupons(f.mcoupons));
     const items = notifications(x, origins, paySerial);
+    checkNotifications(x.rt, items);
     await markUsed(x, origins);
     const answer = x.route.dialect.envelope.success();
     const key = { partner: x.partner!.id, route: x.route.id, key: paySerial };

@@ -25,6 +25,15 @@ export interface IdempotencyOptions {
 
 export const defaultIdempotency: IdempotencyOptions = { waitMs: 8000, leaseMs: 60_000, pollMs: 15 };
 
+/**
+ * Options sized by the upstream call the first attempt makes: a duplicate waits as long as that
+ * call may take (+1 s), and a started record older than twice that (+5 s) cannot belong to a live
+ * attempt any more — its holder crashed — so it is taken over.
+ */
+export function idempotencyFor(upstreamTimeoutMs: number): IdempotencyOptions {
+  return { waitMs: upstreamTimeoutMs + 1000, leaseMs: 2 * upstreamTimeoutMs + 5000, pollMs: 15 };
+}
+
 /** Canonical JSON (sorted keys) of the business fields, hashed. */
 export function fingerprint(fields: Record<string, unknown>, ignore: readonly string[]): string {
   const canon = (v: unknown): unknown => {

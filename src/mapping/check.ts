@@ -15,7 +15,7 @@ import { hasFlow } from '../pipeline/flows';
 import { splitPath } from './paths';
 import { ledgerFields } from '../ledger/coupons';
 import type { LoadedMapping, LoadedNotify, MappingSet, Problem } from './load';
-import type { Expression, Flow } from './types';
+import type { Expression } from './types';
 
 const stockFields = [
   'stock_id',
@@ -47,13 +47,6 @@ const stockFields = [
 ];
 
 const specialCodes = new Set(['default', 'http_error', 'unreadable', 'timeout', 'unreachable']);
-
-/** ctx names a flow sets in code for each message it builds (a var cannot express them). */
-const flowContext: Partial<Record<Flow, readonly string[]>> = {
-  // The Dianping consume loop: the couponCode being redeemed and its value in 分.
-  'dianping-consume': ['code', 'share_fen'],
-  'dianping-order': ['code', 'share_fen'],
-};
 
 /** ctx names the outbox sets for a notify mapping: the row's identity and the delivery attempt. */
 export const notifyContext = ['dedup_key', 'destination', 'attempt', 'item_id'] as const;
@@ -113,8 +106,7 @@ export function checkMapping(m: LoadedMapping | LoadedNotify, registry: SchemaRe
   ] as const) {
     if (id && !registry.has(id)) at(ptr, `unknown schema "${id}"`);
   }
-  const provided =
-    doc.flow === 'notify' ? notifyContext : [...(doc.provided ?? []), ...(flowContext[doc.flow] ?? [])];
+  const provided = doc.flow === 'notify' ? notifyContext : (doc.provided ?? []);
   const vars = new Set(['now', ...Object.keys(doc.vars ?? {}), ...provided]);
 
   const checkPath = (path: string, ptr: string, allowUpstream: boolean) => {

@@ -6,7 +6,9 @@
  *
  * - Polling: at once on start (so due rows resume within one poll after a restart), then every
  *   `poll_interval_ms`, at once on `wake()` (a producer calls it after storing notifications, so the
- *   first delivery does not wait for the poll) and whenever a delivery frees a slot.
+ *   first delivery does not wait for the poll) and when deliveries free slots (one claim per
+ *   2 ms at most: each claim scans the due rows, so a claim per finished delivery would make a
+ *   large backlog drain quadratically).
  * - Concurrency: at most `maxInFlight` deliveries by this worker; per destination at most
  *   `concurrency_per_destination` leases across every worker and instance (the store's claim counts
  *   unexpired leases). One keep-alive client per destination (destination.ts).
@@ -77,6 +79,7 @@ export function hostWorkerId(port: number): string {
   return `${hostname()}:${port}`;
 }
 
+const REFILL_MS = 2;
 const KEY_FIELDS = ['coupon_id', 'orderId', 'stock_id', 'grant_serial', 'couponCode', 'user_code'];
 
 function businessKeys(item: OutboxItem): string[] {
@@ -122,12 +125,21 @@ export function startOutboxWorker(rt: Runtime, opts: OutboxWorkerOptions = {}): 
   const workerId = opts.workerId ?? `${hostname()}:pid${process.pid}:${randomBytes(3).toString('hex')}`;
   const releaseOwn = opts.releaseOwnLeases ?? opts.workerId !== undefined;
   const maxInFlight = opts.maxInFlight ?? 64;
+  for (const [name, value] of Object.entries({
+    maxInFlight,
+    concurrency_per_destination: cfg.concurrency_per_destination,
+    poll_interval_ms: cfg.poll_interval_ms,
+    lease_ms: cfg.lease_ms,
+  })) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new Error(`startOutboxWorker: ${name} must be a positive integer, got ${value}`);
+  }
   const random = opts.random ?? Math.random;
   const destinations = new Destinations(rt, cfg.concurrency_per_destination);
   // A delivery's call must end well inside its lease, or another worker could claim it meanwhile.
   const timeoutCapMs = Math.max(100, Math.floor(cfg.lease_ms * 0.8));
   const inflight = new Set<Promise<void>>();
-  let released = !releaseOwn;
+  let releasing: Promise<void> | undefined = releaseOwn ? undefined : Promise.resolve();
   let stopped = false;
   let abandoned = false;
   let pumping: Promise<void> | undefined;
@@ -142,7 +154,6 @@ export function startOutboxWorker(rt: Runtime, opts: OutboxWorkerOptions = {}): 
       await rt.store.markFailed(item.id, why, now, { workerId, now });
       rt.logger.warn('outbox lease released at start', { id: item.id, kind: item.kind, worker: workerId });
     }
-    released = true;
   }
 
   async function record(item: OutboxItem, outcome: DeliveryOutcome): Promise<DeliveryEvent['outcome']> {
@@ -199,7 +210,11 @@ export function startOutboxWorker(rt: Runtime, opts: OutboxWorkerOptions = {}): 
   }
 
   async function claim(limit: number): Promise<OutboxItem[]> {
-    if (!released) await releaseOwnLeases();
+    releasing ??= releaseOwnLeases().catch((e: unknown) => {
+      releasing = undefined; // tried again before the next claim
+      throw e;
+    });
+    await releasing;
     return rt.store.claimDue({
       now: new Date(),
       limit,
@@ -224,13 +239,13 @@ export function startOutboxWorker(rt: Runtime, opts: OutboxWorkerOptions = {}): 
     }
   }
 
+  // A claim costs the store a scan of the due rows: slots freed within REFILL_MS share one claim.
   let refillTimer: NodeJS.Timeout | undefined;
   function refill(): void {
-    if (refillTimer) return;
-    refillTimer = setTimeout(() => {
+    refillTimer ??= setTimeout(() => {
       refillTimer = undefined;
       wake();
-    }, Number(process.env.REFILL_MS ?? 5));
+    }, REFILL_MS);
   }
 
   function wake(): void {
@@ -253,6 +268,7 @@ export function startOutboxWorker(rt: Runtime, opts: OutboxWorkerOptions = {}): 
   }
 
   async function drainOnce(): Promise<number> {
+    if (stopped) return 0;
     const items = await claim(Math.max(1, maxInFlight - inflight.size));
     await Promise.all(items.map(track));
     return items.length;
@@ -261,6 +277,7 @@ export function startOutboxWorker(rt: Runtime, opts: OutboxWorkerOptions = {}): 
   async function stop(graceMs: number): Promise<void> {
     stopped = true;
     clearTimeout(timer);
+    clearTimeout(refillTimer);
     let graceTimer: NodeJS.Timeout | undefined;
     const grace = new Promise<'late'>((resolve) => {
       graceTimer = setTimeout(() => resolve('late'), graceMs);

@@ -15,10 +15,13 @@ import { createHttpServer, type AppState } from './app';
 import { createMetrics } from './metrics';
 import { loadCheckedTable, watchMappings } from './reload';
 import { openStore } from '../store/open';
+import { hostWorkerId, startOutboxWorker, type OutboxWorker } from '../outbox/worker';
+import { onNotificationsStored } from '../flows/payment-push';
 import type { Store } from '../store/types';
 
 export interface Running {
   rt: Runtime;
+  outbox?: OutboxWorker;
   server: Server;
   url: string;
   state: AppState;
@@ -30,6 +33,8 @@ export interface StartOptions {
   registry?: SchemaRegistry;
   watch?: boolean;
   store?: Store;
+  /** Run the outbox worker in this process (default true). */
+  outbox?: boolean;
 }
 
 const DAY_MS = 86_400_000;
@@ -84,6 +89,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   }
   const watcher = opts.watch === false ? undefined : watchMappings(rt);
   const addr = server.address() as AddressInfo;
+  // A stable id (host:port) lets a restarted instance take back its own leases at once.
+  const outbox = opts.outbox === false ? undefined : startOutboxWorker(rt, { workerId: hostWorkerId(addr.port) });
+  if (outbox) onNotificationsStored(() => outbox.wake());
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;
   state.ready = true;
@@ -106,7 +114,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       );
       await Promise.race([closed, grace]);
       server.closeAllConnections();
+      await outbox?.stop(config.server.shutdown_grace_ms);
       await closeRuntime(rt);
     })());
-  return { rt, server, url, state, stop };
+  return { rt, outbox, server, url, state, stop };
 }

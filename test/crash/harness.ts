@@ -106,7 +106,8 @@ async function post(url: string, body: string, headers: Record<string, string>):
     const text = await r.body.text();
     return JSON.parse(text);
   } catch {
-    return undefined; // connection refused or cut by the kill: not acknowledged
+    await sleep(20); // connection refused or cut by the kill: not acknowledged; back off a little
+    return undefined;
   }
 }
 
@@ -134,7 +135,10 @@ export async function runCrashTest(o: CrashOptions): Promise<CrashReport> {
       const prev = claims.get(requestId)?.couponId;
       if (prev && prev !== a.data.coupon_id) throw new Error(`claim ${requestId} answered two coupon ids`);
       claims.set(requestId, { couponId: a.data.coupon_id });
-    } else if (!claims.has(requestId)) claims.set(requestId, {});
+    } else {
+      if (process.env.CRASH_DEBUG) console.error('claim answer', JSON.stringify(a));
+      if (!claims.has(requestId)) claims.set(requestId, {});
+    }
   };
   const pushFor = async (paySerial: string) => {
     const p = pushes.get(paySerial)!;

@@ -215,3 +215,13 @@ describe('outbox worker', () => {
     }
   });
 });
+
+describe('outbox worker options', () => {
+  test('refuses a non-positive limit at start', () => {
+    assert.throws(() => rig.worker({ maxInFlight: 0 }), /maxInFlight must be a positive integer, got 0/);
+    assert.throws(
+      () => rig.worker({ outbox: { concurrency_per_destination: 1.5 } }),
+      /concurrency_per_destination must be a positive integer/,
+    );
+  });
+});

@@ -44,8 +44,10 @@ export function listLine(item: OutboxItem): string {
     item.destination.padEnd(14),
     `attempts ${item.attempts}`.padEnd(11),
     when(item),
-    item.lastError && item.state !== 'delivered' ? ` — ${oneLine(item.lastError, 100)}` : '',
-  ].join(' ');
+    item.lastError && item.state !== 'delivered' ? `— ${oneLine(item.lastError, 100)}` : '',
+  ]
+    .filter((part) => part !== '')
+    .join(' ');
 }
 
 export function showLines(item: OutboxItem): string[] {
