@@ -66,6 +66,8 @@ export interface OutboxConfig {
   concurrency_per_destination: number;
   poll_interval_ms: number;
   lease_ms: number;
+  /** Per-destination overrides of the retry schedule (upstream name or partner id). */
+  destinations?: Record<string, { retry_schedule_ms?: number[]; jitter?: number }>;
 }
 
 export interface Config {

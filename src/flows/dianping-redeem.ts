@@ -17,7 +17,7 @@ import type { CouponRecord } from '../store/types';
 import { dianpingUse, findCoupon, type DianpingUse } from './dianping-shared';
 
 /** The ledger stock id of a Dianping code the ledger did not know before it was redeemed. */
-export const DIANPING_STOCK = 'dianping';
+const DIANPING_STOCK = 'dianping';
 
 export interface CodeTarget {
   code: string;

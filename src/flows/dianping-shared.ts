@@ -164,7 +164,7 @@ export async function findCoupon(store: Store, code: string): Promise<CouponReco
 
 /** The run's result for the idempotency record. */
 export function runOutcome(x: Exchange, keepRetryable = false): RunOutcome {
-  if (x.outcome === 'success' || x.outcome === 'recorded') return 'success';
+  if (x.outcome === 'success') return 'success';
   return x.retryable || keepRetryable ? 'retryable' : 'terminal';
 }
 

@@ -162,7 +162,8 @@ export function startOutboxWorker(rt: Runtime, opts: OutboxWorkerOptions = {}): 
       await rt.store.markDelivered(item.id, outcome.summary, now);
       return 'delivered';
     }
-    const next = outcome.result === 'retry' ? nextAttemptAt(now, item.attempts, cfg, random) : null;
+    const policy = { ...cfg, ...cfg.destinations?.[item.destination] };
+    const next = outcome.result === 'retry' ? nextAttemptAt(now, item.attempts, policy, random) : null;
     const error = outcome.result === 'retry' && !next ? `${outcome.error} (no attempt left)` : outcome.error;
     const held = await rt.store.markFailed(item.id, error, next, { workerId, now });
     if (!held)
