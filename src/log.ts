@@ -66,16 +66,19 @@ function walk(v: unknown, key: string, ctx: Ctx, seen: WeakSet<object>): unknown
 function redactString(s: string, ctx: Ctx): string {
   let out = s;
   for (const secret of ctx.secrets) if (out.includes(secret)) out = out.split(secret).join('***');
-  out = out.replace(jsonPair, (whole, k: string, colon: string, val: string) =>
-    sensitiveKey.test(k) && val !== ''
-      ? `"${k}"${colon}"${REDACTED}"`
-      : phoneKey.test(k)
-        ? `"${k}"${colon}"${maskAny(val)}"`
-        : whole,
-  );
-  out = out.replace(formPair, (whole, lead: string, k: string, val: string) =>
-    sensitiveKey.test(k) && val !== '' ? `${lead}${k}=${REDACTED}` : whole,
-  );
+  // Each pass runs only when its trigger character is present: this runs on every journaled body.
+  if (out.includes('"'))
+    out = out.replace(jsonPair, (whole, k: string, colon: string, val: string) =>
+      sensitiveKey.test(k) && val !== ''
+        ? `"${k}"${colon}"${REDACTED}"`
+        : phoneKey.test(k)
+          ? `"${k}"${colon}"${maskAny(val)}"`
+          : whole,
+    );
+  if (out.includes('='))
+    out = out.replace(formPair, (whole, lead: string, k: string, val: string) =>
+      sensitiveKey.test(k) && val !== '' ? `${lead}${k}=${REDACTED}` : whole,
+    );
   out = out.replace(phone, '$1****$2');
   if (ctx.maskPlates)
     out = out.replace(plate, (_m, p: string, l: string, tail: string) => p + l + maskTail(tail));
@@ -106,11 +109,16 @@ export function redactFormat(opts: RedactOptions): Logform.Format {
   })();
 }
 
+const sortedSecrets = new WeakMap<readonly string[], string[]>();
+
 function contextOf(opts: RedactOptions): Ctx {
-  // longest first, so that a secret containing another is blanked whole
-  const secrets = [...new Set(opts.secrets ?? [])]
-    .filter((s) => s !== '')
-    .sort((a, b) => b.length - a.length);
+  const given = opts.secrets ?? [];
+  let secrets = sortedSecrets.get(given);
+  if (!secrets) {
+    // longest first, so that a secret containing another is blanked whole
+    secrets = [...new Set(given)].filter((s) => s !== '').sort((a, b) => b.length - a.length);
+    sortedSecrets.set(given, secrets);
+  }
   return { secrets, maskPlates: opts.maskPlates === true };
 }
 

@@ -14,7 +14,8 @@ import type { CompiledMapping } from './mapping/compile';
 import type { MappingDoc, StockEntry } from './mapping/types';
 import type { SchemaRegistry } from './schema/registry';
 import { createMemoryNonces, type NonceMemory } from './ledger/replay-guard';
-import type { Store } from './store/types';
+import type { ExchangeRecord, NonceEntry, Store } from './store/types';
+import { createBatcher, type Batcher } from './util/batcher';
 
 export { getDialect };
 
@@ -67,6 +68,7 @@ export interface Runtime {
   table: RouteTable;
   nonces: NonceMemory;
   store: Store;
+  journal: Batcher<ExchangeRecord, void>;
   /** Every secret known to the runtime, for log redaction. */
   secrets: string[];
 }
@@ -191,21 +193,41 @@ export function createRuntime(
     table: deps.table ?? loadRouteTable(config.mappings),
     nonces: deps.nonces ?? createStoreNonces(deps.store),
     store: deps.store,
+    journal: createJournalWriter(deps.store),
     secrets: collectSecrets(config),
   };
 }
 
-/** Nonces kept in the store, so replay protection survives restarts and spans instances. */
+/**
+ * Nonces kept in the store, so replay protection survives restarts and spans instances. The
+ * inserts of concurrent requests are group-committed (one transaction per event-loop turn); each
+ * request still waits for its own nonce to be stored before it goes on.
+ */
 export function createStoreNonces(store: Store): NonceMemory {
+  const batch = createBatcher((entries: NonceEntry[]) => store.rememberNonces(entries, new Date()), {
+    maxItems: 256,
+    maxWaitMs: 0,
+  });
   return {
-    remember: (scope, nonce, expiresAtMs, nowMs) =>
-      store.rememberNonce(scope, nonce, new Date(expiresAtMs), new Date(nowMs)),
+    remember: (scope, nonce, expiresAtMs) => batch.add({ scope, nonce, expiresAt: new Date(expiresAtMs) }),
   };
+}
+
+/** The exchange journal's writer: records are batched off the request path (≤ 20 ms, ≤ 128 a transaction). */
+export function createJournalWriter(store: Store): Batcher<ExchangeRecord, void> {
+  return createBatcher(
+    async (list: ExchangeRecord[]) => {
+      await store.appendExchanges(list);
+      return list.map(() => undefined);
+    },
+    { maxItems: 128, maxWaitMs: 20 },
+  );
 }
 
 export { createMemoryNonces };
 
 export async function closeRuntime(rt: Runtime): Promise<void> {
   await Promise.all([...rt.upstreams.values()].map((u) => u.client.close()));
+  await rt.journal.drain().catch(() => undefined);
   await rt.store.close();
 }

@@ -203,7 +203,7 @@ function row(cells: string[], widths: number[]): string {
 
 function scenarioCells(label: string, s: ScenarioResult): string[] {
   if (!s.available) return [label, s.reason];
-  const ms = (v: number): string => (Number.isNaN(v) ? '–' : v.toFixed(2));
+  const ms = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : '–');
   return [
     label,
     Math.round(s.rps).toString(),
@@ -239,6 +239,7 @@ export function formatReport(b: BenchReport): string {
     'failed',
     'SUT CPU',
     'LG CPU',
+    'preempt/s',
   ];
   const lines = [
     `couponbridge benchmark — ${b.date}, node ${b.node}, ${b.machine.cores}× ${b.machine.cpu}, load average ${b.machine.loadAvg1m.toFixed(2)} at start`,

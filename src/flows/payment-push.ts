@@ -21,7 +21,7 @@ import type { CouponRecord, OutboxItemInput, Store } from '../store/types';
 import type { Partner, Runtime } from '../runtime';
 import { transportFields } from './shared';
 import { partnerDestination } from '../outbox/destination';
-import { checkNotifications } from '../outbox/enqueue';
+import { checkNotifications, notificationsStored } from '../outbox/enqueue';
 
 interface PushedCoupon {
   coupon_code?: string;
@@ -101,7 +101,8 @@ function notifications(x: Exchange, origins: Origin[], paySerial: string): Outbo
       origin_dialect: o.partner.dialect.name,
       seq_id: stableSeqId(paySerial, o.coupon.id),
       coupon_codes: mates.length === 1 ? codeOf(o) : JSON.stringify(mates.map(codeOf)),
-      order_amount_fen: Number(x.msg!.fields.pay_value) + mates.reduce((sum, p) => sum + pushedValueFen(p), 0),
+      order_amount_fen:
+        Number(x.msg!.fields.pay_value) + mates.reduce((sum, p) => sum + pushedValueFen(p), 0),
     });
     selectBranch(x);
     const b = x.branch!;
@@ -118,7 +119,9 @@ function notifications(x: Exchange, origins: Origin[], paySerial: string): Outbo
     items.push({
       kind: b.enqueue.kind,
       v: b.enqueue.v,
-      destination: o.partner.config.notify?.base_url ? partnerDestination(o.partner.id) : o.partner.dialect.name,
+      destination: o.partner.config.notify?.base_url
+        ? partnerDestination(o.partner.id)
+        : o.partner.dialect.name,
       dedupKey,
       payload,
     });
@@ -134,17 +137,17 @@ function codeOf(o: Origin): string {
 async function markUsed(x: Exchange, origins: Origin[]): Promise<void> {
   for (const { coupon } of origins) {
     if (coupon.state !== 'available') continue;
-    const r = await x.rt.store.transition([coupon.id], 'used', metaOf(x, `paid in P云 order ${String(x.msg!.fields.pay_serial)}`));
-    x.notes.push(r.applied ? `coupon ${coupon.id}: available → used` : `coupon ${coupon.id}: changed concurrently; left as is`);
+    const r = await x.rt.store.transition(
+      [coupon.id],
+      'used',
+      metaOf(x, `paid in P云 order ${String(x.msg!.fields.pay_serial)}`),
+    );
+    x.notes.push(
+      r.applied
+        ? `coupon ${coupon.id}: available → used`
+        : `coupon ${coupon.id}: changed concurrently; left as is`,
+    );
   }
-}
-
-export type Wake = () => void;
-let wakeOutbox: Wake = () => {};
-
-/** The outbox worker registers itself here so a stored push is delivered at once. */
-export function onNotificationsStored(fn: Wake): void {
-  wakeOutbox = fn;
 }
 
 export async function paymentPush(x: Exchange): Promise<Answer> {
@@ -163,8 +166,9 @@ export async function paymentPush(x: Exchange): Promise<Answer> {
     const stored = await x.rt.store.recordPushWithNotifications(key, fp, items, answer, x.now);
     x.answer = answer;
     x.outcome = stored === 'stored' ? 'success' : 'replayed';
-    if (stored === 'duplicate') x.notes.push(`pay_serial ${paySerial} already recorded; nothing enqueued again`);
-    else if (items.length > 0) wakeOutbox();
+    if (stored === 'duplicate')
+      x.notes.push(`pay_serial ${paySerial} already recorded; nothing enqueued again`);
+    else if (items.length > 0) notificationsStored();
   } catch (e) {
     failed(x, e);
   }

@@ -1,41 +1,49 @@
 /**
  * Flow T4 — Tencent 设置可用优惠券过期/失效, single (`/tencent/sp/coupon/deactivate`) and batch
  * (`/tencent/sp/coupon/batch/deactivate`, at most 10 coupons: the schema refuses more):
- *   accept → settle the coupons in the ledger (all-or-nothing) → send each settled coupon to P云
- *   as a grant/sync expire (status=-2; fields from the mapping's branch for the coupon's ledger
- *   state) → answer `deactivate_time` (single) or `expire_coupons` / `deactivate_coupons` (batch).
+ *   accept → settle the coupons in the ledger (all-or-nothing), storing in the same transaction one
+ *   P云 grant/sync expire notification per coupon it moves (outbox kind pyun.grant_sync_expire@1,
+ *   destination pyun; fields from the mapping's branch for the coupon's final state) → answer
+ *   `deactivate_time` (single) or `expire_coupons` / `deactivate_coupons` (batch) → wake the outbox
+ *   worker, which delivers to P云 with retries and backoff, then a dead letter.
  * Rules (seed 002 注意事项): only an `available` coupon moves (to expired for coupon_status 3,
  * invalid for 4: the mapping's `target_state`); one already expired or invalid satisfies the
  * request, is not changed and is still reported; any other state (used, refunded) refuses the
  * whole request and changes nothing.
  * Decisions where the seed is silent (also in docs/flows.md, "Tencent flows"):
  *  - a refused batch is a normal answer (code 0) carrying only `illegal_coupons` with the Tencent
- *    status (refunded shows as 2); a refused single coupon is 400212;
+ *    status (refunded shows as 2); a refused single coupon is 400212; nothing is enqueued;
  *  - an unknown coupon — not in the ledger, a pending reservation, in another stock, or held by
  *    another user_code — is 400211, for the single call and for the whole batch (illegal_coupons
  *    needs a status an unknown coupon does not have); nothing changes;
- *  - a coupon listed twice in a batch is settled and reported once;
+ *  - a coupon listed twice in a batch is settled, enqueued and reported once;
  *  - the time reported for a coupon is when the ledger recorded its end: now for one changed by
  *    this request, the recorded transition for one already expired/invalid (a retry answers the
  *    same time); a coupon already in the other final state is listed under the requested status;
- *  - P云 delivery is synchronous and comes after the ledger change (so no redeem can slip in
- *    between). Every settled coupon is sent, the satisfied ones again, so a retry after a P云
- *    failure re-delivers (P云 accepts a repeated expire). The first P云 failure stops the loop and
- *    is answered through the code table (P云 down/1405/1500 → 500000: Tencent retries); the ledger
- *    change stands and the journal notes which coupons reached P云;
+ *  - P云 no longer decides the answer: success means the ledger change and the notifications are
+ *    stored. The payload is deterministic for a coupon (status_time = that same recorded end, in
+ *    UTC; dedup key `expire:<grant_serial>`), so an already ended coupon is enqueued again as an
+ *    identical item: a no-op, or the recovery of one never stored (a coupon ended elsewhere, or
+ *    by an earlier version); when the outbox holds a different one under the key, it is kept;
  *  - a transition that loses a race with a concurrent change is re-planned twice, then 500000.
  */
 import { CbError } from '../errors';
 import type { Answer } from '../dialects/types';
 import type { Exchange } from '../pipeline/context';
-import { acceptInbound, failed, forward } from '../pipeline/translate';
-import { buildFields, mapContext, mapping, selectBranch } from '../pipeline/stages/map';
+import { acceptInbound, failed } from '../pipeline/translate';
+import { mapContext, mapping, selectBranch } from '../pipeline/stages/map';
 import { successAnswer } from '../pipeline/stages/answer';
 import { ledgerContext } from '../ledger/coupons';
 import { stockView } from '../ledger/stocks';
 import { toTencentStatus } from '../ledger/state-machine';
-import { toCstIso } from '../time';
+import { checkNotifications, notificationsStored } from '../outbox/enqueue';
+import type { OutboxItemInput } from '../store/types';
+import { toCstIso, toUtcIso } from '../time';
+import { branchNotification } from './notification';
 import { settleCoupons, type Illegal, type Requested, type Settled } from './tencent-coupon-settle';
+
+/** The outbox destination of the expire notifications: the P云 upstream, couponbridge's own app. */
+const PYUN = 'pyun';
 
 function requestedCoupons(f: Record<string, unknown>): Requested[] {
   const list = Array.isArray(f.coupons)
@@ -56,7 +64,7 @@ function targetState(x: Exchange): 'expired' | 'invalid' {
   return to;
 }
 
-/** The answer's data as ctx values the mapping places (set before P云 is called: mapBack answers with them). */
+/** The answer's data as ctx values the mapping places. */
 function answerContext(settled: Settled[], to: 'expired' | 'invalid'): Record<string, unknown> {
   const timeKey = to === 'expired' ? 'expire_time' : 'deactivate_time';
   const list = settled.map((s) => ({
@@ -71,14 +79,18 @@ function answerContext(settled: Settled[], to: 'expired' | 'invalid'): Record<st
   };
 }
 
-/** One P云 grant/sync expire for one settled coupon; true when P云 accepted it. */
-async function propagate(x: Exchange, s: Settled): Promise<boolean> {
-  const view = await stockView(x.rt.store, x.rt.table.stocks, s.coupon.stockId);
-  x.map = { ...x.map!, ledger: ledgerContext(s.coupon), stock: view as unknown as Record<string, unknown> };
-  selectBranch(x);
-  await forward(x, buildFields(x));
-  x.notes.push(`P云 expire of coupon ${s.requested.coupon_id} (${x.branch!.name}): ${x.outcome}`);
-  return x.outcome === 'success';
+/** One P云 expire per settled coupon, mapped by the branch of the state it ends in. */
+async function expireNotifications(x: Exchange, settled: Settled[]): Promise<OutboxItemInput[]> {
+  const items: OutboxItemInput[] = [];
+  for (const s of settled) {
+    const view = await stockView(x.rt.store, x.rt.table.stocks, s.coupon.stockId);
+    x.map = { ...x.map!, ledger: ledgerContext(s.coupon), stock: view as unknown as Record<string, unknown> };
+    x.map.ctx.ended_at = toUtcIso(s.endedAt.getTime());
+    selectBranch(x);
+    items.push(branchNotification(x, PYUN));
+  }
+  checkNotifications(x.rt, items);
+  return items;
 }
 
 /** Any coupon used or refunded: a single coupon is 400212; a batch answers code 0 listing illegal_coupons. */
@@ -108,11 +120,15 @@ export async function deactivate(x: Exchange): Promise<Answer> {
     x.map = mapContext(x);
     mapping(() => x.route.mapping.vars(x.map!));
     const to = targetState(x);
-    const plan = await settleCoupons(x, wanted, to);
+    const plan = await settleCoupons(x, wanted, to, (settled) => expireNotifications(x, settled));
     if (plan.kind === 'unknown') throw new CbError('CB_COUPON_NOT_FOUND', plan.reasons.join('; '));
     if (plan.kind === 'illegal') return refuse(x, plan.illegal, to, batch);
-    Object.assign(x.map.ctx, answerContext(plan.settled, to));
-    for (const s of plan.settled) if (!(await propagate(x, s))) return x.answer!;
+    notificationsStored();
+    for (const item of plan.items) {
+      x.businessKeys.push(item.dedupKey);
+      x.notes.push(`outbox: ${item.kind}@${item.v} to ${item.destination} (dedup ${item.dedupKey})`);
+    }
+    Object.assign(x.map!.ctx, answerContext(plan.settled, to));
     x.answer = successAnswer(x);
     x.outcome = 'success';
     x.retryable = false;

@@ -1,49 +1,77 @@
 /**
  * Flow T5 — Tencent stock sync from a legacy SP (`/tencent/stock/rsync`,
- * `/tencent/stock/status/rsync`): accept → record the stock's Tencent side in the ledger (the
- * stock view layers it over mappings/stocks.yaml; a status other than running stops claims at
- * once, since the claim flow reads the stock view) → when a Tencent upstream is configured,
- * forward the same sync re-signed with couponbridge's Tencent credentials and map Tencent's
- * answer back through the code table (0 → success; any other code → a Tencent error keeping the
- * upstream code in the message; transport failure → 500000).
+ * `/tencent/stock/status/rsync`): accept → when a Tencent upstream is configured, map the forward
+ * as an outbox notification (the mapping's `action: enqueue` branch: tencent.stock_sync@1 or
+ * tencent.stock_status_sync@1, destination `tencent`, dedup key = the SP's seq_id) → record the
+ * stock's Tencent side in the ledger and store the notification in ONE transaction (the stock view
+ * layers it over mappings/stocks.yaml; a status other than running stops claims at once, since the
+ * claim flow reads the stock view) → answer success → wake the outbox worker, which re-signs the
+ * sync with couponbridge's Tencent credentials and delivers it with retries, then a dead letter.
  * Decisions where the seed is silent (also in docs/flows.md, "Tencent flows"):
  *  - /stock/rsync records its whole business part (every field but the common parameters) as the
  *    presentation and its stock_status as the status; /stock/status/rsync records the status only
  *    and keeps the stored presentation;
- *  - the ledger is written before forwarding and stays written when the forward fails: the SP's
- *    sync is what couponbridge itself acts on, and the SP's retry records the same values again
- *    and forwards once more (the forward keeps the SP's seq_id, so Tencent can tell a retry);
+ *  - Tencent's answer no longer reaches the SP: success means recorded and, with an upstream,
+ *    durably queued. The SP's retry records the same values again and enqueues the identical item
+ *    (a no-op); the same seq_id with other fields is refused with 400102 and nothing is recorded
+ *    (Tencent would take it for a retry of the first);
  *  - no Tencent upstream configured → record only, answer success (outcome `recorded`);
  *  - a stock not in the catalogue is recorded anyway; it becomes claimable (and queryable) once
  *    the catalogue gives its P云 side.
  */
 import type { Answer } from '../dialects/types';
+import { CbError } from '../errors';
 import type { Exchange } from '../pipeline/context';
-import { acceptInbound, failed, forward } from '../pipeline/translate';
-import { buildFields, mapContext, selectBranch } from '../pipeline/stages/map';
+import { acceptInbound, failed } from '../pipeline/translate';
+import { mapContext, selectBranch } from '../pipeline/stages/map';
 import { successAnswer } from '../pipeline/stages/answer';
+import { checkNotifications, notificationsStored } from '../outbox/enqueue';
+import type { OutboxItemInput } from '../store/types';
+import { branchNotification, isDedupConflict } from './notification';
 import { transportFields } from './shared';
 
 /** The inbound schema whose messages carry a whole stock presentation. */
 const PRESENTATION_SCHEMA = 'tencent/stock-rsync.request';
+/** The upstream (and outbox destination) the syncs are forwarded to. */
+const TENCENT = 'tencent';
 
 function businessPart(x: Exchange): Record<string, unknown> {
   const common = transportFields(x.route.dialect);
   return Object.fromEntries(Object.entries(x.msg!.fields).filter(([k]) => !common.includes(k)));
 }
 
-async function record(x: Exchange, stockId: string): Promise<void> {
+/** The forward to Tencent as a notification, or none when no Tencent upstream is configured. */
+function forwards(x: Exchange): OutboxItemInput[] {
+  if (!x.rt.upstreams.has(TENCENT)) {
+    x.notes.push('no Tencent upstream configured: not forwarded');
+    return [];
+  }
+  selectBranch(x);
+  const items = [branchNotification(x, TENCENT)];
+  checkNotifications(x.rt, items);
+  return items;
+}
+
+async function record(x: Exchange, stockId: string, items: OutboxItemInput[]): Promise<void> {
   const f = x.msg!.fields;
   const presentation = x.route.doc.inbound.schema === PRESENTATION_SCHEMA ? businessPart(x) : undefined;
-  await x.rt.store.upsertStockSync({
-    stockId,
-    status: Number(f.stock_status),
-    presentation,
-    updatedAt: x.now,
-  });
+  try {
+    await x.rt.store.upsertStockSync(
+      { stockId, status: Number(f.stock_status), presentation, updatedAt: x.now },
+      items,
+    );
+  } catch (e) {
+    if (!isDedupConflict(e)) throw e;
+    throw new CbError(
+      'CB_IDEMPOTENCY_CONFLICT',
+      `seq_id ${String(f.seq_id)} was already forwarded with other fields; send a new seq_id`,
+    );
+  }
   x.notes.push(
     `stock ${stockId}: recorded status ${String(f.stock_status)}${presentation ? ' and presentation' : ''}`,
   );
+  for (const item of items)
+    x.notes.push(`outbox: ${item.kind}@${item.v} to ${item.destination} (dedup ${item.dedupKey})`);
   if (!x.rt.table.stocks[stockId]) {
     x.notes.push(
       `stock ${stockId} is not in the catalogue: recorded, not claimable until the catalogue has it`,
@@ -54,20 +82,16 @@ async function record(x: Exchange, stockId: string): Promise<void> {
 export async function stockSync(x: Exchange): Promise<Answer> {
   try {
     await acceptInbound(x);
-    const stockId = String(x.msg!.fields.stock_id);
-    x.businessKeys.push(stockId);
-    await record(x, stockId);
+    const f = x.msg!.fields;
+    const stockId = String(f.stock_id);
+    x.businessKeys.push(stockId, String(f.seq_id));
     x.map = mapContext(x);
-    const target = x.route.target;
-    if (!target || !x.rt.upstreams.has(target.upstream)) {
-      x.answer = successAnswer(x);
-      x.outcome = 'recorded';
-      x.retryable = false;
-      x.notes.push('no Tencent upstream configured: not forwarded');
-      return x.answer;
-    }
-    selectBranch(x);
-    await forward(x, buildFields(x));
+    const items = forwards(x);
+    await record(x, stockId, items);
+    x.answer = successAnswer(x);
+    x.outcome = items.length > 0 ? 'success' : 'recorded';
+    x.retryable = false;
+    if (items.length > 0) notificationsStored();
   } catch (e) {
     failed(x, e);
   }

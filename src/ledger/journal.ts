@@ -51,9 +51,9 @@ export function journalRecord(x: Exchange): ExchangeRecord {
   };
 }
 
-/** Stores the exchange without holding up the answer; a storage failure is logged, never thrown. */
+/** Stores the exchange without holding up the answer (batched); a storage failure is logged, never thrown. */
 export function recordExchange(rt: Runtime, x: Exchange): void {
-  rt.store.appendExchange(journalRecord(x)).catch((e: Error) => {
+  rt.journal.add(journalRecord(x)).catch((e: Error) => {
     rt.logger.error('journal write failed', { exchange: x.id, error: e.message });
   });
 }

@@ -50,8 +50,14 @@ export interface Exchange {
   notes: string[];
 }
 
+// A random per-process prefix and a counter: unique across instances and restarts, and cheap
+// (no random bytes drawn per request on the hot path).
+const idPrefix = `x${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
+let idCounter = 0;
+
 export function newExchangeId(): string {
-  return `x${Date.now().toString(36)}${randomBytes(5).toString('hex')}`;
+  idCounter = (idCounter + 1) % 0x7fffffff;
+  return `${idPrefix}${idCounter.toString(36)}`;
 }
 
 export function newExchange(rt: Runtime, route: Route, raw: RawRequest, now = new Date()): Exchange {

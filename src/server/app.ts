@@ -41,8 +41,11 @@ function observe(rt: Runtime, metrics: Metrics | undefined, x: Exchange): void {
   const outcome = x.outcome ?? 'unknown';
   metrics?.exchanges.inc({ route: x.route.id, outcome });
   metrics?.duration.observe({ route: x.route.id }, seconds);
-  const ok = outcome === 'success' || outcome === 'recorded';
-  rt.logger.log(ok ? 'http' : 'warn', 'exchange', {
+  const ok = outcome === 'success' || outcome === 'recorded' || outcome === 'replayed';
+  const level = ok ? 'http' : 'warn';
+  // winston formats (and redacts) an entry before its transport drops it: skip that work here.
+  if (!rt.logger.isLevelEnabled(level)) return;
+  rt.logger.log(level, 'exchange', {
     exchange: x.id,
     route: x.route.id,
     partner: x.partner?.id,

@@ -16,7 +16,7 @@ import { createMetrics } from './metrics';
 import { loadCheckedTable, watchMappings } from './reload';
 import { openStore } from '../store/open';
 import { hostWorkerId, startOutboxWorker, type OutboxWorker } from '../outbox/worker';
-import { onNotificationsStored } from '../flows/payment-push';
+import { onNotificationsStored } from '../outbox/enqueue';
 import type { Store } from '../store/types';
 
 export interface Running {
@@ -90,8 +90,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const watcher = opts.watch === false ? undefined : watchMappings(rt);
   const addr = server.address() as AddressInfo;
   // A stable id (host:port) lets a restarted instance take back its own leases at once.
-  const outbox = opts.outbox === false ? undefined : startOutboxWorker(rt, { workerId: hostWorkerId(addr.port) });
-  if (outbox) onNotificationsStored(() => outbox.wake());
+  const outbox =
+    opts.outbox === false ? undefined : startOutboxWorker(rt, { workerId: hostWorkerId(addr.port) });
+  const unwake = outbox && onNotificationsStored(() => outbox.wake());
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;
   state.ready = true;
@@ -114,6 +115,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       );
       await Promise.race([closed, grace]);
       server.closeAllConnections();
+      unwake?.();
       await outbox?.stop(config.server.shutdown_grace_ms);
       await closeRuntime(rt);
     })());

@@ -4,7 +4,7 @@
  *   sqlite:./var/x.db?synchronous=full&busy_timeout=10000
  *   postgres://user@host:5432/db   postgresql://…?schema=couponbridge
  */
-import { openPostgres, type PostgresOptions } from './postgres';
+import type { PostgresOptions } from './postgres';
 import { openSqlite, type SqliteOptions } from './sqlite';
 import type { Store } from './types';
 
@@ -28,7 +28,11 @@ export function parseSqliteUrl(url: string): SqliteOptions {
 
 export async function openStore(url: string, opts: OpenStoreOptions = {}): Promise<Store> {
   if (url.startsWith('sqlite:')) return openSqlite(parseSqliteUrl(url));
-  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url, opts);
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    // Loaded only for a PostgreSQL store: the embedded default never pays for `pg` in memory.
+    const { openPostgres } = require('./postgres') as typeof import('./postgres');
+    return openPostgres(url, opts);
+  }
   // Only the scheme is echoed: the rest of a URL may hold a password.
   throw new Error(
     `store: unsupported store URL scheme ${JSON.stringify(url.split(':')[0])} (sqlite: or postgres://)`,

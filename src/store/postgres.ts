@@ -46,6 +46,7 @@ import type {
   IdemBeginResult,
   IdemKey,
   IdemOutcome,
+  NonceEntry,
   ListCouponsOptions,
   ListExchangesOptions,
   ListOutboxOptions,
@@ -259,6 +260,23 @@ export class PostgresStore implements Store {
     );
   }
 
+  async rememberNonces(entries: NonceEntry[], now: Date): Promise<boolean[]> {
+    return this.tx(async (c) => {
+      const out: boolean[] = [];
+      for (const e of entries) {
+        out.push(
+          (await this.get(c, 'nonces.remember', {
+            scope: e.scope,
+            nonce: e.nonce,
+            expires_at: e.expiresAt,
+            now,
+          })) !== undefined,
+        );
+      }
+      return out;
+    });
+  }
+
   purgeNonces(now: Date): Promise<number> {
     return this.run(this.pool, 'nonces.purge', { now });
   }
@@ -457,10 +475,16 @@ export class PostgresStore implements Store {
     return exchangeFromRow(r, keys);
   }
 
-  async appendExchange(e: ExchangeRecord): Promise<void> {
+  appendExchange(e: ExchangeRecord): Promise<void> {
+    return this.appendExchanges([e]);
+  }
+
+  async appendExchanges(list: ExchangeRecord[]): Promise<void> {
     await this.tx(async (c) => {
-      await this.run(c, 'journal.insert', exchangeParams(e, asIs));
-      for (const key of new Set(e.businessKeys)) await this.run(c, 'journal.insert_key', { key, id: e.id });
+      for (const e of list) {
+        await this.run(c, 'journal.insert', exchangeParams(e, asIs));
+        for (const key of new Set(e.businessKeys)) await this.run(c, 'journal.insert_key', { key, id: e.id });
+      }
     });
   }
 

@@ -49,6 +49,7 @@ import type {
   IdemBeginResult,
   IdemKey,
   IdemOutcome,
+  NonceEntry,
   ListCouponsOptions,
   ListExchangesOptions,
   ListOutboxOptions,
@@ -198,6 +199,21 @@ export class SqliteStore implements Store {
       () =>
         this.get('nonces.remember', { scope, nonce, expires_at: iso(expiresAt), now: iso(now) }) !==
         undefined,
+    );
+  }
+
+  rememberNonces(entries: NonceEntry[], now: Date): Promise<boolean[]> {
+    const at = iso(now);
+    return this.write(() =>
+      entries.map(
+        (e) =>
+          this.get('nonces.remember', {
+            scope: e.scope,
+            nonce: e.nonce,
+            expires_at: iso(e.expiresAt),
+            now: at,
+          }) !== undefined,
+      ),
     );
   }
 
@@ -385,9 +401,15 @@ export class SqliteStore implements Store {
   }
 
   appendExchange(e: ExchangeRecord): Promise<void> {
+    return this.appendExchanges([e]);
+  }
+
+  appendExchanges(list: ExchangeRecord[]): Promise<void> {
     return this.write(() => {
-      this.run('journal.insert', exchangeParams(e, iso));
-      for (const key of new Set(e.businessKeys)) this.run('journal.insert_key', { key, id: e.id });
+      for (const e of list) {
+        this.run('journal.insert', exchangeParams(e, iso));
+        for (const key of new Set(e.businessKeys)) this.run('journal.insert_key', { key, id: e.id });
+      }
     });
   }
 

@@ -237,6 +237,12 @@ export interface ListExchangesOptions {
   offset?: number;
 }
 
+export interface NonceEntry {
+  scope: string;
+  nonce: string;
+  expiresAt: Date;
+}
+
 export interface Store {
   readonly backend: Backend;
   close(): Promise<void>;
@@ -260,6 +266,8 @@ export interface Store {
   // replay protection
   /** True when remembered now; false when already seen and not yet expired. Atomic. */
   rememberNonce(scope: string, nonce: string, expiresAt: Date, now: Date): Promise<boolean>;
+  /** rememberNonce for many at once, in one transaction (group commit); one result per entry, in order. */
+  rememberNonces(entries: NonceEntry[], now: Date): Promise<boolean[]>;
   purgeNonces(now: Date): Promise<number>;
 
   // stocks
@@ -301,6 +309,8 @@ export interface Store {
 
   // exchange journal
   appendExchange(e: ExchangeRecord): Promise<void>;
+  /** Many exchanges in one transaction (the journal writer batches them off the request path). */
+  appendExchanges(list: ExchangeRecord[]): Promise<void>;
   getExchange(id: string): Promise<ExchangeRecord | undefined>;
   /** Oldest first. */
   findExchanges(businessKey: string): Promise<ExchangeRecord[]>;

@@ -1,7 +1,9 @@
 /**
  * Flow T5 end to end over HTTP: a legacy SP's /stock/rsync and /stock/status/rsync are recorded
- * in the ledger (layered over the catalogue by the stock view) and forwarded, re-signed with
- * couponbridge's Tencent credentials, to the sandbox Tencent platform (which verifies them).
+ * in the ledger (layered over the catalogue by the stock view) together with an outbox
+ * notification; the worker running in the stack's server forwards it, re-signed with
+ * couponbridge's Tencent credentials and carrying the SP's seq_id, to the sandbox Tencent platform
+ * (which verifies it), retrying while Tencent fails.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +15,7 @@ import { createLogger } from '../../src/log';
 import { stockView } from '../../src/ledger/stocks';
 import { startServer, type Running } from '../../src/server/start';
 import { TENCENT_PREFIX, type RecordedRequest } from '../../src/sandbox';
+import type { OutboxItem } from '../../src/store/types';
 import { creds, spCreds, startStack, testConfig, type Stack } from '../support/stack';
 
 const STOCK = '/tencent/stock/rsync';
@@ -41,8 +44,8 @@ function stockSync(over: Record<string, unknown> = {}): Record<string, unknown> 
   };
 }
 
-function tencentCalls(): RecordedRequest[] {
-  return stack.sandbox.requests({ target: 'tencent' });
+function tencentCalls(seqId: string): RecordedRequest[] {
+  return stack.sandbox.requests({ target: 'tencent' }).filter((r) => r.fields?.seq_id === seqId);
 }
 
 /** Verifies a forwarded message with couponbridge's Tencent credentials, independently of the sandbox. */
@@ -74,16 +77,40 @@ async function view(rt: Running['rt'], stockId: string) {
   return stockView(rt.store, rt.table.stocks, stockId);
 }
 
+async function outboxOf(rt: Running['rt'], seqId: string): Promise<OutboxItem[]> {
+  return (await rt.store.listOutbox({ destination: 'tencent' })).filter((i) => i.dedupKey === seqId);
+}
+
+async function eventually<T>(what: string, probe: () => Promise<T | undefined>, ms = 5000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Waits until the outbox row of seq_id reaches `state`. */
+function settled(seqId: string, state: OutboxItem['state'] = 'delivered'): Promise<OutboxItem> {
+  return eventually(`the forward of ${seqId} to be ${state}`, async () => {
+    const [row] = await outboxOf(stack.running.rt, seqId);
+    return row?.state === state ? row : undefined;
+  });
+}
+
 before(async () => {
-  stack = await startStack();
+  stack = await startStack({
+    extraYaml:
+      'outbox: { retry_schedule_ms: [50, 100, 200, 400], jitter: 0, poll_interval_ms: 20, lease_ms: 2000 }',
+  });
 });
 after(async () => {
   await stack.close();
 });
 
 describe('T5 stock sync', () => {
-  test('/stock/rsync is recorded over the catalogue and forwarded re-signed to Tencent', async () => {
-    stack.sandbox.clear();
+  test('/stock/rsync is recorded over the catalogue and forwarded through the outbox, re-signed, with the SP seq_id', async () => {
     const seqId = randomUUID();
     const res = await stack.tencent(STOCK, stockSync({ seq_id: seqId }));
     assert.equal(res.status, 200);
@@ -99,19 +126,24 @@ describe('T5 stock sync', () => {
       '49f0cc52-e8c7-41e3-b54d-af666b8cc11a',
       'the P云 side still comes from the catalogue',
     );
-    const calls = tencentCalls();
+    const row = await settled(seqId);
+    assert.equal(row.kind, 'tencent.stock_sync');
+    assert.equal(row.v, 1);
+    assert.equal(row.attempts, 1);
+    assert.deepEqual(row.payload, { seq_id: seqId, ...stockSync() });
+    const calls = tencentCalls(seqId);
     assert.equal(calls.length, 1);
     assert.equal(calls[0].path, `${TENCENT_PREFIX}/stock/rsync`);
     assertSignedByCouponbridge(calls[0]);
     const sent = calls[0].fields!;
-    assert.equal(sent.seq_id, seqId);
     assert.notEqual(sent.sign, undefined);
     for (const [k, v] of Object.entries(stockSync())) assert.deepEqual(sent[k], v, k);
   });
 
   test('/stock/status/rsync to 4 stops the stock, keeps the presentation and is forwarded', async () => {
-    stack.sandbox.clear();
+    const seqId = randomUUID();
     const res = await stack.tencent(STATUS, {
+      seq_id: seqId,
       stock_id: 'cb-demo-001',
       stock_status: 4,
       extra: 'stopped by the SP',
@@ -122,37 +154,66 @@ describe('T5 stock sync', () => {
     assert.equal(v?.stock_name, '停车6元代金券');
     const query = await stack.tencent('/tencent/sp/stock/query', { stock_id: 'cb-demo-001' });
     assert.equal(query.json.data.stock_status, 4);
-    const [call] = tencentCalls();
+    assert.equal((await settled(seqId)).kind, 'tencent.stock_status_sync');
+    const [call] = tencentCalls(seqId);
     assert.equal(call.path, `${TENCENT_PREFIX}/stock/status/rsync`);
     assertSignedByCouponbridge(call);
     assert.equal(call.fields!.stock_status, 4);
     assert.equal(call.fields!.extra, 'stopped by the SP');
   });
 
-  test('a stock missing from the catalogue is recorded but not in the stock view', async () => {
-    const res = await stack.tencent(STATUS, { stock_id: 'synced-only-stock', stock_status: 3 });
+  test('a stock missing from the catalogue is recorded (and forwarded) but not in the stock view', async () => {
+    const seqId = randomUUID();
+    const res = await stack.tencent(STATUS, {
+      seq_id: seqId,
+      stock_id: 'synced-only-stock',
+      stock_status: 3,
+    });
     assert.equal(res.json.code, 0);
     assert.equal((await stack.running.rt.store.getStockSync('synced-only-stock'))?.status, 3);
     assert.equal(await view(stack.running.rt, 'synced-only-stock'), undefined);
+    await settled(seqId);
   });
 
-  test('Tencent refusing the forward: a Tencent error keeping its code; the ledger is written anyway', async () => {
+  test('Tencent down: the SP is answered success at once; the forward is delivered once Tencent is back, same seq_id', async () => {
+    const seqId = randomUUID();
+    stack.sandbox.fault('tencent', { mode: 'down', times: 2 });
+    const res = await stack.tencent(STOCK, stockSync({ seq_id: seqId, stock_id: 'cb-demo-time-002' }));
+    assert.equal(res.status, 200);
+    assert.equal(res.json.code, 0);
+    assert.equal((await view(stack.running.rt, 'cb-demo-time-002'))?.stock_status, 3);
+    assert.equal((await settled(seqId)).attempts, 3);
+    const calls = tencentCalls(seqId);
+    assert.deepEqual(
+      calls.map((r) => r.fault),
+      ['down', 'down', undefined],
+    );
+    assertSignedByCouponbridge(calls[2]);
+  });
+
+  test('Tencent refusing the forward is a dead letter; the SP got success and the ledger is written', async () => {
+    const seqId = randomUUID();
     stack.sandbox.fault('tencent', { mode: 'code', code: '400000', message: '参数错误', times: 1 });
-    const refused = await stack.tencent(STATUS, { stock_id: 'cb-demo-time-002', stock_status: 5 });
-    assert.equal(refused.json.code, 400220);
-    assert.match(refused.json.message, /Tencent 400000/);
+    const res = await stack.tencent(STATUS, { seq_id: seqId, stock_id: 'cb-demo-time-002', stock_status: 5 });
+    assert.equal(res.json.code, 0);
     assert.equal((await view(stack.running.rt, 'cb-demo-time-002'))?.stock_status, 5);
-    stack.sandbox.fault('tencent', { mode: 'code', code: '400005', times: 1 });
-    const signature = await stack.tencent(STATUS, { stock_id: 'cb-demo-time-002', stock_status: 5 });
-    assert.equal(signature.json.code, 500000);
-    assert.match(signature.json.message, /Tencent 400005/);
+    const dead = await settled(seqId, 'dead');
+    assert.equal(dead.attempts, 1);
+    assert.match(dead.lastError ?? '', /Tencent 400000 参数错误/);
   });
 
-  test('Tencent down: 500000 with HTTP 502', async () => {
-    stack.sandbox.fault('tencent', { mode: 'down', times: 1 });
-    const res = await stack.tencent(STOCK, stockSync({ stock_id: 'cb-demo-time-002' }));
-    assert.equal(res.status, 502);
-    assert.equal(res.json.code, 500000);
+  test('the SP retrying a seq_id stores nothing twice; the same seq_id with other fields is 400102 and records nothing', async () => {
+    const seqId = randomUUID();
+    const msg = { seq_id: seqId, stock_id: 'cb-demo-time-002', stock_status: 3 };
+    assert.equal((await stack.tencent(STATUS, msg)).json.code, 0);
+    await settled(seqId);
+    assert.equal((await stack.tencent(STATUS, msg)).json.code, 0);
+    assert.equal((await outboxOf(stack.running.rt, seqId)).length, 1);
+    const reused = await stack.tencent(STATUS, { ...msg, stock_status: 4 });
+    assert.equal(reused.json.code, 400102);
+    assert.match(reused.json.message, new RegExp(seqId));
+    assert.equal((await view(stack.running.rt, 'cb-demo-time-002'))?.stock_status, 3);
+    assert.equal(tencentCalls(seqId).length, 1);
   });
 
   test('a bad signature, a stale timestamp and a bad status are refused and record nothing', async () => {
@@ -168,6 +229,11 @@ describe('T5 stock sync', () => {
     assert.equal(invalid.json.code, 400000);
     assert.match(invalid.json.message, /stock_status/);
     assert.equal(await stack.running.rt.store.getStockSync('refused-stock'), undefined);
+    const all = await stack.running.rt.store.listOutbox({ destination: 'tencent' });
+    assert.equal(
+      all.filter((i) => (i.payload as Record<string, unknown>).stock_id === 'refused-stock').length,
+      0,
+    );
   });
 });
 
@@ -183,8 +249,7 @@ describe('T5 stock sync without a Tencent upstream', () => {
     await running.stop();
   });
 
-  test('the sync is recorded only and answered with success', async () => {
-    stack.sandbox.clear();
+  test('the sync is recorded only and answered with success; nothing is enqueued', async () => {
     const built = getDialect('tencent').buildRequest(
       { method: 'POST', path: STATUS, encoding: 'json' },
       { seq_id: randomUUID(), stock_id: 'cb-demo-001', stock_status: 2 },
@@ -197,6 +262,6 @@ describe('T5 stock sync without a Tencent upstream', () => {
     });
     assert.deepEqual(await res.body.json(), { code: 0, message: 'successful' });
     assert.equal((await view(running.rt, 'cb-demo-001'))?.stock_status, 2);
-    assert.equal(tencentCalls().length, 0);
+    assert.deepEqual(await running.rt.store.listOutbox({}), []);
   });
 });

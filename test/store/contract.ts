@@ -241,6 +241,19 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
         assert.equal(await store.rememberNonce('api-key-1', 'n-1', at(900_000), at(599_999)), false);
       });
 
+      test('remembers a batch in one call, one result per entry, a repeat inside the batch refused', async () => {
+        const got = await store.rememberNonces(
+          [
+            { scope: 'b', nonce: 'n1', expiresAt: at(300_000) },
+            { scope: 'b', nonce: 'n2', expiresAt: at(300_000) },
+            { scope: 'b', nonce: 'n1', expiresAt: at(300_000) },
+          ],
+          t0,
+        );
+        assert.deepEqual(got, [true, true, false]);
+        assert.equal(await store.rememberNonce('b', 'n2', at(300_000), t0), false);
+      });
+
       test('purges only expired nonces', async () => {
         await store.rememberNonce('s', 'old', at(1_000), t0);
         await store.rememberNonce('s', 'new', at(10_000), t0);
@@ -627,6 +640,17 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
           answer: { code: 0 },
           备注: '✓',
         },
+      });
+
+      test('appends a batch of exchanges in one call', async () => {
+        await store.appendExchanges([
+          exchange('ex-b1', 10, ['batch-key']),
+          exchange('ex-b2', 20, ['batch-key']),
+        ]);
+        assert.deepEqual(
+          (await store.findExchanges('batch-key')).map((e) => e.id),
+          ['ex-b1', 'ex-b2'],
+        );
       });
 
       test('finds an exchange by id and by each of its business keys, oldest first', async () => {

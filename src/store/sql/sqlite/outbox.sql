@@ -12,14 +12,26 @@ SELECT * FROM outbox WHERE destination = :destination AND dedup_key = :dedup_key
 -- name: claim
 -- One statement inside BEGIN IMMEDIATE: SQLite has one writer, so no two claims interleave.
 -- Each destination gets at most :per_destination leases, counting unexpired ones held by anyone.
+-- Only the 512 earliest due rows (and 512 expired leases) are ranked, so a claim costs the same
+-- with a backlog of 100 or 100,000 (ranking every due row made it grow with the backlog). A
+-- destination with more than 512 older due rows can delay another's until they drain or back off.
 WITH inflight AS (
   SELECT destination, count(*) AS n FROM outbox
   WHERE state = 'leased' AND lease_until > :now GROUP BY destination
+), due AS (
+  SELECT * FROM (
+    SELECT id, destination, next_attempt_at FROM outbox
+    WHERE state = 'pending' AND next_attempt_at <= :now ORDER BY next_attempt_at, id LIMIT 512
+  )
+  UNION ALL
+  SELECT * FROM (
+    SELECT id, destination, next_attempt_at FROM outbox
+    WHERE state = 'leased' AND lease_until <= :now ORDER BY lease_until, id LIMIT 512
+  )
 ), ranked AS (
-  SELECT o.id, o.next_attempt_at,
-    row_number() OVER (PARTITION BY o.destination ORDER BY o.next_attempt_at, o.id) + coalesce(i.n, 0) AS slot
-  FROM outbox o LEFT JOIN inflight i ON i.destination = o.destination
-  WHERE (o.state = 'pending' AND o.next_attempt_at <= :now) OR (o.state = 'leased' AND o.lease_until <= :now)
+  SELECT d.id, d.next_attempt_at,
+    row_number() OVER (PARTITION BY d.destination ORDER BY d.next_attempt_at, d.id) + coalesce(i.n, 0) AS slot
+  FROM due d LEFT JOIN inflight i ON i.destination = d.destination
 )
 UPDATE outbox
 SET state = 'leased', leased_by = :worker, lease_until = :lease_until, attempts = attempts + 1, updated_at = :now
