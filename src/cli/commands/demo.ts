@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { request } from 'undici';
 import { loadConfig } from '../../config/load';
 import { getDialect } from '../../dialects';
-import { startSandbox, type Sandbox } from '../../sandbox';
+import { signedPyunPush, startSandbox, type Sandbox } from '../../sandbox';
 import { startServer, type Running } from '../../server/start';
 import { toCstIso } from '../../time';
 import { projectRoot } from '../../util/paths';
@@ -100,6 +100,73 @@ export async function runDemo(opts: {
   });
   say(`   → HTTP ${bad.statusCode} ${await bad.body.text()}`);
   say();
+  say('3) Tencent claims a coupon (T2): couponbridge checks the quota, grants it at P云 (mcoupon/event):');
+  const claim = tencent.buildRequest(
+    { method: 'POST', path: '/tencent/sp/coupon/receive', encoding: 'json' },
+    {
+      app_channel_id: 0,
+      user_code: 'demo-user',
+      stock_id: 'cb-demo-001',
+      request_id: randomBytes(8).toString('hex'),
+      extra: '{"plate":"粤B660PP"}',
+    },
+    { keyId: 'SPDEMOAPIKEY0001', secret: env.SP_DEMO_SECRET, scheme: 'tencent-md5' },
+  );
+  const claimed = await request(`${running.url}/tencent/sp/coupon/receive`, {
+    method: 'POST',
+    headers: claim.headers,
+    body: claim.body,
+  });
+  const claimAnswer = (await claimed.body.json()) as { code: number; data?: { coupon_id: string } };
+  say(`   → ${JSON.stringify(claimAnswer)}`);
+  const coupon = claimAnswer.data
+    ? await running.rt.store.getCoupon({ couponId: claimAnswer.data.coupon_id })
+    : undefined;
+  if (coupon?.grantSerial) {
+    say();
+    say('4) The car leaves and pays; P云 pushes the order with that coupon (P1). couponbridge answers 1001');
+    say('   once the Tencent notification is stored, and its outbox delivers /coupon/status/rsync:');
+    const paySerial = `DEMO${Date.now()}`;
+    const body = signedPyunPush(
+      {
+        park_uuid: coupon.parkUuid,
+        park_name: '演示停车场',
+        parking_serial: `PK${paySerial}`,
+        pay_serial: paySerial,
+        pay_value: '700',
+        pay_time: String(Date.now()),
+        plate: '粤B660PP',
+        channel: '200102',
+        identity: 'demo',
+        mcoupons: JSON.stringify([
+          {
+            coupon_name: '停车5元券',
+            coupon_code: coupon.couponId,
+            store_name: '演示商户',
+            store_code: '4911419421',
+            coupon_type: '1',
+            coupon_value: '500',
+            grant_time: String(Date.now()),
+            grant_serial: coupon.grantSerial,
+          },
+        ]),
+      },
+      'op-couponbridge-demo',
+      env.PYUN_APP_SECRET,
+    );
+    const pushed = await request(`${running.url}/pyun/notify/payment`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
+    say(`   → ${await pushed.body.text()}`);
+    const delivered = () => sandbox.requests({ target: 'tencent', path: '/coupon/status/rsync' });
+    for (let i = 0; i < 50 && delivered().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    const note = delivered().at(-1);
+    if (note) say(`   sandbox Tencent received: ${note.body}\n   and answered ${note.answer?.body ?? ''}`);
+  }
+  say();
+  say(`Ledger:                npx couponbridge ledger show <coupon_id> --store sqlite:var/demo.db`);
   say(
     `Dry run any message:   npx couponbridge translate --route tencent.coupon-status-rsync --config couponbridge.demo.yaml --sign < msg.json`,
   );

@@ -62,7 +62,7 @@ describe('JSON bodies and their signing view', () => {
         (obj, indent) => {
           const view = parseJsonObject(JSON.stringify(obj, null, indent));
           for (const [key, value] of Object.entries(obj)) {
-            if (value === null) assert.ok(!(key in view.signingParams));
+            if (value === null) assert.ok(!Object.hasOwn(view.signingParams, key));
             else if (typeof value === 'string') assert.equal(view.signingParams[key], value);
             else assert.equal(view.signingParams[key], JSON.stringify(value));
           }
