@@ -7,10 +7,17 @@ const arg = (name: string, def: number) => {
 };
 
 void (async () => {
-  const report = await runCrashTest({ kills: arg('kills', 20), killEveryMs: [arg('min-ms', 300), arg('max-ms', 1500)], log: (l) => console.error(l) });
+  const report = await runCrashTest({
+    kills: arg('kills', 20),
+    killEveryMs: [arg('min-ms', 300), arg('max-ms', 1500)],
+    log: (l) => console.error(l),
+  });
   console.log(JSON.stringify(report, null, 2));
   const failed =
-    report.missingNotifications.length + report.couponsWithSeveralKeys.length + report.grantSerialsRedeemedTwice.length + report.eventsGrantedTwice.length;
+    report.missingNotifications.length +
+    report.couponsWithSeveralKeys.length +
+    report.grantSerialsRedeemedTwice.length +
+    report.eventsGrantedTwice.length;
   console.log(failed === 0 ? 'crash test: PASS' : 'crash test: FAIL');
   process.exit(failed === 0 ? 0 : 1);
 })();

@@ -6,11 +6,15 @@ import { join } from 'node:path';
 import { projectRoot } from '../../src/util/paths';
 
 test('the demo shows a T1 translation, a refused signature, a claim and a delivered P1 notification', () => {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', join(projectRoot(), 'src/cli/main.ts'), 'demo', '--once', '--port', '0'], {
-    encoding: 'utf8',
-    cwd: projectRoot(),
-    timeout: 60_000,
-  });
+  const out = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', join(projectRoot(), 'src/cli/main.ts'), 'demo', '--once', '--port', '0'],
+    {
+      encoding: 'utf8',
+      cwd: projectRoot(),
+      timeout: 60_000,
+    },
+  );
   assert.match(out, /→ HTTP 200 \{"code":0,"message":"successful"\}/);
   assert.match(out, /POST \/gate\/1\.0\/parking\/internal\/mcoupon\/grant\/sync/);
   assert.match(out, /P云 answered \{"code":"1001"/);

@@ -74,10 +74,14 @@ class Server {
   ) {}
 
   async start(): Promise<void> {
-    this.child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot(), 'src/cli/main.ts'), 'serve', '--config', this.configFile], {
-      env: { ...process.env, ...secrets },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    this.child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(projectRoot(), 'src/cli/main.ts'), 'serve', '--config', this.configFile],
+      {
+        env: { ...process.env, ...secrets },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
     for (let i = 0; i < 200; i++) {
       try {
         const r = await request(`${this.url}/healthz`);
@@ -129,7 +133,17 @@ export async function runCrashTest(o: CrashOptions): Promise<CrashReport> {
   const redeems = new Map<string, boolean>();
 
   const claim = async (requestId: string) => {
-    const built = tencent.buildRequest({ method: 'POST', path: '/', encoding: 'json' }, { app_channel_id: 0, user_code: `u-${requestId.slice(0, 6)}`, stock_id: 'cb-demo-001', request_id: requestId, extra: '{"plate":"粤B660PP"}' }, sp);
+    const built = tencent.buildRequest(
+      { method: 'POST', path: '/', encoding: 'json' },
+      {
+        app_channel_id: 0,
+        user_code: `u-${requestId.slice(0, 6)}`,
+        stock_id: 'cb-demo-001',
+        request_id: requestId,
+        extra: '{"plate":"粤B660PP"}',
+      },
+      sp,
+    );
     const a = await post(`${server.url}/tencent/sp/coupon/receive`, built.body!, built.headers);
     if (a?.code === 0) {
       const prev = claims.get(requestId)?.couponId;
@@ -143,15 +157,43 @@ export async function runCrashTest(o: CrashOptions): Promise<CrashReport> {
   const pushFor = async (paySerial: string) => {
     const p = pushes.get(paySerial)!;
     const body = signedPyunPush(
-      { park_uuid: 'p', park_name: '测试停车场', parking_serial: `PK${paySerial}`, pay_serial: paySerial, pay_value: '100', pay_time: String(Date.now()), plate: '粤B660PP', channel: '200102', identity: 'x', mcoupons: JSON.stringify([{ coupon_name: '券', coupon_code: p.couponId, store_name: 's', store_code: 's', coupon_type: '1', coupon_value: '500', grant_time: String(Date.now()), grant_serial: p.grantSerial }]) },
+      {
+        park_uuid: 'p',
+        park_name: '测试停车场',
+        parking_serial: `PK${paySerial}`,
+        pay_serial: paySerial,
+        pay_value: '100',
+        pay_time: String(Date.now()),
+        plate: '粤B660PP',
+        channel: '200102',
+        identity: 'x',
+        mcoupons: JSON.stringify([
+          {
+            coupon_name: '券',
+            coupon_code: p.couponId,
+            store_name: 's',
+            store_code: 's',
+            coupon_type: '1',
+            coupon_value: '500',
+            grant_time: String(Date.now()),
+            grant_serial: p.grantSerial,
+          },
+        ]),
+      },
       'op-crash',
       secrets.PYUN_SECRET,
     );
-    const a = await post(`${server.url}/pyun/notify/payment`, body, { 'content-type': 'application/x-www-form-urlencoded' });
+    const a = await post(`${server.url}/pyun/notify/payment`, body, {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
     if (a?.code === '1001') p.acked = true;
   };
   const redeem = async (couponId: string) => {
-    const built = tencent.buildRequest({ method: 'POST', path: '/', encoding: 'json' }, { app_channel_id: 0, user_code: 'u', stock_id: 'cb-demo-001', coupon_id: couponId, coupon_status: 2 }, sp);
+    const built = tencent.buildRequest(
+      { method: 'POST', path: '/', encoding: 'json' },
+      { app_channel_id: 0, user_code: 'u', stock_id: 'cb-demo-001', coupon_id: couponId, coupon_status: 2 },
+      sp,
+    );
     const a = await post(`${server.url}/tencent/coupon/status/rsync`, built.body!, built.headers);
     if (a?.code === 0) redeems.set(couponId, true);
   };
@@ -191,14 +233,20 @@ export async function runCrashTest(o: CrashOptions): Promise<CrashReport> {
   await traffic;
   // Settle: everything sent until acknowledged, then let the outbox drain.
   for (let round = 0; round < 50; round++) {
-    const pending = [...claims.entries()].filter(([, c]) => !c.couponId).length + [...pushes.values()].filter((p) => !p.acked).length + [...redeems.values()].filter((r) => !r).length;
+    const pending =
+      [...claims.entries()].filter(([, c]) => !c.couponId).length +
+      [...pushes.values()].filter((p) => !p.acked).length +
+      [...redeems.values()].filter((r) => !r).length;
     if (pending === 0) break;
     for (const [rid, c] of claims) if (!c.couponId) await claim(rid);
     for (const [ps, p] of pushes) if (!p.acked) await pushFor(ps);
     for (const [cid, ok] of redeems) if (!ok) await redeem(cid);
   }
   const expected = new Set([...pushes.values()].filter((p) => p.acked).map((p) => p.couponId));
-  const delivered = () => sb.requests({ target: 'tencent', path: '/coupon/status/rsync' }).filter((r) => r.answer && JSON.parse(r.answer.body).code === 0);
+  const delivered = () =>
+    sb
+      .requests({ target: 'tencent', path: '/coupon/status/rsync' })
+      .filter((r) => r.answer && JSON.parse(r.answer.body).code === 0);
   for (let i = 0; i < 300; i++) {
     const got = new Set(delivered().map((r) => String(r.fields?.coupon_id)));
     if ([...expected].every((c) => got.has(c))) break;
@@ -222,7 +270,10 @@ export async function runCrashTest(o: CrashOptions): Promise<CrashReport> {
     }
     return [...count.entries()].filter(([, n]) => n > 1).map(([k]) => k);
   };
-  const redeemAttempts = sb.requests({ target: 'pyun', path: '/gate/1.0/parking/internal/mcoupon/grant/sync' });
+  const redeemAttempts = sb.requests({
+    target: 'pyun',
+    path: '/gate/1.0/parking/internal/mcoupon/grant/sync',
+  });
   const report: CrashReport = {
     kills: o.kills,
     claimsAcked: [...claims.values()].filter((c) => c.couponId).length,
@@ -236,7 +287,9 @@ export async function runCrashTest(o: CrashOptions): Promise<CrashReport> {
     missingNotifications: [...expected].filter((c) => !seqIds.has(c)),
     grantSerialsRedeemedTwice: ok1001('/gate/1.0/parking/internal/mcoupon/grant/sync', 'grant_serial'),
     eventsGrantedTwice: ok1001('/gate/1.0/parking/mcoupon/event', 'event_id'),
-    redeemAttemptsRefusedAsDuplicate: redeemAttempts.filter((r) => r.answer && JSON.parse(r.answer.body).code === '1403').length,
+    redeemAttemptsRefusedAsDuplicate: redeemAttempts.filter(
+      (r) => r.answer && JSON.parse(r.answer.body).code === '1403',
+    ).length,
   };
   await sb.close();
   return report;

@@ -54,7 +54,16 @@ async function claimed(): Promise<{ couponId: string; grantSerial: string }> {
 
 const mcoupon = (grantSerial: string, code = 'MC1') =>
   JSON.stringify([
-    { coupon_name: '5元停车券', coupon_code: code, store_name: '肯德基', store_code: '4911419421', coupon_type: '1', coupon_value: '500', grant_time: '1618994000000', grant_serial: grantSerial },
+    {
+      coupon_name: '5元停车券',
+      coupon_code: code,
+      store_name: '肯德基',
+      store_code: '4911419421',
+      coupon_type: '1',
+      coupon_value: '500',
+      grant_time: '1618994000000',
+      grant_serial: grantSerial,
+    },
   ]);
 
 describe('P1 payment push', () => {
@@ -63,7 +72,9 @@ describe('P1 payment push', () => {
     const paySerial = `PS${Date.now()}`;
     const res = await push({ pay_serial: paySerial, mcoupons: mcoupon(grantSerial) });
     assert.equal(res.json.code, '1001', res.body);
-    const items = (await stack.running.rt.store.listOutbox({})).filter((i) => (i.payload as any).coupon_id === couponId);
+    const items = (await stack.running.rt.store.listOutbox({})).filter(
+      (i) => (i.payload as any).coupon_id === couponId,
+    );
     assert.equal(items.length, 1);
     const it = items[0];
     assert.equal(it.kind, 'tencent.coupon_status_rsync');
@@ -77,35 +88,63 @@ describe('P1 payment push', () => {
 
     const again = await push({ pay_serial: paySerial, mcoupons: mcoupon(grantSerial) });
     assert.equal(again.json.code, '1001');
-    const after = (await stack.running.rt.store.listOutbox({})).filter((i) => (i.payload as any).coupon_id === couponId);
+    const after = (await stack.running.rt.store.listOutbox({})).filter(
+      (i) => (i.payload as any).coupon_id === couponId,
+    );
     assert.equal(after.length, 1, 'a repeated pay_serial enqueues nothing again');
   });
 
   test('a coupon redeemed through its own partner is not echoed back', async () => {
     const { couponId, grantSerial } = await claimed();
-    const t1 = await stack.tencent('/tencent/coupon/status/rsync', { app_channel_id: 0, user_code: 'u', stock_id: 'cb-demo-001', coupon_id: couponId, coupon_status: 2 });
+    const t1 = await stack.tencent('/tencent/coupon/status/rsync', {
+      app_channel_id: 0,
+      user_code: 'u',
+      stock_id: 'cb-demo-001',
+      coupon_id: couponId,
+      coupon_status: 2,
+    });
     assert.equal(t1.json.code, 0);
     const res = await push({ pay_serial: `PS-echo-${Date.now()}`, mcoupons: mcoupon(grantSerial) });
     assert.equal(res.json.code, '1001');
-    const items = (await stack.running.rt.store.listOutbox({})).filter((i) => (i.payload as any).coupon_id === couponId);
+    const items = (await stack.running.rt.store.listOutbox({})).filter(
+      (i) => (i.payload as any).coupon_id === couponId,
+    );
     assert.equal(items.length, 0);
   });
 
   test('a Dianping-origin coupon enqueues one consumeCoupon per partner with orderId = pay_serial', async () => {
     const store = stack.running.rt.store;
     await store.upsertCoupon(
-      { id: 'dp:DPX1', stockId: 'dianping', partner: 'pos-test', couponCode: 'DPX1', grantSerial: 'G-DPX1', faceValue: 500, state: 'available' },
+      {
+        id: 'dp:DPX1',
+        stockId: 'dianping',
+        partner: 'pos-test',
+        couponCode: 'DPX1',
+        grantSerial: 'G-DPX1',
+        faceValue: 500,
+        state: 'available',
+      },
       { actor: 'test', at: new Date() },
     );
     await store.upsertCoupon(
-      { id: 'dp:DPX2', stockId: 'dianping', partner: 'pos-test', couponCode: 'DPX2', grantSerial: 'G-DPX2', faceValue: 300, state: 'available' },
+      {
+        id: 'dp:DPX2',
+        stockId: 'dianping',
+        partner: 'pos-test',
+        couponCode: 'DPX2',
+        grantSerial: 'G-DPX2',
+        faceValue: 300,
+        state: 'available',
+      },
       { actor: 'test', at: new Date() },
     );
     const paySerial = `PS-dp-${Date.now()}`;
     const coupons = [JSON.parse(mcoupon('G-DPX1', 'DPX1'))[0], JSON.parse(mcoupon('G-DPX2', 'DPX2'))[0]];
     const res = await push({ pay_serial: paySerial, mcoupons: JSON.stringify(coupons) });
     assert.equal(res.json.code, '1001', res.body);
-    const items = (await store.listOutbox({})).filter((i) => i.kind === 'dianping.consume_coupon' && (i.payload as any).orderId === paySerial);
+    const items = (await store.listOutbox({})).filter(
+      (i) => i.kind === 'dianping.consume_coupon' && (i.payload as any).orderId === paySerial,
+    );
     assert.equal(items.length, 1);
     const p = items[0].payload as Record<string, unknown>;
     assert.equal(items[0].dedupKey, paySerial);
@@ -130,7 +169,11 @@ describe('P1 payment push', () => {
   });
 
   test('the push verifies over the raw values including unknown extra fields', async () => {
-    const res = await push({ pay_serial: `PS-x-${Date.now()}`, mcoupons: '[]', brand_new_field: '{"a": 1,  "b":[2]}' });
+    const res = await push({
+      pay_serial: `PS-x-${Date.now()}`,
+      mcoupons: '[]',
+      brand_new_field: '{"a": 1,  "b":[2]}',
+    });
     assert.equal(res.json.code, '1001', res.body);
   });
 });

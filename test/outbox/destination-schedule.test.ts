@@ -19,7 +19,11 @@ describe('per-destination retry schedule', () => {
     const fast = await rig.enqueue(couponUsed('tx-notify'));
     const slow = await rig.enqueue(couponUsed('tencent'));
     worker.wake();
-    await until(async () => (await rig.rt.store.getOutbox(fast.id))!.state === 'dead', 3000, 'tx-notify row dead');
+    await until(
+      async () => (await rig.rt.store.getOutbox(fast.id))!.state === 'dead',
+      3000,
+      'tx-notify row dead',
+    );
     const f = (await rig.rt.store.getOutbox(fast.id))!;
     assert.equal(f.attempts, 3, 'first attempt + the two entries of its own schedule');
     const s = (await rig.rt.store.getOutbox(slow.id))!;

@@ -31,9 +31,19 @@ function upstreamAsCaller(x: Exchange, keyId: string): Partner {
   const d = x.route.dialect;
   const u = x.rt.upstreams.get(d.name);
   if (!u || u.creds.keyId !== keyId) {
-    throw new CbError('CB_UNKNOWN_PARTNER', `${d.credentialKeys.keyId} "${keyId}" is not couponbridge's ${d.name} app`);
+    throw new CbError(
+      'CB_UNKNOWN_PARTNER',
+      `${d.credentialKeys.keyId} "${keyId}" is not couponbridge's ${d.name} app`,
+    );
   }
-  return { id: d.name, dialect: d, creds: u.creds, defaults: {}, timestampUnit: 'auto', config: { id: d.name, dialect: d.name } };
+  return {
+    id: d.name,
+    dialect: d,
+    creds: u.creds,
+    defaults: {},
+    timestampUnit: 'auto',
+    config: { id: d.name, dialect: d.name },
+  };
 }
 
 export function verify(x: Exchange): void {
