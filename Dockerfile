@@ -18,6 +18,7 @@ COPY src ./src
 COPY schemas ./schemas
 COPY mappings ./mappings
 COPY bin ./bin
+COPY scripts/copy-assets.mjs ./scripts/
 COPY couponbridge.default.yaml ./
 RUN npm run build && npm prune --omit=dev
 
