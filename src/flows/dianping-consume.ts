@@ -62,10 +62,15 @@ export async function consumeOrder(
     );
     const plans = planRedemptions(x, targets, shares);
     const reason = `redeemed at P云 for Dianping order ${orderId}`;
-    const all = await sendRedemptions(x, plans, async (r) => {
-      redeemedSome = true;
-      await markUsed(x, r, { orderId }, reason);
-    });
+    const all = await sendRedemptions(
+      x,
+      plans,
+      async (r) => {
+        redeemedSome = true;
+        await markUsed(x, r, { orderId }, reason);
+      },
+      `order:${partner}:${orderId}`,
+    );
     if (all) {
       const appliedFen = Object.fromEntries(codes.map((c, i) => [c, shares[i]]));
       await store.putOrder({

@@ -45,7 +45,8 @@ async function coreConsume(
     const plans = planRedemptions(x, targets, [undefined]);
     const core = { consumeTime: Number(x.msg!.fields.consumeTime), exchangeId: x.id };
     const reason = 'core-consumed through Dianping consumeCoreCoupon';
-    if (await sendRedemptions(x, plans, (r) => markUsed(x, r, { core, orderId }, reason))) {
+    const owner = orderId ? `order:${partner}:${orderId}` : `core:${partner}:${code}`;
+    if (await sendRedemptions(x, plans, (r) => markUsed(x, r, { core, orderId }, reason), owner)) {
       if (orderId) {
         await store.putOrder(
           {

@@ -96,16 +96,56 @@ function upstreamCode(x: Exchange): string {
   return o?.kind === 'answer' ? String(o.code) : (o?.kind ?? 'nothing');
 }
 
-/** Sends each redemption in turn and records it; false at the first failure (x.answer holds it). */
+/**
+ * A per-code claim, so two different orders redeeming one code at the same moment cannot both
+ * succeed (P云 would answer the second 1403, which counts as redeemed): an idempotency record keyed
+ * by the code whose fingerprint is the owning order. The same owner passes (its retry); another
+ * owner is refused while the claim is held or after it succeeded; a claim left by a crashed attempt
+ * is taken over after `leaseMs`.
+ */
+async function claimCode(x: Exchange, code: string, owner: string, leaseMs: number): Promise<void> {
+  const store = x.rt.store;
+  const k = { partner: 'dianping', route: 'coupon-code', key: code };
+  const b = await store.idemBegin(k, owner, x.now);
+  if (b.state === 'new' || b.fingerprint === owner) return;
+  if (b.state === 'started' && x.now.getTime() - b.startedAt.getTime() > leaseMs) {
+    if (await store.idemReclaimStale(k, new Date(x.now.getTime() - leaseMs), x.now)) return;
+  }
+  throw new CbError(
+    'CB_ILLEGAL_TRANSITION',
+    `coupon ${code} ${b.state === 'started' ? 'is being' : 'was'} redeemed by another Dianping order`,
+  );
+}
+
+async function releaseCode(x: Exchange, code: string, redeemed: boolean): Promise<void> {
+  const k = { partner: 'dianping', route: 'coupon-code', key: code };
+  if (redeemed)
+    await x.rt.store.idemFinish(k, { status: 200, contentType: 'text/plain', body: 'redeemed' }, 'success');
+  else await x.rt.store.idemAbandon(k);
+}
+
+/**
+ * Sends each redemption in turn and records it; false at the first failure (x.answer holds it).
+ * `owner` names what redeems the codes (the orderId, or the core consume) for the per-code claim.
+ */
 export async function sendRedemptions(
   x: Exchange,
   plans: Redemption[],
   record: (r: Redemption) => Promise<void>,
+  owner: string,
 ): Promise<boolean> {
+  const leaseMs = 2 * (x.rt.upstreams.get(x.route.target?.upstream ?? 'pyun')?.timeoutMs ?? 5000) + 5000;
   for (const r of plans) {
     x.map = r.map;
     x.branch = r.branch;
-    await forward(x, r.fields);
+    await claimCode(x, r.code, owner, leaseMs);
+    try {
+      await forward(x, r.fields);
+    } catch (e) {
+      await releaseCode(x, r.code, false);
+      throw e;
+    }
+    await releaseCode(x, r.code, x.outcome === 'success');
     if (x.outcome !== 'success') {
       x.notes.push(`${r.code}: not redeemed (P云 ${upstreamCode(x)}); later codes not sent`);
       return false;

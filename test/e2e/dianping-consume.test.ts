@@ -191,6 +191,20 @@ describe('D1 consumeCoupon → P云 grant/sync', () => {
     );
   });
 
+  test('two different orders redeeming one code at the same moment: exactly one succeeds', async () => {
+    stack.sandbox.clear();
+    const code = uniq('DPrace');
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => dianping(stack, PATH, consume({ couponCode: code }))),
+    );
+    const ok = answers.filter((a) => a.json.status === 'success').length;
+    assert.equal(ok, 1, answers.map((a) => JSON.stringify(a.json)).join('\n'));
+    for (const a of answers.filter((a) => a.json.status !== 'success')) {
+      assert.equal(a.json.code, '3009024', JSON.stringify(a.json));
+    }
+    assert.equal(redeems(stack).filter((f) => f.grant_serial === code).length, 1);
+  });
+
   test('a retry after a P云 failure completes the order and does not resend the code already redeemed', async () => {
     stack.sandbox.clear();
     const codes = [uniq('DPr'), uniq('DPr'), uniq('DPr')];
