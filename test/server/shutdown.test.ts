@@ -15,14 +15,17 @@ import { startSandbox } from '../../src/sandbox';
 import { projectRoot } from '../../src/util/paths';
 import { creds, spCreds } from '../support/stack';
 
-test('SIGTERM finishes the exchange in flight, then exits 0 within the grace period', { timeout: 60_000 }, async () => {
-  const sb = await startSandbox({ pyun: creds.pyunUpstream, tencent: creds.tencentUpstream });
-  const dir = mkdtempSync(join(tmpdir(), 'cb-term-'));
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const config = join(dir, 'couponbridge.yaml');
-  writeFileSync(
-    config,
-    `server: { host: 127.0.0.1, port: ${port}, shutdown_grace_ms: 4000 }
+test(
+  'SIGTERM finishes the exchange in flight, then exits 0 within the grace period',
+  { timeout: 60_000 },
+  async () => {
+    const sb = await startSandbox({ pyun: creds.pyunUpstream, tencent: creds.tencentUpstream });
+    const dir = mkdtempSync(join(tmpdir(), 'cb-term-'));
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const config = join(dir, 'couponbridge.yaml');
+    writeFileSync(
+      config,
+      `server: { host: 127.0.0.1, port: ${port}, shutdown_grace_ms: 4000 }
 store: "sqlite:${join(dir, 'cb.db')}"
 mappings: "${join(projectRoot(), 'mappings')}"
 log: { level: error }
@@ -31,37 +34,56 @@ upstreams:
 partners:
   - { id: sp-test, dialect: tencent, api_key: ${creds.sp.api_key}, secret: "\${SP_SECRET}" }
 `,
-  );
-  const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot(), 'src/cli/main.ts'), 'serve', '--config', config], {
-    env: { ...process.env, PYUN_SECRET: creds.pyunUpstream.app_secret, SP_SECRET: creds.sp.secret },
-    stdio: 'ignore',
-  });
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  try {
-    const url = `http://127.0.0.1:${port}`;
-    for (let i = 0; i < 200; i++) {
-      const ok = await request(`${url}/healthz`).then((r) => r.body.text().then(() => r.statusCode === 200), () => false);
-      if (ok) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    sb.fault('pyun', { mode: 'slow', delayMs: 1000, times: 1 });
-    const built = getDialect('tencent').buildRequest(
-      { method: 'POST', path: '/', encoding: 'json' },
-      { seq_id: randomUUID(), app_channel_id: 0, user_code: 'u', stock_id: 'cb-demo-001', coupon_id: `C${Date.now()}`, coupon_status: 2 },
-      spCreds,
     );
-    const inFlight = request(`${url}/tencent/coupon/status/rsync`, { method: 'POST', headers: built.headers, body: built.body });
-    await new Promise((r) => setTimeout(r, 300)); // the exchange is waiting on the slow P云
-    const t0 = Date.now();
-    child.kill('SIGTERM');
-    const res = await inFlight;
-    assert.equal(res.statusCode, 200);
-    assert.deepEqual(await res.body.json(), { code: 0, message: 'successful' });
-    assert.equal(await exited, 0);
-    assert.ok(Date.now() - t0 < 4000 + 1500, 'exited within the grace period');
-    await assert.rejects(request(`${url}/healthz`), 'no longer accepting');
-  } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
-    await sb.close();
-  }
-});
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(projectRoot(), 'src/cli/main.ts'), 'serve', '--config', config],
+      {
+        env: { ...process.env, PYUN_SECRET: creds.pyunUpstream.app_secret, SP_SECRET: creds.sp.secret },
+        stdio: 'ignore',
+      },
+    );
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      for (let i = 0; i < 200; i++) {
+        const ok = await request(`${url}/healthz`).then(
+          (r) => r.body.text().then(() => r.statusCode === 200),
+          () => false,
+        );
+        if (ok) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      sb.fault('pyun', { mode: 'slow', delayMs: 1000, times: 1 });
+      const built = getDialect('tencent').buildRequest(
+        { method: 'POST', path: '/', encoding: 'json' },
+        {
+          seq_id: randomUUID(),
+          app_channel_id: 0,
+          user_code: 'u',
+          stock_id: 'cb-demo-001',
+          coupon_id: `C${Date.now()}`,
+          coupon_status: 2,
+        },
+        spCreds,
+      );
+      const inFlight = request(`${url}/tencent/coupon/status/rsync`, {
+        method: 'POST',
+        headers: built.headers,
+        body: built.body,
+      });
+      await new Promise((r) => setTimeout(r, 300)); // the exchange is waiting on the slow P云
+      const t0 = Date.now();
+      child.kill('SIGTERM');
+      const res = await inFlight;
+      assert.equal(res.statusCode, 200);
+      assert.deepEqual(await res.body.json(), { code: 0, message: 'successful' });
+      assert.equal(await exited, 0);
+      assert.ok(Date.now() - t0 < 4000 + 1500, 'exited within the grace period');
+      await assert.rejects(request(`${url}/healthz`), 'no longer accepting');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await sb.close();
+    }
+  },
+);
