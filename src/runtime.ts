@@ -68,7 +68,7 @@ export interface Runtime {
   table: RouteTable;
   nonces: NonceMemory;
   store: Store;
-  journal: Batcher<ExchangeRecord, void>;
+  journal: Batcher<ExchangeRecord, Error | undefined>;
   /** Every secret known to the runtime, for log redaction. */
   secrets: string[];
 }
@@ -213,12 +213,21 @@ export function createStoreNonces(store: Store): NonceMemory {
   };
 }
 
-/** The exchange journal's writer: records are batched off the request path (≤ 20 ms, ≤ 128 a transaction). */
-export function createJournalWriter(store: Store): Batcher<ExchangeRecord, void> {
+/**
+ * The exchange journal's writer: records are batched off the request path (≤ 20 ms, ≤ 128 a
+ * transaction); each add() resolves with the error that lost that record, if any.
+ */
+export function createJournalWriter(store: Store): Batcher<ExchangeRecord, Error | undefined> {
   return createBatcher(
-    async (list: ExchangeRecord[]) => {
-      await store.appendExchanges(list);
-      return list.map(() => undefined);
+    async (list: ExchangeRecord[]): Promise<Array<Error | undefined>> => {
+      try {
+        await store.appendExchanges(list);
+        return list.map(() => undefined);
+      } catch {
+        // One bad record must not cost the batch: write them one by one; only failures are lost (and logged).
+        const results = await Promise.allSettled(list.map((x) => store.appendExchange(x)));
+        return results.map((r) => (r.status === 'rejected' ? (r.reason as Error) : undefined));
+      }
     },
     { maxItems: 128, maxWaitMs: 20 },
   );

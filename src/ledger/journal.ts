@@ -53,7 +53,6 @@ export function journalRecord(x: Exchange): ExchangeRecord {
 
 /** Stores the exchange without holding up the answer (batched); a storage failure is logged, never thrown. */
 export function recordExchange(rt: Runtime, x: Exchange): void {
-  rt.journal.add(journalRecord(x)).catch((e: Error) => {
-    rt.logger.error('journal write failed', { exchange: x.id, error: e.message });
-  });
+  const log = (e: Error) => rt.logger.error('journal write failed', { exchange: x.id, error: e.message });
+  rt.journal.add(journalRecord(x)).then((e) => e && log(e), log);
 }

@@ -182,7 +182,8 @@ export function exchangeParams(e: ExchangeRecord, encodeDate: (d: Date) => unkno
     route: e.route,
     partner: e.partner ?? null,
     outcome: e.outcome,
-    duration_ms: e.durationMs ?? null,
+    // whole milliseconds: the column is an integer in both backends (PostgreSQL refuses 14.7)
+    duration_ms: e.durationMs === undefined ? null : Math.round(e.durationMs),
     data: JSON.stringify(e.data ?? null),
   };
 }

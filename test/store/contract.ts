@@ -642,6 +642,11 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
         },
       });
 
+      test('stores a fractional duration as whole milliseconds', async () => {
+        await store.appendExchange({ ...exchange('ex-frac', 10, ['frac-key']), durationMs: 14.7 });
+        assert.equal((await store.getExchange('ex-frac'))?.durationMs, 15);
+      });
+
       test('appends a batch of exchanges in one call', async () => {
         await store.appendExchanges([
           exchange('ex-b1', 10, ['batch-key']),

@@ -81,7 +81,30 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+/**
+ * COUPONBRIDGE_TEST_STORE=postgres://…/db runs the stacks on PostgreSQL instead of in-memory
+ * SQLite, each in a schema of its own (dropped on close), so the end-to-end suites can be run
+ * against the scale-out store: `COUPONBRIDGE_TEST_STORE=postgres://postgres@127.0.0.1:5432/test
+ * node scripts/run-tests.mjs test/e2e`.
+ */
+function storeFor(o: StackOptions): { url?: string; schema?: string } {
+  const base = process.env.COUPONBRIDGE_TEST_STORE;
+  if (o.store || !base || !/^postgres(ql)?:\/\//.test(base)) return { url: o.store };
+  const schema = `cbe2e_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  return { url: `${base}${base.includes('?') ? '&' : '?'}schema=${schema}`, schema };
+}
+
+async function dropSchema(url: string, schema: string): Promise<void> {
+  const { Client } = require('pg') as typeof import('pg');
+  const c = new Client({ connectionString: url.split('?')[0] });
+  await c.connect();
+  await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await c.end();
+}
+
 export async function startStack(o: StackOptions = {}): Promise<Stack> {
+  const pg = storeFor(o);
+  o = { ...o, store: pg.url };
   const sandbox = await startSandbox({
     pyun: creds.pyunUpstream,
     tencent: creds.tencentUpstream,
@@ -125,6 +148,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     async close() {
       await running.stop();
       await sandbox.close();
+      if (pg.url && pg.schema) await dropSchema(pg.url, pg.schema);
     },
   };
 }
