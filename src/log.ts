@@ -38,6 +38,11 @@ export function redact(value: unknown, opts: RedactOptions = {}): unknown {
   return walk(value, '', contextOf(opts), new WeakSet());
 }
 
+/** `redact` for one free-text value (a JSON or form body, a note): the journal's hot path. */
+export function redactText(text: string, opts: RedactOptions = {}): string {
+  return redactString(text, contextOf(opts));
+}
+
 interface Ctx {
   secrets: string[];
   maskPlates: boolean;

@@ -4,40 +4,43 @@
  * personal data masked by the same redaction as the logs. Bounded by age and row count
  * (journal.max_age_days, journal.max_rows), pruned by the maintenance timer.
  */
-import { redact } from '../log';
+import { redactText } from '../log';
 import type { ExchangeRecord } from '../store/types';
 import type { Exchange } from '../pipeline/context';
 import type { Runtime } from '../runtime';
 
-function text(b: Buffer | string | undefined): string | undefined {
-  if (b === undefined) return undefined;
-  const s = typeof b === 'string' ? b : b.toString('utf8');
-  return s.length > 16384 ? `${s.slice(0, 16384)}…(${s.length} bytes)` : s;
-}
-
 export function journalRecord(x: Exchange): ExchangeRecord {
   const rt = x.rt;
+  const opts = { secrets: rt.secrets, maskPlates: rt.config.log.mask_plates };
+  // Only free text can carry secrets, signatures or personal data: bodies, the query, notes. The
+  // rest of the record is couponbridge's own (methods, paths, statuses, ids), so only text is
+  // redacted — the same rules as redact(), without walking the whole record.
+  const text = (b: Buffer | string | undefined): string | undefined => {
+    if (b === undefined) return undefined;
+    const s = typeof b === 'string' ? b : b.toString('utf8');
+    return redactText(s.length > 16384 ? `${s.slice(0, 16384)}…(${s.length} bytes)` : s, opts);
+  };
   const o = x.upstream;
   const data = {
     inbound: {
       method: x.raw.method,
       path: x.raw.path,
-      query: x.raw.query || undefined,
+      query: x.raw.query ? text(x.raw.query) : undefined,
       body: text(x.raw.body),
     },
     partner: x.partner?.id,
     branch: x.branch?.name,
     outbound: x.outbound
-      ? { method: x.outbound.method, url: x.outbound.url, body: text(x.outbound.body) }
+      ? { method: x.outbound.method, url: text(x.outbound.url), body: text(x.outbound.body) }
       : undefined,
     upstream:
       o === undefined
         ? undefined
         : 'answer' in o
           ? { kind: o.kind, status: o.answer.status, ms: o.answer.elapsedMs, body: text(o.answer.body) }
-          : { kind: o.kind, detail: o.detail },
+          : { kind: o.kind, detail: text(o.detail) },
     answer: x.answer ? { status: x.answer.status, body: text(x.answer.body) } : undefined,
-    notes: x.notes.length > 0 ? x.notes : undefined,
+    notes: x.notes.length > 0 ? x.notes.map((n) => text(n)) : undefined,
   };
   return {
     id: x.id,
@@ -47,7 +50,7 @@ export function journalRecord(x: Exchange): ExchangeRecord {
     businessKeys: [...new Set(x.businessKeys)],
     outcome: x.outcome ?? 'unknown',
     durationMs: Math.round((performance.now() - x.startedAt) * 10) / 10,
-    data: redact(data, { secrets: rt.secrets, maskPlates: rt.config.log.mask_plates }),
+    data,
   };
 }
 
