@@ -6,6 +6,8 @@ export interface Metrics {
   exchanges: Counter<'route' | 'outcome'>;
   duration: Histogram<'route'>;
   upstream: Histogram<'upstream' | 'outcome'>;
+  outbox: Counter<'kind' | 'destination' | 'outcome'>;
+  outboxSeconds: Histogram<'kind'>;
 }
 
 export function createMetrics(): Metrics {
@@ -31,6 +33,19 @@ export function createMetrics(): Metrics {
       help: 'Upstream call latency',
       labelNames: ['upstream', 'outcome'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    outbox: new Counter({
+      name: 'couponbridge_outbox_attempts_total',
+      help: 'Outbox delivery attempts by notification kind, destination and outcome (delivered, retry, dead)',
+      labelNames: ['kind', 'destination', 'outcome'],
+      registers: [registry],
+    }),
+    outboxSeconds: new Histogram({
+      name: 'couponbridge_outbox_attempt_seconds',
+      help: 'Outbox delivery attempt duration',
+      labelNames: ['kind'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
   };

@@ -91,7 +91,15 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const addr = server.address() as AddressInfo;
   // A stable id (host:port) lets a restarted instance take back its own leases at once.
   const outbox =
-    opts.outbox === false ? undefined : startOutboxWorker(rt, { workerId: hostWorkerId(addr.port) });
+    opts.outbox === false
+      ? undefined
+      : startOutboxWorker(rt, {
+          workerId: hostWorkerId(addr.port),
+          onDelivery: (e) => {
+            metrics.outbox.inc({ kind: `${e.kind}@${e.v}`, destination: e.destination, outcome: e.outcome });
+            metrics.outboxSeconds.observe({ kind: `${e.kind}@${e.v}` }, e.ms / 1000);
+          },
+        });
   const unwake = outbox && onNotificationsStored(() => outbox.wake());
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;
