@@ -287,6 +287,36 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
     });
 
     describe('coupons', () => {
+      test('counts released reservations out and synced coupons in against the quota', async () => {
+        const limits = { maxCoupons: 3, maxPerUser: 10 };
+        assert.equal(
+          await store.reserveCoupon(reservation('q1', { stockId: 'qs' }), limits, meta()),
+          'reserved',
+        );
+        assert.equal(
+          await store.reserveCoupon(reservation('q2', { stockId: 'qs' }), limits, meta()),
+          'reserved',
+        );
+        await store.releaseCoupon('q2', meta(1));
+        await store.upsertCoupon(
+          { id: 'q-sync', stockId: 'qs', partner: 'tencent-sp', state: 'available' },
+          meta(2),
+        );
+        assert.equal(
+          await store.reserveCoupon(reservation('q3', { stockId: 'qs' }), limits, meta(3)),
+          'reserved',
+        );
+        assert.equal(
+          await store.reserveCoupon(reservation('q4', { stockId: 'qs' }), limits, meta(4)),
+          'quota_exhausted',
+        );
+        assert.equal((await store.stockCounts('qs')).issued, 3);
+        assert.equal(
+          await store.reserveCoupon(reservation('q5', { stockId: 'other-stock' }), limits, meta(5)),
+          'reserved',
+        );
+      });
+
       test('reserves exactly 50 of 200 concurrent claims on a stock of 50', async () => {
         const other = await second();
         const limits = { maxCoupons: 50, maxPerUser: 1 };

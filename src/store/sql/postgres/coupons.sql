@@ -16,8 +16,9 @@ RETURNING *;
 SELECT pg_advisory_xact_lock(1128398849, hashtext(:stock_id));
 
 -- name: quota_counts
-SELECT count(*)::int AS total, count(*) FILTER (WHERE user_code = :user_code)::int AS user_total
-FROM coupons WHERE stock_id = :stock_id;
+-- The stock's total from its counter row (migration 0002); the user's from the (stock, user) index.
+SELECT coalesce((SELECT issued FROM stock_counters WHERE stock_id = :stock_id), 0)::int AS total,
+  (SELECT count(*) FROM coupons WHERE stock_id = :stock_id AND user_code = :user_code)::int AS user_total;
 
 -- name: patch
 -- NULL (an undefined field) keeps the stored value; the state is never touched here.
