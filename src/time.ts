@@ -44,8 +44,7 @@ export function toCstIso(epochMs: number): string {
   return new Date(epochMs + CST_OFFSET_MS).toISOString().replace('Z', '+08:00');
 }
 
-/** An epoch value in seconds or milliseconds (told apart by magnitude) → epoch ms. */
-export function epochToMs(value: unknown): number {
+function epochNumber(value: unknown): number {
   const n =
     typeof value === 'number'
       ? value
@@ -53,17 +52,17 @@ export function epochToMs(value: unknown): number {
         ? Number(value)
         : NaN;
   if (!Number.isSafeInteger(n)) throw new TimeError(`not an epoch timestamp: ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** An epoch value in seconds or milliseconds (told apart by magnitude) → epoch ms. */
+export function epochToMs(value: unknown): number {
+  const n = epochNumber(value);
   return n < 1e11 ? n * 1000 : n;
 }
 
 /** Strict epoch parse in a known unit. */
 export function epochInUnit(value: unknown, unit: 's' | 'ms'): number {
-  const n =
-    typeof value === 'number'
-      ? value
-      : typeof value === 'string' && /^\d{1,16}$/.test(value.trim())
-        ? Number(value)
-        : NaN;
-  if (!Number.isSafeInteger(n)) throw new TimeError(`not an epoch timestamp: ${JSON.stringify(value)}`);
+  const n = epochNumber(value);
   return unit === 's' ? n * 1000 : n;
 }
