@@ -7,12 +7,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import express from 'express';
 import type { Answer, Dialect, RawRequest } from '../dialects/types';
-import { CbError, toCbError } from '../errors';
+import { CbError } from '../errors';
 import type { Route, Runtime } from '../runtime';
 import { getDialect } from '../runtime';
 import { newExchange, type Exchange } from '../pipeline/context';
 import { errorAnswer } from '../pipeline/stages/answer';
 import { runFlow } from '../pipeline/flows';
+import { failed } from '../pipeline/translate';
 import { readRawBody } from './raw-body';
 import { sendAnswer } from './respond';
 import { recordExchange } from '../ledger/journal';
@@ -80,9 +81,7 @@ export async function handleRoute(
   try {
     answer = await runFlow(x);
   } catch (e) {
-    const err = toCbError(e);
-    x.outcome = err.code;
-    answer = x.answer = errorAnswer(route.dialect, err);
+    answer = failed(x, e);
   }
   sendAnswer(res, answer, { 'x-couponbridge-exchange': x.id });
   observe(rt, metrics, x);

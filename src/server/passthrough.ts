@@ -9,19 +9,21 @@ import { createProxyMiddleware } from 'http-proxy-middleware';
 import type { RequestHandler } from 'express';
 import { CbError, toCbError } from '../errors';
 import type { RawRequest } from '../dialects/types';
-import { getDialect, partnerKey, type Runtime } from '../runtime';
+import { getDialect, type Runtime } from '../runtime';
+import { assertVerified, partnerFor, requireKeyId } from '../pipeline/stages/inbound';
+import { transportFields } from '../flows/shared';
 import { errorAnswer } from '../pipeline/stages/answer';
 import { readRawBody } from './raw-body';
 import { sendAnswer } from './respond';
 
 const PREFIX = '/pyun/gate/';
-/** Common parameters the re-signing replaces. */
-const COMMON = new Set(['app_id', 'sign', 'sign_type', 'timestamp']);
 
 type Forward = IncomingMessage & { cbBody?: Buffer; cbHeaders?: Record<string, string>; cbSentAt?: number };
 
 export function createPassthrough(rt: Runtime): RequestHandler {
   const pyun = getDialect('pyun');
+  /** P云's common parameters and signature: the re-signing replaces them. */
+  const common = new Set(transportFields(pyun));
   const upstream = rt.upstreams.get('pyun');
   const proxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
     target: upstream?.baseUrl ?? 'http://127.0.0.1:9',
@@ -63,18 +65,10 @@ export function createPassthrough(rt: Runtime): RequestHandler {
         body: await readRawBody(req, rt.config.server.body_limit_bytes),
       };
       const msg = pyun.parse(raw);
-      const keyId = pyun.identify(msg, raw);
-      const partner = keyId ? rt.partners.get(partnerKey('pyun', keyId)) : undefined;
-      if (!partner)
-        throw new CbError(
-          'CB_UNKNOWN_PARTNER',
-          keyId ? `no pyun partner with app_id "${keyId}"` : 'app_id missing',
-        );
-      const v = pyun.verify(msg, raw, partner.creds);
-      if (!v.ok)
-        throw new CbError(v.code ?? 'CB_SIGN_MISMATCH', v.reason, `string-to-sign: ${v.maskedStringToSign}`);
+      const partner = partnerFor(rt, pyun, requireKeyId(pyun, pyun.identify(msg, raw)));
+      assertVerified(pyun.verify(msg, raw, partner.creds));
       const business: Record<string, unknown> = {};
-      for (const [k, val] of Object.entries(msg.fields)) if (!COMMON.has(k)) business[k] = val;
+      for (const [k, val] of Object.entries(msg.fields)) if (!common.has(k)) business[k] = val;
       const encoding = msg.encoding === 'json' ? 'json' : 'form';
       const built = pyun.buildRequest(
         { method: 'POST', path: path.slice('/pyun'.length), encoding },

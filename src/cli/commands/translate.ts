@@ -17,6 +17,7 @@ import { buildFields, selectBranch } from '../../pipeline/stages/map';
 import { sign, validateOutbound } from '../../pipeline/stages/outbound';
 import { errorAnswer, mapBack, successAnswer } from '../../pipeline/stages/answer';
 import { toCbError } from '../../errors';
+import { transportFields } from '../../flows/shared';
 import { openStore } from '../../store/open';
 import type { RawRequest } from '../../dialects/types';
 
@@ -39,19 +40,9 @@ function signInbound(rt: Runtime, x: Exchange): RawRequest {
     ? rt.partners.get(partnerKey(d.name, keyId))
     : [...rt.partners.values()].find((p) => p.dialect === d);
   if (!partner) throw new Error(`--sign: no ${d.name} partner configured`);
-  const business = { ...x.msg!.fields };
-  for (const k of [
-    'sign',
-    'appkey',
-    'app_key',
-    'api_key',
-    'app_id',
-    'sign_type',
-    'timestamp',
-    'nonce',
-    'seq_id',
-  ])
-    delete business[k];
+  // Drop what the partner's own signing adds again (key id, timestamp, nonce, signature…).
+  const transport = new Set(transportFields(d));
+  const business = Object.fromEntries(Object.entries(x.msg!.fields).filter(([k]) => !transport.has(k)));
   const encoding = x.msg!.encoding;
   const built = d.buildRequest(
     { method: encoding === 'query' ? 'GET' : 'POST', path: x.raw.path, encoding },

@@ -5,25 +5,44 @@
 import { CbError } from '../../errors';
 import { formatDiagnostics } from '../../schema/registry';
 import { checkReplay } from '../../ledger/replay-guard';
-import { partnerKey, type Partner } from '../../runtime';
+import { partnerKey, type Partner, type Runtime } from '../../runtime';
+import type { Dialect, VerifyOutcome } from '../../dialects/types';
 import type { Exchange } from '../context';
 
 export function parse(x: Exchange): void {
   x.msg = x.route.dialect.parse(x.raw);
 }
 
-export function identify(x: Exchange): void {
-  const d = x.route.dialect;
-  const keyId = d.identify(x.msg!, x.raw);
+/** The key id a message carries, or CB_UNKNOWN_PARTNER naming the missing field. */
+export function requireKeyId(d: Dialect, keyId: string | undefined): string {
   if (!keyId) throw new CbError('CB_UNKNOWN_PARTNER', `${d.credentialKeys.keyId} missing`);
-  if (x.route.doc.inbound.caller === 'upstream') {
-    x.partner = upstreamAsCaller(x, keyId);
-    return;
-  }
-  const partner = x.rt.partners.get(partnerKey(d.name, keyId));
+  return keyId;
+}
+
+/** The configured partner of a dialect holding that key id, or CB_UNKNOWN_PARTNER. */
+export function partnerFor(rt: Runtime, d: Dialect, keyId: string): Partner {
+  const partner = rt.partners.get(partnerKey(d.name, keyId));
   if (!partner)
     throw new CbError('CB_UNKNOWN_PARTNER', `no ${d.name} partner with ${d.credentialKeys.keyId} "${keyId}"`);
-  x.partner = partner;
+  return partner;
+}
+
+/** A failed verification as CB_SIGN_MISSING / CB_SIGN_MISMATCH carrying the masked string-to-sign. */
+export function assertVerified(result: VerifyOutcome): void {
+  if (!result.ok) {
+    throw new CbError(
+      result.code ?? 'CB_SIGN_MISMATCH',
+      result.reason,
+      `string-to-sign: ${result.maskedStringToSign}`,
+    );
+  }
+}
+
+export function identify(x: Exchange): void {
+  const d = x.route.dialect;
+  const keyId = requireKeyId(d, d.identify(x.msg!, x.raw));
+  x.partner =
+    x.route.doc.inbound.caller === 'upstream' ? upstreamAsCaller(x, keyId) : partnerFor(x.rt, d, keyId);
 }
 
 /** The platform itself calling (P云 pushes): it signs with couponbridge's credentials at that upstream. */
@@ -47,14 +66,7 @@ function upstreamAsCaller(x: Exchange, keyId: string): Partner {
 }
 
 export function verify(x: Exchange): void {
-  const result = x.route.dialect.verify(x.msg!, x.raw, x.partner!.creds);
-  if (!result.ok) {
-    throw new CbError(
-      result.code ?? 'CB_SIGN_MISMATCH',
-      result.reason,
-      `string-to-sign: ${result.maskedStringToSign}`,
-    );
-  }
+  assertVerified(x.route.dialect.verify(x.msg!, x.raw, x.partner!.creds));
 }
 
 export async function replay(x: Exchange): Promise<void> {
