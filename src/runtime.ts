@@ -9,11 +9,11 @@ import { getDialect } from './dialects';
 import { collectSecrets } from './config/load';
 import type { Credentials, Dialect, SchemeName, UpstreamClient } from './dialects/types';
 import type { Config, PartnerConfig } from './config/types';
-import { loadMappings, type LoadedMapping, type MappingSet } from './mapping/load';
+import type { LoadedMapping, MappingSet } from './mapping/load';
 import type { CompiledMapping } from './mapping/compile';
 import type { MappingDoc, StockEntry } from './mapping/types';
 import type { SchemaRegistry } from './schema/registry';
-import { createMemoryNonces, type NonceMemory } from './ledger/replay-guard';
+import type { NonceMemory } from './ledger/replay-guard';
 import type { ExchangeRecord, NonceEntry, Store } from './store/types';
 import { createBatcher, type Batcher } from './util/batcher';
 
@@ -176,13 +176,9 @@ export function buildRouteTable(set: MappingSet): RouteTable {
   return { routes, byId, stocks: set.stocks, set };
 }
 
-export function loadRouteTable(dir: string): RouteTable {
-  return buildRouteTable(loadMappings(dir));
-}
-
 export function createRuntime(
   config: Config,
-  deps: { registry: SchemaRegistry; logger: Logger; store: Store; nonces?: NonceMemory; table?: RouteTable },
+  deps: { registry: SchemaRegistry; logger: Logger; store: Store; nonces?: NonceMemory; table: RouteTable },
 ): Runtime {
   return {
     config,
@@ -190,7 +186,7 @@ export function createRuntime(
     logger: deps.logger,
     partners: buildPartners(config),
     upstreams: buildUpstreams(config),
-    table: deps.table ?? loadRouteTable(config.mappings),
+    table: deps.table,
     nonces: deps.nonces ?? createStoreNonces(deps.store),
     store: deps.store,
     journal: createJournalWriter(deps.store),
@@ -232,8 +228,6 @@ export function createJournalWriter(store: Store): Batcher<ExchangeRecord, Error
     { maxItems: 128, maxWaitMs: 20 },
   );
 }
-
-export { createMemoryNonces };
 
 export async function closeRuntime(rt: Runtime): Promise<void> {
   await Promise.all([...rt.upstreams.values()].map((u) => u.client.close()));

@@ -2,7 +2,7 @@
  * Replay protection for dialects that carry a timestamp and a nonce (Tencent): the timestamp
  * must sit inside ±window of server time (seconds or milliseconds, told apart by magnitude,
  * or fixed per partner), and a nonce may be used once per key id inside the window.
- * The nonce memory is pluggable: in-memory here; the store-backed guard persists it.
+ * The nonce memory is pluggable; the runtime keeps it in the store (runtime.ts createStoreNonces).
  */
 import { CbError } from '../errors';
 import { epochInUnit, epochToMs } from '../time';
@@ -10,24 +10,6 @@ import { epochInUnit, epochToMs } from '../time';
 export interface NonceMemory {
   /** Remembers the nonce; false when it was already seen and has not expired. */
   remember(scope: string, nonce: string, expiresAtMs: number, nowMs: number): Promise<boolean>;
-}
-
-export function createMemoryNonces(maxEntries = 1_000_000): NonceMemory {
-  const seen = new Map<string, number>();
-  let lastPurge = 0;
-  return {
-    async remember(scope, nonce, expiresAtMs, nowMs) {
-      if (nowMs - lastPurge > 10_000 || seen.size > maxEntries) {
-        for (const [k, exp] of seen) if (exp <= nowMs) seen.delete(k);
-        lastPurge = nowMs;
-      }
-      const key = `${scope}\u0000${nonce}`;
-      const exp = seen.get(key);
-      if (exp !== undefined && exp > nowMs) return false;
-      seen.set(key, expiresAtMs);
-      return true;
-    },
-  };
 }
 
 export interface ReplayCheck {

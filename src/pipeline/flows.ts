@@ -31,10 +31,6 @@ const flows: Partial<Record<Flow, FlowFn>> = {
   'dianping-order': dianpingOrder,
 };
 
-export function registerFlow(name: Flow, fn: FlowFn): void {
-  flows[name] = fn;
-}
-
 export function hasFlow(name: Flow): boolean {
   return name in flows;
 }

@@ -9,13 +9,11 @@ import { loadMappings, formatProblem, MappingLoadError } from '../mapping/load';
 import { checkMappingSet } from '../mapping/check';
 import { buildRouteTable, type RouteTable, type Runtime } from '../runtime';
 
-export class MappingCheckError extends MappingLoadError {}
-
 /** Loads, compiles and statically checks a mappings directory; throws listing every problem. */
 export function loadCheckedTable(dir: string, rt: Pick<Runtime, 'registry'>): RouteTable {
   const set = loadMappings(dir);
   const problems = checkMappingSet(set, rt.registry);
-  if (problems.length > 0) throw new MappingCheckError(problems);
+  if (problems.length > 0) throw new MappingLoadError(problems);
   return buildRouteTable(set);
 }
 

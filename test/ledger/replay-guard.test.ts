@@ -1,7 +1,26 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkReplay, createMemoryNonces } from '../../src/ledger/replay-guard';
+import { checkReplay, type NonceMemory } from '../../src/ledger/replay-guard';
 import { CbError } from '../../src/errors';
+
+/** A nonce memory on a test clock (the runtime's store-backed one reads the wall clock). */
+function createMemoryNonces(): NonceMemory {
+  const seen = new Map<string, number>();
+  let lastPurge = 0;
+  return {
+    async remember(scope, nonce, expiresAtMs, nowMs) {
+      if (nowMs - lastPurge > 10_000) {
+        for (const [k, exp] of seen) if (exp <= nowMs) seen.delete(k);
+        lastPurge = nowMs;
+      }
+      const key = `${scope}\u0000${nonce}`;
+      const exp = seen.get(key);
+      if (exp !== undefined && exp > nowMs) return false;
+      seen.set(key, expiresAtMs);
+      return true;
+    },
+  };
+}
 
 const now = 1_700_000_000_000;
 const base = { scope: 'tencent:K', unit: 'auto' as const, windowS: 300, nowMs: now };
