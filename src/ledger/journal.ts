@@ -54,8 +54,14 @@ export function journalRecord(x: Exchange): ExchangeRecord {
   };
 }
 
-/** Stores the exchange without holding up the answer (batched); a storage failure is logged, never thrown. */
+/** Journals a record through the runtime's batched writer; a storage failure is logged, never thrown. */
+export function writeJournal(rt: Runtime, record: ExchangeRecord): void {
+  const log = (e: Error) =>
+    rt.logger.error('journal write failed', { exchange: record.id, error: e.message });
+  rt.journal.add(record).then((e) => e && log(e), log);
+}
+
+/** Stores the exchange without holding up the answer. */
 export function recordExchange(rt: Runtime, x: Exchange): void {
-  const log = (e: Error) => rt.logger.error('journal write failed', { exchange: x.id, error: e.message });
-  rt.journal.add(journalRecord(x)).then((e) => e && log(e), log);
+  writeJournal(rt, journalRecord(x));
 }

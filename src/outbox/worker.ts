@@ -29,6 +29,7 @@ import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { OutboxConfig } from '../config/types';
 import { redact } from '../log';
+import { writeJournal } from '../ledger/journal';
 import type { ExchangeRecord, OutboxItem } from '../store/types';
 import type { Runtime } from '../runtime';
 import { Destinations } from './destination';
@@ -194,7 +195,8 @@ export function startOutboxWorker(rt: Runtime, opts: OutboxWorkerOptions = {}): 
       };
       opts.onDelivery?.({ ...e, outcome, error, ms });
       if (outcome !== 'delivered') rt.logger.warn(`outbox delivery ${outcome}`, { ...e, error });
-      await rt.store.appendExchange(journalRecord(rt, item, r, at, ms));
+      // Journaled like every exchange: batched off the delivery path by the runtime's writer.
+      writeJournal(rt, journalRecord(rt, item, r, at, ms));
     } catch (e) {
       // The lease expires and the row is delivered again: at least once, never lost.
       rt.logger.error('outbox outcome not stored', { id: item.id, error: (e as Error).message });
