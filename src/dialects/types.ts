@@ -92,6 +92,8 @@ export interface Answer {
   status: number;
   contentType: string;
   body: string;
+  /** The value `body` serialises, when the envelope built it from one (saves parsing it back). */
+  json?: unknown;
 }
 
 export interface Envelope {

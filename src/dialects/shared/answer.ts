@@ -7,7 +7,7 @@ import type { Answer } from '../types';
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 export function jsonAnswer(status: number, body: unknown): Answer {
-  return { status, contentType: JSON_CONTENT_TYPE, body: JSON.stringify(body) };
+  return { status, contentType: JSON_CONTENT_TYPE, body: JSON.stringify(body), json: body };
 }
 
 /** The answer as a plain object, parsing text first; undefined for anything else. */

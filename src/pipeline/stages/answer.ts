@@ -106,7 +106,10 @@ export function successAnswer(x: Exchange, upstreamBody?: unknown): Answer {
     Object.keys(data).length > 0 ? data : undefined,
     x.route.doc.answer?.message,
   );
-  const diags = x.rt.registry.validate(x.route.doc.inbound.answer_schema, JSON.parse(answer.body));
+  const diags = x.rt.registry.validate(
+    x.route.doc.inbound.answer_schema,
+    answer.json ?? JSON.parse(answer.body),
+  );
   if (diags.length > 0) {
     throw new CbError(
       'CB_MAPPING_FAILED',
