@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { signedPyunPush } from '../../src/sandbox';
-import { creds, startStack, type Stack } from '../support/stack';
+import { creds, pushedCoupon, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
 before(async () => {
@@ -52,19 +52,7 @@ async function claimed(): Promise<{ couponId: string; grantSerial: string }> {
   return { couponId: c!.couponId!, grantSerial: c!.grantSerial! };
 }
 
-const mcoupon = (grantSerial: string, code = 'MC1') =>
-  JSON.stringify([
-    {
-      coupon_name: '5元停车券',
-      coupon_code: code,
-      store_name: '肯德基',
-      store_code: '4911419421',
-      coupon_type: '1',
-      coupon_value: '500',
-      grant_time: '1618994000000',
-      grant_serial: grantSerial,
-    },
-  ]);
+const mcoupon = (grantSerial: string, code = 'MC1') => JSON.stringify([pushedCoupon(grantSerial, code)]);
 
 describe('P1 payment push', () => {
   test('a pushed coupon of a Tencent claim enqueues one /coupon/status/rsync and marks the coupon used', async () => {
@@ -139,7 +127,7 @@ describe('P1 payment push', () => {
       { actor: 'test', at: new Date() },
     );
     const paySerial = `PS-dp-${Date.now()}`;
-    const coupons = [JSON.parse(mcoupon('G-DPX1', 'DPX1'))[0], JSON.parse(mcoupon('G-DPX2', 'DPX2'))[0]];
+    const coupons = [pushedCoupon('G-DPX1', 'DPX1'), pushedCoupon('G-DPX2', 'DPX2')];
     const res = await push({ pay_serial: paySerial, mcoupons: JSON.stringify(coupons) });
     assert.equal(res.json.code, '1001', res.body);
     const items = (await store.listOutbox({})).filter(

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { parseForm } from '../../src/dialects';
 import type { CouponFields, CouponRecord, CouponState, OutboxItem } from '../../src/store/types';
 import { toCstIso, toUtcIso } from '../../src/time';
-import { creds, startStack, type Stack } from '../support/stack';
+import { creds, fastOutboxYaml, startStack, type Stack } from '../support/stack';
 
 const SINGLE = '/tencent/sp/coupon/deactivate';
 const BATCH = '/tencent/sp/coupon/batch/deactivate';
@@ -113,8 +113,7 @@ async function endedAt(c: CouponRecord): Promise<Date> {
 before(async () => {
   stack = await startStack({
     pyunTimeoutMs: 800,
-    extraYaml:
-      'outbox: { retry_schedule_ms: [50, 100, 200, 400], jitter: 0, poll_interval_ms: 20, lease_ms: 2000 }',
+    extraYaml: fastOutboxYaml,
   });
 });
 after(async () => {

@@ -16,7 +16,7 @@ import { stockView } from '../../src/ledger/stocks';
 import { startServer, type Running } from '../../src/server/start';
 import { TENCENT_PREFIX, type RecordedRequest } from '../../src/sandbox';
 import type { OutboxItem } from '../../src/store/types';
-import { creds, spCreds, startStack, testConfig, type Stack } from '../support/stack';
+import { creds, fastOutboxYaml, spCreds, startStack, testConfig, type Stack } from '../support/stack';
 
 const STOCK = '/tencent/stock/rsync';
 const STATUS = '/tencent/stock/status/rsync';
@@ -101,8 +101,7 @@ function settled(seqId: string, state: OutboxItem['state'] = 'delivered'): Promi
 
 before(async () => {
   stack = await startStack({
-    extraYaml:
-      'outbox: { retry_schedule_ms: [50, 100, 200, 400], jitter: 0, poll_interval_ms: 20, lease_ms: 2000 }',
+    extraYaml: fastOutboxYaml,
   });
 });
 after(async () => {

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { parseForm } from '../../src/dialects';
 import { signedPyunPush } from '../../src/sandbox';
 import { startOutboxWorker, type OutboxWorker } from '../../src/outbox/worker';
-import { creds, startStack, type Stack } from '../support/stack';
+import { creds, pushedCoupon, startStack, type Stack } from '../support/stack';
 import { until } from './rig';
 
 let stack: Stack;
@@ -46,17 +46,6 @@ function push(fields: Record<string, unknown>) {
   return stack.post('/pyun/notify/payment', body, { 'content-type': 'application/x-www-form-urlencoded' });
 }
 
-const mcoupon = (grantSerial: string, code: string) => ({
-  coupon_name: '5元停车券',
-  coupon_code: code,
-  store_name: '肯德基',
-  store_code: '4911419421',
-  coupon_type: '1',
-  coupon_value: '500',
-  grant_time: '1618994000000',
-  grant_serial: grantSerial,
-});
-
 const delivered = async (kind: string) =>
   (await stack.running.rt.store.listOutbox({ state: 'delivered' })).filter((i) => i.kind === kind);
 
@@ -75,7 +64,7 @@ describe('P1 notifications delivered by the outbox', () => {
     const paySerial = `PS-o-${Date.now()}`;
     const res = await push({
       pay_serial: paySerial,
-      mcoupons: JSON.stringify([mcoupon(coupon!.grantSerial!, 'MC1')]),
+      mcoupons: JSON.stringify([pushedCoupon(coupon!.grantSerial!, 'MC1')]),
     });
     assert.equal(res.json.code, '1001', res.body);
     await until(async () =>
@@ -99,7 +88,7 @@ describe('P1 notifications delivered by the outbox', () => {
       (
         await push({
           pay_serial: paySerial,
-          mcoupons: JSON.stringify([mcoupon(coupon!.grantSerial!, 'MC1')]),
+          mcoupons: JSON.stringify([pushedCoupon(coupon!.grantSerial!, 'MC1')]),
         })
       ).json.code,
       '1001',
@@ -136,7 +125,10 @@ describe('P1 notifications delivered by the outbox', () => {
     const paySerial = `PS-dp-${tag}`;
     const res = await push({
       pay_serial: paySerial,
-      mcoupons: JSON.stringify([mcoupon(`G-DPA${tag}`, `DPA${tag}`), mcoupon(`G-DPB${tag}`, `DPB${tag}`)]),
+      mcoupons: JSON.stringify([
+        pushedCoupon(`G-DPA${tag}`, `DPA${tag}`),
+        pushedCoupon(`G-DPB${tag}`, `DPB${tag}`),
+      ]),
     });
     assert.equal(res.json.code, '1001', res.body);
     await until(async () =>

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import { signedPyunPush } from '../../src/sandbox';
-import { creds, startStack, type Stack } from '../support/stack';
+import { creds, pushedCoupon, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
 before(async () => {
@@ -38,18 +38,7 @@ test('an exchange and an outbox delivery show up in /metrics', async () => {
       plate: '粤B660PP',
       channel: '1',
       identity: 'i',
-      mcoupons: JSON.stringify([
-        {
-          coupon_name: '停车5元券',
-          coupon_code: 'c',
-          store_name: 's',
-          store_code: 's',
-          coupon_type: '1',
-          coupon_value: '500',
-          grant_time: String(Date.now()),
-          grant_serial: coupon!.grantSerial,
-        },
-      ]),
+      mcoupons: JSON.stringify([pushedCoupon(coupon!.grantSerial!, 'c')]),
     },
     creds.pyunUpstream.app_id,
     creds.pyunUpstream.app_secret,

@@ -34,6 +34,24 @@ export const legacyCreds: Credentials = {
   scheme: 'pyun-form-md5',
 };
 
+/** Short outbox retries for tests that watch deliveries (pass as `extraYaml`). */
+export const fastOutboxYaml =
+  'outbox: { retry_schedule_ms: [50, 100, 200, 400], jitter: 0, poll_interval_ms: 20, lease_ms: 2000 }';
+
+/** One entry of a P云 payment push's `mcoupons` (seed 003). */
+export function pushedCoupon(grantSerial: string, code: string): Record<string, string> {
+  return {
+    coupon_name: '5元停车券',
+    coupon_code: code,
+    store_name: '肯德基',
+    store_code: '4911419421',
+    coupon_type: '1',
+    coupon_value: '500',
+    grant_time: '1618994000000',
+    grant_serial: grantSerial,
+  };
+}
+
 export interface StackOptions {
   store?: string;
   mappings?: string;
