@@ -1,7 +1,8 @@
 /**
- * Loads the published signature vectors from ../shared/vectors.json (relative to the project
- * root, resolved from this file so tests run from any working directory), and a helper that
- * changes exactly one character of a string for the negative tests.
+ * Loads the published signature vectors from the repository's own copy (test/fixtures/vectors.json,
+ * copied from the published vectors file; test/dialects/vectors-fixture.test.ts pins every
+ * published signature literally), and a helper that changes exactly one character of a string for
+ * the negative tests.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -17,7 +18,7 @@ export interface Vector {
   sign: string;
 }
 
-const vectorsFile = resolve(__dirname, '..', '..', '..', 'shared', 'vectors.json');
+const vectorsFile = resolve(__dirname, '..', 'fixtures', 'vectors.json');
 
 export function loadVectors(): Vector[] {
   return (JSON.parse(readFileSync(vectorsFile, 'utf8')) as { vectors: Vector[] }).vectors;

@@ -153,7 +153,7 @@ describe('Dianping sandbox', () => {
   });
 
   test('verifies the published Dianping example before looking at the fields', async () => {
-    const vectors = JSON.parse(readFileSync(join(__dirname, '../../../shared/vectors.json'), 'utf8')) as {
+    const vectors = JSON.parse(readFileSync(join(__dirname, '../fixtures/vectors.json'), 'utf8')) as {
       vectors: Array<{
         id: string;
         app_key?: string;

@@ -18,7 +18,7 @@ import { FORM, send } from './http';
 
 const APP = { app_id: 'op-sandbox-test', app_secret: 'pyun-sandbox-secret' };
 const creds: Credentials = { keyId: APP.app_id, secret: APP.app_secret, scheme: 'pyun-form-md5' };
-const vectors = JSON.parse(readFileSync(join(__dirname, '../../../shared/vectors.json'), 'utf8')) as {
+const vectors = JSON.parse(readFileSync(join(__dirname, '../fixtures/vectors.json'), 'utf8')) as {
   vectors: Array<{ id: string; secret: string; params: Record<string, string>; sign: string }>;
 };
 
