@@ -33,8 +33,17 @@ import {
   transitionFromRow,
   type Row,
 } from './rows';
+import {
+  anomalyFromRow,
+  anomalyParams,
+  groupFromRow,
+  halfConsumedFromRow,
+  periodParams,
+  undeliveredClaimFromRow,
+} from './settlement-rows';
 import { checkApplied, loadMigrations, loadStatements, toPositional, type Statements } from './sql-files';
 import type {
+  AnomalyRecord,
   ClaimOptions,
   CouponFields,
   CouponPatch,
@@ -43,6 +52,7 @@ import type {
   CouponReservation,
   CouponState,
   ExchangeRecord,
+  HalfConsumedOrder,
   IdemBeginResult,
   IdemKey,
   IdemOutcome,
@@ -53,8 +63,10 @@ import type {
   OrderRecord,
   OutboxItem,
   OutboxItemInput,
+  Period,
   QuotaLimits,
   ReserveResult,
+  SettlementGroup,
   StockCounts,
   StockSync,
   Store,
@@ -62,6 +74,7 @@ import type {
   Transition,
   TransitionMeta,
   TransitionResult,
+  UndeliveredClaim,
 } from './types';
 
 export interface PostgresOptions {
@@ -484,6 +497,7 @@ export class PostgresStore implements Store {
       for (const e of list) {
         await this.run(c, 'journal.insert', exchangeParams(e, asIs));
         for (const key of new Set(e.businessKeys)) await this.run(c, 'journal.insert_key', { key, id: e.id });
+        for (const a of anomalyParams(e, asIs)) await this.run(c, 'settlement.insert_anomaly', a);
       }
     });
   }
@@ -600,6 +614,55 @@ export class PostgresStore implements Store {
 
   purgeDelivered(olderThan: Date): Promise<number> {
     return this.run(this.pool, 'outbox.purge_delivered', { before: olderThan });
+  }
+
+  // ——— settlement ———
+
+  async settlementGroups(p: Period, partner?: string): Promise<SettlementGroup[]> {
+    const rows = await this.all(this.pool, 'settlement.groups', {
+      ...periodParams(p, asIs),
+      partner: partner ?? null,
+    });
+    return rows.map(groupFromRow);
+  }
+
+  async undeliveredClaims(
+    p: Period,
+    route: string,
+    staleBefore: Date,
+    keptSince: Date,
+  ): Promise<UndeliveredClaim[]> {
+    const rows = await this.all(this.pool, 'settlement.undelivered_claims', {
+      ...periodParams(p, asIs),
+      route,
+      stale_before: staleBefore,
+      kept_since: keptSince,
+    });
+    return rows.map(undeliveredClaimFromRow);
+  }
+
+  async halfConsumedOrders(p: Period, staleBefore: Date): Promise<HalfConsumedOrder[]> {
+    const rows = await this.all(this.pool, 'settlement.half_consumed', {
+      ...periodParams(p, asIs),
+      stale_before: staleBefore,
+    });
+    return rows.map(halfConsumedFromRow);
+  }
+
+  async overdueNotifications(p: Period, overdueBefore: Date): Promise<OutboxItem[]> {
+    const rows = await this.all(this.pool, 'settlement.overdue', {
+      ...periodParams(p, asIs),
+      before: overdueBefore,
+    });
+    return rows.map(outboxFromRow);
+  }
+
+  async listAnomalies(p: Period, partner?: string): Promise<AnomalyRecord[]> {
+    const rows = await this.all(this.pool, 'settlement.anomalies', {
+      ...periodParams(p, asIs),
+      partner: partner ?? null,
+    });
+    return rows.map(anomalyFromRow);
   }
 
   recordPushWithNotifications(

@@ -36,8 +36,17 @@ import {
   transitionFromRow,
   type Row,
 } from './rows';
+import {
+  anomalyFromRow,
+  anomalyParams,
+  groupFromRow,
+  halfConsumedFromRow,
+  periodParams,
+  undeliveredClaimFromRow,
+} from './settlement-rows';
 import { checkApplied, loadMigrations, loadStatements, type Statements } from './sql-files';
 import type {
+  AnomalyRecord,
   ClaimOptions,
   CouponFields,
   CouponPatch,
@@ -46,6 +55,7 @@ import type {
   CouponReservation,
   CouponState,
   ExchangeRecord,
+  HalfConsumedOrder,
   IdemBeginResult,
   IdemKey,
   IdemOutcome,
@@ -56,8 +66,10 @@ import type {
   OrderRecord,
   OutboxItem,
   OutboxItemInput,
+  Period,
   QuotaLimits,
   ReserveResult,
+  SettlementGroup,
   StockCounts,
   StockSync,
   Store,
@@ -65,6 +77,7 @@ import type {
   Transition,
   TransitionMeta,
   TransitionResult,
+  UndeliveredClaim,
 } from './types';
 
 export interface SqliteOptions {
@@ -409,6 +422,7 @@ export class SqliteStore implements Store {
       for (const e of list) {
         this.run('journal.insert', exchangeParams(e, iso));
         for (const key of new Set(e.businessKeys)) this.run('journal.insert_key', { key, id: e.id });
+        for (const a of anomalyParams(e, iso)) this.run('settlement.insert_anomaly', a);
       }
     });
   }
@@ -532,6 +546,54 @@ export class SqliteStore implements Store {
 
   purgeDelivered(olderThan: Date): Promise<number> {
     return this.write(() => this.run('outbox.purge_delivered', { before: iso(olderThan) }));
+  }
+
+  // ——— settlement ———
+
+  settlementGroups(p: Period, partner?: string): Promise<SettlementGroup[]> {
+    return this.read(() =>
+      this.all('settlement.groups', { ...periodParams(p, iso), partner: partner ?? null }).map(groupFromRow),
+    );
+  }
+
+  undeliveredClaims(
+    p: Period,
+    route: string,
+    staleBefore: Date,
+    keptSince: Date,
+  ): Promise<UndeliveredClaim[]> {
+    return this.read(() =>
+      this.all('settlement.undelivered_claims', {
+        ...periodParams(p, iso),
+        route,
+        stale_before: iso(staleBefore),
+        kept_since: iso(keptSince),
+      }).map(undeliveredClaimFromRow),
+    );
+  }
+
+  halfConsumedOrders(p: Period, staleBefore: Date): Promise<HalfConsumedOrder[]> {
+    return this.read(() =>
+      this.all('settlement.half_consumed', { ...periodParams(p, iso), stale_before: iso(staleBefore) }).map(
+        halfConsumedFromRow,
+      ),
+    );
+  }
+
+  overdueNotifications(p: Period, overdueBefore: Date): Promise<OutboxItem[]> {
+    return this.read(() =>
+      this.all('settlement.overdue', { ...periodParams(p, iso), before: iso(overdueBefore) }).map(
+        outboxFromRow,
+      ),
+    );
+  }
+
+  listAnomalies(p: Period, partner?: string): Promise<AnomalyRecord[]> {
+    return this.read(() =>
+      this.all('settlement.anomalies', { ...periodParams(p, iso), partner: partner ?? null }).map(
+        anomalyFromRow,
+      ),
+    );
   }
 
   recordPushWithNotifications(

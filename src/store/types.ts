@@ -173,6 +173,72 @@ export interface ExchangeRecord {
   durationMs?: number;
   /** Inbound, outbound, upstream answer, final answer, timings: JSON. */
   data: unknown;
+  /** What needs a person (settlement discrepancies); stored with the exchange, kept after it is pruned. */
+  anomalies?: AnomalyInput[];
+}
+
+// ——— settlement (issue 17) ———
+
+/** A fact an exchange noticed that settlement must show: see reconcile/anomalies.ts for the kinds. */
+export interface AnomalyInput {
+  kind: string;
+  /** The coupon (grant serial, coupon code, coupon id) or order it is about. */
+  ref: string;
+  /** P云's answer code, when there is one. */
+  code?: string;
+  detail: string;
+}
+
+export interface AnomalyRecord extends AnomalyInput {
+  exchangeId: string;
+  at: Date;
+  route: string;
+  partner?: string;
+}
+
+/** A half-open period [from, to) of instants; the reconcile layer turns calendar days into it. */
+export interface Period {
+  from: Date;
+  to: Date;
+}
+
+export type SettlementKind = 'claimed' | 'redeemed' | 'expired' | 'invalidated' | 'refunded';
+
+/** One (partner, stock, kind) group of ledger transitions in a period. */
+export interface SettlementGroup {
+  partner: string;
+  stockId: string;
+  kind: SettlementKind;
+  count: number;
+  /** Sum in 分 of the coupons' values whose value is known. */
+  valueFen: number;
+  /** Coupons in the group whose value the ledger does not know (counted, not summed). */
+  unvalued: number;
+}
+
+/** A claim reserved in the period whose answer to the partner was never recorded. */
+export interface UndeliveredClaim {
+  couponRef: string;
+  partner: string;
+  requestId: string;
+  couponId?: string;
+  grantSerial?: string;
+  state: CouponState;
+  reservedAt: Date;
+  exchangeId?: string;
+  /** The request_id's idempotency record: 'started' (never finished) or undefined (missing). */
+  idempotency?: 'started';
+}
+
+/** A Dianping order a person must finish: codes redeemed without the order, or an order without details. */
+export interface HalfConsumedOrder {
+  partner: string;
+  orderId: string;
+  /** The redeemed coupon's ledger id; undefined for an order that lacks its details. */
+  couponRef?: string;
+  couponCode?: string;
+  at: Date;
+  exchangeId?: string;
 }
 
 // ——— outbox (conventions 11: durable rows carry kind + v) ———
@@ -343,6 +409,32 @@ export interface Store {
   replay(target: string | 'all-dead', now?: Date): Promise<number>;
   /** Deletes delivered items delivered before `olderThan`; nothing else is ever deleted. */
   purgeDelivered(olderThan: Date): Promise<number>;
+
+  // settlement (issue 17): read-only queries over a period, each served by an index (migration 0004)
+  /**
+   * Transitions in the period grouped by partner, stock and kind: claimed (pending → available),
+   * redeemed (→ used), expired, invalidated (→ invalid), refunded. The partner is the transition's
+   * actor; a change P云 or couponbridge itself made is the coupon's partner's. Values: face value;
+   * redeemed and refunded use the applied value sent to P云 when the ledger recorded one.
+   */
+  settlementGroups(p: Period, partner?: string): Promise<SettlementGroup[]>;
+  /**
+   * Claims (coupons with an event_id, reserved in the period before `staleBefore`) whose
+   * idempotency record on `route` was never finished: still started, or missing while records are
+   * kept (reserved at or after `keptSince`). Pending ones are included (P云 may have granted them).
+   */
+  undeliveredClaims(
+    p: Period,
+    route: string,
+    staleBefore: Date,
+    keptSince: Date,
+  ): Promise<UndeliveredClaim[]>;
+  /** Dianping codes redeemed in the period (before `staleBefore`) for an order never recorded, and orders without details. */
+  halfConsumedOrders(p: Period, staleBefore: Date): Promise<HalfConsumedOrder[]>;
+  /** Notifications created in the period that are dead, or pending / leased past `overdueBefore`. */
+  overdueNotifications(p: Period, overdueBefore: Date): Promise<OutboxItem[]>;
+  /** Anomalies journaled in the period, oldest first. */
+  listAnomalies(p: Period, partner?: string): Promise<AnomalyRecord[]>;
 
   /** P1: the dedup record (finished with `answer`) and its notifications in ONE transaction. */
   recordPushWithNotifications(

@@ -9,8 +9,10 @@ import fc from 'fast-check';
 import { isCbError, type CbCode } from '../../src/errors';
 import type { CouponState } from '../../src/ledger/state-machine';
 import type {
+  AnomalyInput,
   CouponReservation,
   OutboxItemInput,
+  Period,
   Store,
   StoredAnswer,
   TransitionMeta,
@@ -942,6 +944,234 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
         await assert.rejects(store.recordPushWithNotifications(k, 'fp', items, ok, t0));
         assert.deepEqual(await store.listOutbox(), []);
         assert.equal((await store.idemBegin(k, 'fp', at(1))).state, 'new');
+      });
+    });
+
+    describe('settlement', () => {
+      const day: Period = { from: t0, to: at(86_400_000) };
+      const pos = (ms: number): TransitionMeta => meta(ms, { actor: 'pos-1', exchangeId: `x-pos-${ms}` });
+
+      /** A Dianping code redeemed for an order, as D1 records it (the applied value in attrs). */
+      async function dianpingUsed(
+        code: string,
+        orderId: string,
+        applyValueFen: number,
+        ms: number,
+      ): Promise<void> {
+        await store.upsertCoupon(
+          {
+            id: `dianping:${code}`,
+            stockId: 'dianping',
+            partner: 'pos-1',
+            couponCode: code,
+            faceValue: 1000,
+            attrs: { dianping: { orderId, applyValueFen } },
+            state: 'used',
+          },
+          pos(ms),
+        );
+      }
+
+      test('groups a period’s transitions by partner, stock and kind with their values in 分', async () => {
+        for (const id of ['c1', 'c2', 'c3', 'c4']) await available(id, { faceValue: 500 });
+        await available('c5', { stockId: 'stock-2', faceValue: 1000 });
+        await available('c6', { stockId: 'stock-2' });
+        await store.transition(['c1'], 'used', meta(10));
+        await store.transition(['c2'], 'expired', meta(20));
+        await store.transition(['c3'], 'used', meta(30, { actor: 'pyun' }));
+        await store.transition(['c5'], 'invalid', meta(40));
+        await store.transition(['c6'], 'used', meta(50));
+        await store.transition(['c4'], 'used', meta(86_400_000)); // first instant after the period
+        await dianpingUsed('D1', 'O-1', 334, 60);
+        await dianpingUsed('D2', 'O-1', 333, 60);
+        await store.transition(['dianping:D1', 'dianping:D2'], 'refunded', pos(70));
+        // a reservation P云 refused: released, never claimed
+        await store.reserveCoupon(reservation('c7'), { maxCoupons: 9, maxPerUser: 9 }, meta(80));
+        await store.releaseCoupon('c7', meta(81));
+
+        const row = (
+          partner: string,
+          stockId: string,
+          kind: string,
+          n: number,
+          fen: number,
+          unvalued = 0,
+        ) => ({
+          partner,
+          stockId,
+          kind,
+          count: n,
+          valueFen: fen,
+          unvalued,
+        });
+        assert.deepEqual(await store.settlementGroups(day), [
+          row('pos-1', 'dianping', 'redeemed', 2, 667),
+          row('pos-1', 'dianping', 'refunded', 2, 667),
+          row('tencent-sp', 'stock-1', 'claimed', 4, 2000),
+          row('tencent-sp', 'stock-1', 'expired', 1, 500),
+          row('tencent-sp', 'stock-1', 'redeemed', 2, 1000),
+          row('tencent-sp', 'stock-2', 'claimed', 2, 1000, 1),
+          row('tencent-sp', 'stock-2', 'invalidated', 1, 1000),
+          row('tencent-sp', 'stock-2', 'redeemed', 1, 0, 1),
+        ]);
+        assert.deepEqual(await store.settlementGroups(day, 'pos-1'), [
+          row('pos-1', 'dianping', 'redeemed', 2, 667),
+          row('pos-1', 'dianping', 'refunded', 2, 667),
+        ]);
+        assert.deepEqual(await store.settlementGroups(day, 'pyun'), []);
+        assert.deepEqual(await store.settlementGroups({ from: at(86_400_000), to: at(86_400_001) }), [
+          row('tencent-sp', 'stock-1', 'redeemed', 1, 500),
+        ]);
+      });
+
+      test('finds claims whose answer was never recorded: started or missing records, pending ones too', async () => {
+        const route = 'tencent.sp-coupon-receive';
+        const claim = async (id: string, ms: number, activate: boolean) => {
+          await store.reserveCoupon(
+            reservation(id, { eventId: `req-${id}` }),
+            { maxCoupons: 99, maxPerUser: 9 },
+            meta(ms, { exchangeId: `x-${id}` }),
+          );
+          if (activate)
+            await store.activateCoupon(id, { couponId: `C-${id}`, grantSerial: `G-${id}` }, meta(ms + 1));
+        };
+        const key = (id: string) => ({ partner: 'tencent-sp', route, key: `req-${id}` });
+        const ok: StoredAnswer = { status: 200, contentType: 'application/json', body: '{"code":0}' };
+        await claim('started', 0, true);
+        await store.idemBegin(key('started'), 'fp', at(0));
+        await claim('answered', 10, true);
+        await store.idemBegin(key('answered'), 'fp', at(10));
+        await store.idemFinish(key('answered'), ok, 'success', at(12));
+        await claim('missing', 20, true);
+        await claim('pending', 30, false);
+        await store.idemBegin(key('pending'), 'fp', at(30));
+        await claim('released', 40, false);
+        await store.releaseCoupon('released', meta(41));
+        await claim('fresh', 60_000, true);
+        await store.idemBegin(key('fresh'), 'fp', at(60_000));
+        await available('synced'); // no event_id: not a claim
+
+        const found = await store.undeliveredClaims(day, route, at(50_000), t0);
+        assert.deepEqual(
+          found.map((c) => [c.couponRef, c.requestId, c.state, c.idempotency, c.exchangeId, c.grantSerial]),
+          [
+            ['started', 'req-started', 'available', 'started', 'x-started', 'G-started'],
+            ['missing', 'req-missing', 'available', undefined, 'x-missing', 'G-missing'],
+            ['pending', 'req-pending', 'pending', 'started', 'x-pending', undefined],
+          ],
+        );
+        assert.equal(found[0].reservedAt.getTime(), t0.getTime());
+        // records purged before the claim was made cannot be told from a lost answer
+        assert.deepEqual(
+          (await store.undeliveredClaims(day, route, at(50_000), at(25))).map((c) => c.couponRef),
+          ['started', 'pending'],
+        );
+      });
+
+      test('finds Dianping codes redeemed for an order never recorded, and orders without details', async () => {
+        await dianpingUsed('H1', 'O-half', 500, 10);
+        await dianpingUsed('H2', 'O-done', 500, 20);
+        const order = {
+          partner: 'pos-1',
+          orderId: 'O-done',
+          status: 'consumed' as const,
+          couponCodes: ['H2'],
+          details: { payAmount: 0 },
+          createdAt: at(21),
+          updatedAt: at(21),
+        };
+        await store.putOrder(order);
+        await store.putOrder({ ...order, orderId: 'O-core', details: undefined, exchangeId: 'x-core' });
+        await dianpingUsed('H3', 'O-late', 500, 70_000);
+        const found = await store.halfConsumedOrders(day, at(60_000));
+        assert.deepEqual(
+          found.map((o) => [o.partner, o.orderId, o.couponRef, o.couponCode, o.exchangeId, o.at.getTime()]),
+          [
+            ['pos-1', 'O-half', 'dianping:H1', 'H1', 'x-pos-10', at(10).getTime()],
+            ['pos-1', 'O-core', undefined, undefined, 'x-core', at(21).getTime()],
+          ],
+        );
+      });
+
+      test('finds dead notifications and those pending or leased past their schedule', async () => {
+        await store.enqueue([item('dead'), item('late'), item('later'), item('done'), item('held')], t0);
+        await store.enqueue([item('not-before', { notBefore: at(120_000) })], t0);
+        const claim = { limit: 10, leaseMs: 30_000, workerId: 'w', perDestinationLimit: 10 };
+        const leased = await store.claimDue({ ...claim, now: t0 });
+        const id = (key: string) => leased.find((i) => i.dedupKey === key)!.id;
+        await store.markFailed(id('dead'), 'HTTP 500', null, { now: at(1) });
+        await store.markFailed(id('late'), 'timeout', at(1_000), { now: at(1) });
+        await store.markFailed(id('later'), 'timeout', at(90_000), { now: at(1) });
+        await store.markDelivered(id('done'), '0 ok', at(1));
+        const found = await store.overdueNotifications(day, at(60_000));
+        assert.deepEqual(
+          found.map((i) => [i.dedupKey, i.state]),
+          [
+            ['dead', 'dead'],
+            ['late', 'pending'],
+            ['held', 'leased'],
+          ],
+        );
+        assert.equal(found[0].lastError, 'HTTP 500');
+        assert.deepEqual(await store.overdueNotifications({ from: at(1), to: at(2) }, at(60_000)), []);
+      });
+
+      test('keeps the anomalies an exchange journaled, by period and partner, after the journal is pruned', async () => {
+        const exchange = (id: string, ms: number, partner: string, anomalies: AnomalyInput[]) => ({
+          id,
+          at: at(ms),
+          route: 'pyun.notify-payment',
+          partner,
+          businessKeys: [id],
+          outcome: 'success',
+          data: {},
+          anomalies,
+        });
+        await store.appendExchanges([
+          exchange('x-a', 10, 'pyun', [
+            { kind: 'push_unknown_coupon', ref: 'G-404', detail: 'no coupon G-404 in the ledger' },
+            { kind: 'push_unknown_coupon', ref: 'G-405', detail: 'no coupon G-405 in the ledger' },
+          ]),
+          exchange('x-b', 20, 'pos-1', [
+            { kind: 'redeem_duplicate', ref: 'D9', code: '1403', detail: 'P云 1403 重复核销' },
+          ]),
+          exchange('x-c', 30, 'pyun', []),
+          exchange('x-d', 86_400_000, 'pos-1', [
+            { kind: 'redeem_refused', ref: 'D8', code: '1002', detail: '' },
+          ]),
+        ]);
+        await store.pruneJournal(0, 0, at(86_400_001));
+        assert.equal(await store.getExchange('x-a'), undefined);
+        const all = await store.listAnomalies(day);
+        assert.deepEqual(
+          all.map((a) => [a.exchangeId, a.partner, a.route, a.kind, a.ref, a.code, a.detail]),
+          [
+            [
+              'x-a',
+              'pyun',
+              'pyun.notify-payment',
+              'push_unknown_coupon',
+              'G-404',
+              undefined,
+              'no coupon G-404 in the ledger',
+            ],
+            [
+              'x-a',
+              'pyun',
+              'pyun.notify-payment',
+              'push_unknown_coupon',
+              'G-405',
+              undefined,
+              'no coupon G-405 in the ledger',
+            ],
+            ['x-b', 'pos-1', 'pyun.notify-payment', 'redeem_duplicate', 'D9', '1403', 'P云 1403 重复核销'],
+          ],
+        );
+        assert.equal(all[2].at.getTime(), at(20).getTime());
+        assert.deepEqual(
+          (await store.listAnomalies(day, 'pos-1')).map((a) => a.ref),
+          ['D9'],
+        );
       });
     });
   });
