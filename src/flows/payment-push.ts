@@ -22,6 +22,7 @@ import type { Partner, Runtime } from '../runtime';
 import { transportFields } from './shared';
 import { partnerDestination } from '../outbox/destination';
 import { checkNotifications, notificationsStored } from '../outbox/enqueue';
+import { noteAnomaly } from '../reconcile/anomalies';
 
 interface PushedCoupon {
   coupon_code?: string;
@@ -72,6 +73,13 @@ async function findOrigins(x: Exchange, pushed: PushedCoupon[]): Promise<Origin[
       (m.grant_serial ? await store.getCoupon({ grantSerial: m.grant_serial }) : undefined) ??
       (m.coupon_code ? await store.getCoupon({ couponCode: m.coupon_code }) : undefined);
     const partner = coupon ? partnerById(x.rt, coupon.partner) : undefined;
+    if (!coupon) {
+      noteAnomaly(x, {
+        kind: 'push_unknown_coupon',
+        ref,
+        detail: `P云 order ${String(x.msg!.fields.pay_serial)} paid with coupon ${ref}, unknown to the ledger`,
+      });
+    }
     if (!coupon || !partner) {
       x.notes.push(`coupon ${ref}: no known origin; nobody to notify`);
       continue;

@@ -51,6 +51,7 @@ export function journalRecord(x: Exchange): ExchangeRecord {
     outcome: x.outcome ?? 'unknown',
     durationMs: Math.round((performance.now() - x.startedAt) * 10) / 10,
     data,
+    ...(x.anomalies && { anomalies: x.anomalies.map((a) => ({ ...a, detail: text(a.detail) ?? '' })) }),
   };
 }
 

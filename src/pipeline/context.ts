@@ -13,6 +13,7 @@ import type {
 } from '../dialects/types';
 import type { CompiledBranch, MapContext } from '../mapping/compile';
 import type { Partner, Route, Runtime } from '../runtime';
+import type { AnomalyInput } from '../store/types';
 
 export interface Outbound extends OutboundRequest {
   signature: Signature;
@@ -48,6 +49,8 @@ export interface Exchange {
   businessKeys: string[];
   /** Extra facts a flow records for the journal (ledger changes, skipped calls…). */
   notes: string[];
+  /** What settlement must show a person (reconcile/anomalies.ts); stored with the journal record. */
+  anomalies?: AnomalyInput[];
 }
 
 // A random per-process prefix and a counter: unique across instances and restarts, and cheap

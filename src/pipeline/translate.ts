@@ -11,6 +11,7 @@ import { buildFields, mapContext, selectBranch } from './stages/map';
 import { alreadyApplied, applyLedgerState, ledgerContext, loadLedgerCoupon } from '../ledger/coupons';
 import { call, sign, validateOutbound } from './stages/outbound';
 import { errorAnswer, mapBack, successAnswer } from './stages/answer';
+import { noteRedeemAnswer } from '../reconcile/anomalies';
 
 /** Stages that run before any flow-specific logic; shared by every flow. */
 export async function acceptInbound(x: Exchange): Promise<void> {
@@ -27,6 +28,7 @@ export async function forward(x: Exchange, fields: Record<string, unknown>): Pro
   validateOutbound(x);
   await call(x);
   mapBack(x);
+  noteRedeemAnswer(x);
 }
 
 /** Records a failure as the caller's dialect error. */

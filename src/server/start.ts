@@ -39,6 +39,11 @@ export interface StartOptions {
 
 const DAY_MS = 86_400_000;
 
+/** How long finished idempotency records are kept: they outlive every partner's retry horizon by far. */
+export function idempotencyRetentionMs(journal: { max_age_days: number }): number {
+  return Math.max(journal.max_age_days, 7) * DAY_MS;
+}
+
 /** Housekeeping: expired nonces, old journal rows, old idempotency records. */
 function startMaintenance(rt: Runtime, everyMs = 60_000): NodeJS.Timeout {
   const run = async () => {
@@ -47,8 +52,7 @@ function startMaintenance(rt: Runtime, everyMs = 60_000): NodeJS.Timeout {
     try {
       await rt.store.purgeNonces(now);
       await rt.store.pruneJournal(j.max_age_days * DAY_MS, j.max_rows, now);
-      // Idempotency records outlive every partner's retry horizon by far.
-      await rt.store.purgeIdempotency(new Date(now.getTime() - Math.max(j.max_age_days, 7) * DAY_MS));
+      await rt.store.purgeIdempotency(new Date(now.getTime() - idempotencyRetentionMs(j)));
     } catch (e) {
       rt.logger.error('maintenance failed', { error: (e as Error).message });
     }
