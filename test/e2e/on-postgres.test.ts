@@ -12,8 +12,8 @@ import { Client } from 'pg';
 import { projectRoot } from '../../src/util/paths';
 
 const url = process.env.COUPONBRIDGE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const suites = ['t2-claim', 'p1-payment-push', 'tencent-deactivate', 'dianping-consume', 'reconcile'].map((n) =>
-  join(projectRoot(), 'test', 'e2e', `${n}.test.ts`),
+const suites = ['t2-claim', 'p1-payment-push', 'tencent-deactivate', 'dianping-consume', 'reconcile'].map(
+  (n) => join(projectRoot(), 'test', 'e2e', `${n}.test.ts`),
 );
 
 async function reachable(): Promise<string | undefined> {
