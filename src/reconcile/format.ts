@@ -4,7 +4,7 @@
  * (CSV with a header of totals, and a JSON twin). Nothing here reads a clock or the machine, so
  * the same statement always gives the same bytes.
  */
-import { renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { csvField } from '../cli/commands/ledger';
 import type { Discrepancy, PartnerStatement, Statement, Totals } from './statement';
@@ -112,8 +112,9 @@ export function partnerJson(f: PartnerFile): string {
 
 const fileSafe = (s: string): string => s.replace(/[^A-Za-z0-9._-]/g, '_');
 
-/** Writes `<partner>_<from>_<to>.csv` and `.json` per partner (replacing each whole); returns the paths. */
+/** Writes `<partner>_<from>_<to>.csv` and `.json` per partner into `dir` (created; each file replaced whole); returns the paths. */
 export function writeStatementFiles(dir: string, s: Statement, only?: string): string[] {
+  mkdirSync(dir, { recursive: true });
   const written: string[] = [];
   for (const f of partnerFiles(s, only)) {
     const base = join(dir, `${fileSafe(f.partner.partner)}_${f.from}_${f.to}`);

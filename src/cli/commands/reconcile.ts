@@ -5,7 +5,7 @@
  * discrepancies a person must look at (docs/settlement.md). `table` is the default on a terminal,
  * `json` otherwise. `--out DIR` also writes one statement per partner (CSV + JSON twin).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load';
 import { buildStatement } from '../../reconcile/statement';
@@ -74,7 +74,6 @@ export function register(program: Command): void {
         process.stderr.write(`${statement.discrepancies.length} discrepancies: see --format table or json\n`);
       }
       if (opts.out) {
-        mkdirSync(opts.out, { recursive: true });
         for (const path of writeStatementFiles(opts.out, statement, opts.partner))
           process.stderr.write(`wrote ${path}\n`);
       }
