@@ -19,7 +19,7 @@ import { Client } from 'pg';
 import { openStore } from '../src/store/open';
 import { parsePostgresUrl } from '../src/store/postgres';
 import { loadStatements, toPositional } from '../src/store/sql-files';
-import { buildStatement, periodOf } from '../src/reconcile/statement';
+import { buildStatement, monthOf, periodOf } from '../src/reconcile/statement';
 
 const { values: opts } = parseArgs({
   options: {
@@ -241,10 +241,7 @@ async function main(): Promise<void> {
       `filled ${N.toLocaleString('en')} coupons in ${((performance.now() - t) / 1000).toFixed(1)} s (${url})`,
     );
 
-    const [y, m] = opts.month!.split('-').map(Number);
-    const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
-    const from = `${opts.month}-01`;
-    const to = `${opts.month}-${String(last).padStart(2, '0')}`;
+    const { from, to } = monthOf(new Date(`${opts.month}-15T00:00:00.000+08:00`));
     const store = await openStore(url);
     try {
       const reconcile = {

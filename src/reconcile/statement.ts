@@ -93,6 +93,16 @@ export function periodOf(from: string, to: string): Period {
   return { from: new Date(start), to: new Date(end) };
 }
 
+/** The Shanghai calendar month holding `at`, as the first and last day (the console's current month). */
+export function monthOf(at: Date): { from: string; to: string } {
+  const local = new Date(at.getTime() + CST_OFFSET_MS);
+  const y = local.getUTCFullYear();
+  const m = local.getUTCMonth();
+  const last = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
+  const month = `${y}-${String(m + 1).padStart(2, '0')}`;
+  return { from: `${month}-01`, to: `${month}-${String(last).padStart(2, '0')}` };
+}
+
 function zero(): Totals {
   return {
     claimed: 0,

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../src/store/open';
 import type { Store } from '../../src/store/types';
-import { buildStatement, periodOf, type ReconcileOptions } from '../../src/reconcile/statement';
+import { buildStatement, monthOf, periodOf, type ReconcileOptions } from '../../src/reconcile/statement';
 import { toCsv, writeStatementFiles } from '../../src/reconcile/format';
 import { fillMarch } from './fixture';
 
@@ -20,6 +20,12 @@ describe('periodOf', () => {
     assert.equal(p.from.toISOString(), '2025-02-28T16:00:00.000Z');
     assert.equal(p.to.toISOString(), '2025-03-31T16:00:00.000Z');
     assert.equal(periodOf('2025-03-05', '2025-03-05').to.toISOString(), '2025-03-05T16:00:00.000Z');
+  });
+
+  test('names the Shanghai month of an instant, February of a leap year and the UTC evening included', () => {
+    assert.deepEqual(monthOf(new Date('2024-02-10T00:00:00.000Z')), { from: '2024-02-01', to: '2024-02-29' });
+    assert.deepEqual(monthOf(new Date('2025-03-31T16:00:00.000Z')), { from: '2025-04-01', to: '2025-04-30' });
+    assert.deepEqual(monthOf(new Date('2025-12-31T15:59:59.999Z')), { from: '2025-12-01', to: '2025-12-31' });
   });
 
   test('refuses dates that are not calendar days, and a period that ends before it starts', () => {
