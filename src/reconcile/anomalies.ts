@@ -5,7 +5,7 @@
  * - `push_unknown_coupon`: a P云 payment push named a coupon the ledger does not know (P1 answers
  *   1001 and notifies nobody, so the partner that issued it never hears of the payment).
  * - `redeem_duplicate`: P云 answered a redemption 1403 重复核销 (counted as redeemed, but it was
- *   already redeemed at P云 by something else).
+ *   already redeemed at P云: by another system, or by an earlier attempt whose answer was lost).
  * - `redeem_refused`: P云 refused a redemption with a business code that a retry will not change.
  */
 import type { Exchange } from '../pipeline/context';
