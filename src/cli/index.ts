@@ -12,6 +12,9 @@ import { register as registerDemo } from './commands/demo';
 import { register as registerLedger } from './commands/ledger';
 import { register as registerTrace } from './commands/trace';
 import { register as registerOutbox } from './commands/outbox';
+import { register as registerMigrate } from './commands/migrate';
+import { register as registerExport } from './commands/export';
+import { register as registerImport } from './commands/import';
 
 export function buildProgram(): Command {
   const program = new Command('couponbridge')
@@ -30,6 +33,9 @@ export function buildProgram(): Command {
     registerLedger,
     registerTrace,
     registerOutbox,
+    registerMigrate,
+    registerExport,
+    registerImport,
   ]) {
     register(program);
   }

@@ -14,7 +14,7 @@ import { closeRuntime, createRuntime, type Runtime } from '../runtime';
 import { createHttpServer, type AppState } from './app';
 import { createMetrics } from './metrics';
 import { loadCheckedTable, watchMappings } from './reload';
-import { openStore } from '../store/open';
+import { assertNoPendingMigrations, openStore } from '../store/open';
 import { hostWorkerId, startOutboxWorker, type OutboxWorker } from '../outbox/worker';
 import { onNotificationsStored } from '../outbox/enqueue';
 import type { Store } from '../store/types';
@@ -38,6 +38,12 @@ export interface StartOptions {
 }
 
 const DAY_MS = 86_400_000;
+
+/** Pending migrations are applied at open, unless `store.migrate: manual` asks an operator to. */
+async function openConfiguredStore(config: Config): Promise<Store> {
+  if (config.store_settings.migrate === 'manual') await assertNoPendingMigrations(config.store);
+  return openStore(config.store, { maxConnections: config.store_settings.pool_max });
+}
 
 /** Housekeeping: expired nonces, old journal rows, old idempotency records. */
 function startMaintenance(rt: Runtime, everyMs = 60_000): NodeJS.Timeout {
@@ -68,7 +74,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     });
   const registry = opts.registry ?? loadSchemaRegistry();
   const table = loadCheckedTable(config.mappings, { registry });
-  const store = opts.store ?? (await openStore(config.store));
+  const store = opts.store ?? (await openConfiguredStore(config));
   const rt = createRuntime(config, { registry, logger, table, store });
   const state: AppState = { ready: false, draining: false, probes: [() => store.ping()] };
   const maintenance = startMaintenance(rt);
