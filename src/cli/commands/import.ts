@@ -16,18 +16,19 @@ export function register(program: Command): void {
       .description('load an export into an empty store, all or nothing')
       .option('-i, --in <file>', 'read this file instead of stdin'),
   ).action(async (opts: StoreOptions & { in?: string }) => {
-    const input = opts.in ? createReadStream(opts.in) : process.stdin;
-    const lines = createInterface({ input, crlfDelay: Infinity });
-    try {
-      await withStore(opts, async (store) => {
+    await withStore(opts, async (store) => {
+      // Read only once the store is open: readline drops lines emitted before its iterator exists.
+      const input = opts.in ? createReadStream(opts.in) : process.stdin;
+      const lines = createInterface({ input, crlfDelay: Infinity });
+      try {
         const { header, counts } = await readExport(store, lines);
         process.stderr.write(
           `imported ${summary(counts)} from a ${header.backend} export of ${header.exported_at}\n`,
         );
-      });
-    } finally {
-      lines.close();
-      if (opts.in) input.destroy();
-    }
+      } finally {
+        lines.close();
+        if (opts.in) input.destroy();
+      }
+    });
   });
 }
