@@ -108,7 +108,7 @@ class Server {
       ['--import', 'tsx', join(projectRoot(), 'src/cli/main.ts'), 'serve', '--config', this.configFile],
       {
         env: { ...process.env, ...secrets },
-        stdio: ['ignore', 'ignore', 'inherit'],
+        stdio: ['ignore', process.env.CRASH_DEBUG ? 'inherit' : 'ignore', 'inherit'],
       },
     );
     // Bounded by 30 s: a start under tsx on a busy machine takes several seconds.
@@ -127,7 +127,7 @@ class Server {
 
   async kill(): Promise<void> {
     const c = this.child;
-    if (!c || c.exitCode !== null) return;
+    if (!c || !this.alive) return;
     const exited = new Promise((r) => c.once('exit', r));
     c.kill('SIGKILL');
     await exited;
@@ -379,7 +379,7 @@ export interface InstanceLossOptions {
   /** Every Tencent answer delayed by this much, so notifications are in flight at the kill. */
   tencentDelayMs: number;
   /** Reads the outbox rows an instance holds (state leased, leased_by = its worker id). */
-  leasedBy(workerId: string): Promise<{ id: string; dedupKey: string }[]>;
+  leasedBy(workerId: string): Promise<{ id: string; dedupKey: string; leaseUntil: Date }[]>;
   /** Reads an outbox row's state, holder and delivery time. */
   outboxRow(id: string): Promise<{ state: string; leasedBy?: string; deliveredAt?: Date }>;
   log?: (line: string) => void;
@@ -395,7 +395,9 @@ export interface InstanceLossReport extends CrashReport {
   takenOverWithOriginalKey: number;
   /** Rows it held that were not delivered by another instance (must be empty). */
   notTakenOver: string[];
-  /** Kill to the last taken-over delivery, ms (≥ the lease). */
+  /** Rows delivered by another instance before the dead one's lease had passed (must be empty). */
+  takenOverBeforeLease: string[];
+  /** Kill to the last taken-over delivery, ms (the rest of the lease, then a delivery). */
   takeOverMs: number;
 }
 
@@ -417,6 +419,9 @@ export async function runInstanceLoss(o: InstanceLossOptions): Promise<InstanceL
   try {
     // Together, as a deployment starts: the migrations are applied once, under the advisory lock.
     await Promise.all(servers.map((s) => s.start()));
+    log(`${servers.length} instances listening`);
+    for (const s of servers)
+      s.child?.once('exit', (code, signal) => log(`${s.workerId} exited (${signal ?? code})`));
     sb.fault('tencent', { mode: 'slow', delayMs: o.tencentDelayMs });
     let turn = 0;
     const traffic = new Traffic(() => {
@@ -435,6 +440,9 @@ export async function runInstanceLoss(o: InstanceLossOptions): Promise<InstanceL
     await sleep(o.runAfterKillMs);
     sb.fault('tencent', null);
     await traffic.settle();
+    log(
+      `settled: claims ${traffic.claims.size}, pushes ${traffic.pushes.size}, redeems ${traffic.redeems.size}`,
+    );
     await awaitDeliveries(sb, traffic.expected(), 30_000);
     // The held rows are due again only after their lease: wait for them too.
     for (const end = Date.now() + o.leaseMs + 30_000; Date.now() < end; await sleep(100)) {
@@ -454,6 +462,9 @@ export async function runInstanceLoss(o: InstanceLossOptions): Promise<InstanceL
       takenOver: takenOver.length,
       takenOverWithOriginalKey: takenOver.filter((h) => seqIdsDelivered.has(h.dedupKey)).length,
       notTakenOver: after.filter((h) => !takenOver.includes(h)).map((h) => `${h.id} (${h.row.state})`),
+      takenOverBeforeLease: takenOver
+        .filter((h) => (h.row.deliveredAt?.getTime() ?? 0) < h.leaseUntil.getTime())
+        .map((h) => h.id),
       takeOverMs: Math.max(0, ...takenOver.map((h) => (h.row.deliveredAt?.getTime() ?? killedAt) - killedAt)),
     };
     return report;
