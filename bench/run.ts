@@ -142,9 +142,7 @@ async function runPostgres(
   const out: Partial<Record<ScenarioName, ScenarioResult>> = {};
   const claimOn = (instances: number) =>
     attempt(() =>
-      onPostgres(o, (store) =>
-        claim({ ...o, expectRps }, new SignedBodies('t2'), store, instances),
-      ),
+      onPostgres(o, (store) => claim({ ...o, expectRps }, new SignedBodies('t2'), store, instances)),
     );
   if (which.includes('claim-pg')) {
     progress('couponbridge T2 claim on PostgreSQL, one instance');

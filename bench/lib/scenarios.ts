@@ -334,8 +334,12 @@ export async function onPostgres(
   }
 }
 
-/** Rows enqueued for the drain: more than the worker can deliver in warm-up + measured pass. */
+/**
+ * Rows enqueued for the drain: more than the worker can deliver in warm-up + measured pass. Fewer
+ * on PostgreSQL, where enqueueing them (before the role is ready) costs a round trip each.
+ */
 const OUTBOX_ROWS_PER_S = 6000;
+const OUTBOX_ROWS_PER_S_PG = 1500;
 
 /**
  * 6. Outbox drain rate: the worker delivering pre-enqueued notifications to the fake partner.
@@ -343,7 +347,7 @@ const OUTBOX_ROWS_PER_S = 6000;
  */
 export async function outbox(o: BenchOptions, store?: string): Promise<ScenarioResult> {
   if (!existsSync(join(projectRoot(), 'src', 'outbox'))) return { available: false, reason: NOT_AVAILABLE };
-  const count = Math.ceil((o.warmupS + o.durationS) * OUTBOX_ROWS_PER_S);
+  const count = Math.ceil((o.warmupS + o.durationS) * (store ? OUTBOX_ROWS_PER_S_PG : OUTBOX_ROWS_PER_S));
   const dir = mkdtempSync(join(tmpdir(), 'cb-bench-'));
   const partner = await spawnRole('upstream', { pin: o.pin, core: LOADGEN_CORE });
   try {
