@@ -339,7 +339,7 @@ export async function onPostgres(
  * on PostgreSQL, where enqueueing them (before the role is ready) costs a round trip each.
  */
 const OUTBOX_ROWS_PER_S = 6000;
-const OUTBOX_ROWS_PER_S_PG = 1500;
+const OUTBOX_ROWS_PER_S_PG = 400;
 
 /**
  * 6. Outbox drain rate: the worker delivering pre-enqueued notifications to the fake partner.
