@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runInstanceLoss } from '../crash/harness';
-import { dropPgSchema, pgAvailability, pgSchemaUrl, withPg } from './pg';
+import { dropPgSchema, outboxProbe, pgAvailability, pgSchemaUrl } from './pg';
 
 const LEASE_MS = 2000;
 
@@ -23,31 +23,7 @@ test('three instances on PostgreSQL, one killed: its leased rows are delivered b
       runAfterKillMs: 3000,
       leaseMs: LEASE_MS,
       tencentDelayMs: 300,
-      leasedBy: (workerId) =>
-        withPg(async (c) =>
-          (
-            await c.query(
-              `SELECT id::text AS id, dedup_key, lease_until FROM ${schema}.outbox
-                WHERE state = 'leased' AND leased_by = $1`,
-              [workerId],
-            )
-          ).rows.map((x) => ({
-            id: String(x.id),
-            dedupKey: String(x.dedup_key),
-            leaseUntil: x.lease_until as Date,
-          })),
-        ),
-      outboxRow: (id) =>
-        withPg(async (c) => {
-          const row = (
-            await c.query(`SELECT state, leased_by, delivered_at FROM ${schema}.outbox WHERE id = $1`, [id])
-          ).rows[0];
-          return {
-            state: row.state,
-            leasedBy: row.leased_by ?? undefined,
-            deliveredAt: row.delivered_at ?? undefined,
-          };
-        }),
+      ...outboxProbe(schema),
       log: (l) => t.diagnostic(l),
     });
     console.log(JSON.stringify(r));

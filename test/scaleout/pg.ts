@@ -41,3 +41,37 @@ export async function pgAvailability(): Promise<{ skip?: string }> {
     return { skip: why };
   }
 }
+
+/** The outbox reads runInstanceLoss needs, on one schema (test/crash/harness.ts). */
+export function outboxProbe(schema: string): {
+  leasedBy(workerId: string): Promise<{ id: string; dedupKey: string; leaseUntil: Date }[]>;
+  outboxRow(id: string): Promise<{ state: string; leasedBy?: string; deliveredAt?: Date }>;
+} {
+  return {
+    leasedBy: (workerId) =>
+      withPg(async (c) =>
+        (
+          await c.query(
+            `SELECT id::text AS id, dedup_key, lease_until FROM ${schema}.outbox
+              WHERE state = 'leased' AND leased_by = $1`,
+            [workerId],
+          )
+        ).rows.map((x) => ({
+          id: String(x.id),
+          dedupKey: String(x.dedup_key),
+          leaseUntil: x.lease_until as Date,
+        })),
+      ),
+    outboxRow: (id) =>
+      withPg(async (c) => {
+        const row = (
+          await c.query(`SELECT state, leased_by, delivered_at FROM ${schema}.outbox WHERE id = $1`, [id])
+        ).rows[0];
+        return {
+          state: row.state,
+          leasedBy: row.leased_by ?? undefined,
+          deliveredAt: row.delivered_at ?? undefined,
+        };
+      }),
+  };
+}
