@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'src/generated/', 'bench/results/', 'var/'] },
+  { ignores: ['node_modules/', 'dist/', 'src/generated/', 'bench/results/', 'bench/.build/', 'var/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -32,12 +32,14 @@ function start(role: Role, a: RoleArgs): Promise<Started> {
       return (require('./roles/couponbridge') as Couponbridge).startCouponbridge(
         required(a.upstreamUrl, 'upstreamUrl'),
         required(a.workDir, 'workDir'),
+        a.store,
       );
     case 'outbox':
       return (require('./roles/outbox') as Outbox).startOutboxDrain(
         required(a.upstreamUrl, 'upstreamUrl'),
         required(a.workDir, 'workDir'),
         a.count ?? 0,
+        a.store,
       );
     default:
       throw new Error(`unknown role ${String(role)}`);

@@ -8,6 +8,10 @@
  *   5 T2 claim      as 4 with /sp/coupon/receive and the SQLite ledger, when the build has it
  *   6 outbox drain  the outbox worker delivering pre-enqueued Tencent status notifications to a
  *                   fake partner (deliveries/s), when the build has an outbox worker
+ *   7, 8 T2 claim on PostgreSQL (a fresh schema of --pg-url) with one couponbridge instance, then
+ *                   two sharing the schema, the load split evenly (the second on core 1)
+ *   9 outbox drain on PostgreSQL
+ *   (7–9 are "not available" when the server cannot be reached)
  *   then a paced (open-loop) pass at ½ of T1's maximum through T1 and through the fake P云 alone:
  *   p99 added latency = p99(translate) − p99(direct) at that rate.
  *
@@ -25,7 +29,8 @@
  * saturating pass, a high "preempt/s" (involuntary context switches of the process under test) or
  * the load-average warning mean the machine was not quiet: compare CPU µs/req, which suffers least.
  *
- * Options: --warmup S, --duration S, --paced S, --connections N, --out FILE, and --profile, which
+ * Options: --warmup S, --duration S, --paced S, --connections N, --out FILE, --pg-url URL,
+ * --only claim-pg,claim-pg-2,outbox-pg (just those PostgreSQL scenarios), and --profile, which
  * adds a T1 run with the V8 CPU profiler over its measured pass and prints the hot spots by self
  * time (source file and line through the bundle's source map); the profile is kept in
  * bench/results/translate.cpuprofile (open it in Chrome DevTools or speedscope).
@@ -39,11 +44,20 @@ import { SignedBodies } from './lib/bodies';
 import { childBundle } from './lib/build';
 import { pinLoadGenerator } from './lib/pinning';
 import { formatProfile, summarizeProfile, type ProfileSummary } from './lib/profile';
-import { formatReport, summarize, type BenchReport } from './lib/report';
+import {
+  formatPartialReport,
+  formatReport,
+  summarize,
+  summarizePartial,
+  type BenchReport,
+  type ScenarioName,
+} from './lib/report';
 import {
   claim,
+  DEFAULT_PG_URL,
   direct,
   directPaced,
+  onPostgres,
   outbox,
   proxied,
   translate,
@@ -58,6 +72,8 @@ interface CliOptions {
   connections: number;
   out: string;
   profile: boolean;
+  only?: string;
+  pgUrl: string;
 }
 
 const positive = (v: string): number => {
@@ -95,6 +111,7 @@ async function runAll(o: BenchOptions): Promise<BenchReport> {
   const t2 = await attempt(() => claim({ ...o, expectRps: t1.max.rps }, new SignedBodies('t2')));
   progress('outbox drain');
   const drain = await attempt(() => outbox(o));
+  const pg = await runPostgres(o, t2.available ? t2.rps : t1.max.rps, ALL_PG);
   return summarize(
     {
       direct: d,
@@ -103,11 +120,43 @@ async function runAll(o: BenchOptions): Promise<BenchReport> {
       translate: t1.max,
       claim: t2,
       outbox: drain,
+      claimPg1: pg.claimPg1!,
+      claimPg2: pg.claimPg2!,
+      outboxPg: pg.outboxPg!,
       half: { direct: directHalf, translate: t1.half! },
     },
     o,
     loadAvg1m,
   );
+}
+
+type PgScenario = 'claim-pg' | 'claim-pg-2' | 'outbox-pg';
+const ALL_PG: PgScenario[] = ['claim-pg', 'claim-pg-2', 'outbox-pg'];
+
+/** The PostgreSQL scenarios (issue 15), each on a fresh schema of --pg-url. */
+async function runPostgres(
+  o: BenchOptions,
+  expectRps: number,
+  which: PgScenario[],
+): Promise<Partial<Record<ScenarioName, ScenarioResult>>> {
+  const out: Partial<Record<ScenarioName, ScenarioResult>> = {};
+  const claimOn = (instances: number) =>
+    attempt(() =>
+      onPostgres(o, (store) => claim({ ...o, expectRps }, new SignedBodies('t2'), store, instances)),
+    );
+  if (which.includes('claim-pg')) {
+    progress('couponbridge T2 claim on PostgreSQL, one instance');
+    out.claimPg1 = await claimOn(1);
+  }
+  if (which.includes('claim-pg-2')) {
+    progress('couponbridge T2 claim on PostgreSQL, two instances');
+    out.claimPg2 = await claimOn(2);
+  }
+  if (which.includes('outbox-pg')) {
+    progress('outbox drain on PostgreSQL');
+    out.outboxPg = await attempt(() => onPostgres(o, (store) => outbox(o, store)));
+  }
+  return out;
 }
 
 /** T1 again with the V8 profiler running over its measured pass; the profile is kept. */
@@ -126,6 +175,11 @@ async function main(): Promise<void> {
     .option('--connections <n>', 'autocannon connections', positive, 32)
     .option('--out <file>', 'JSON report', join(projectRoot(), 'bench', 'results', 'latest.json'))
     .option('--profile', 'also profile T1 translate and print its hot spots', false)
+    .option(
+      '--only <scenarios>',
+      `run only these PostgreSQL scenarios, comma-separated (${ALL_PG.join(', ')})`,
+    )
+    .option('--pg-url <url>', 'PostgreSQL server of the PostgreSQL scenarios', DEFAULT_PG_URL)
     .parse(process.argv)
     .opts<CliOptions>();
   const o: BenchOptions = {
@@ -135,7 +189,22 @@ async function main(): Promise<void> {
     pacedS: cli.paced,
     connections: Math.round(cli.connections),
     expectRps: 5000,
+    pgUrl: cli.pgUrl,
   };
+  if (cli.only !== undefined) {
+    const which = cli.only.split(',').map((x) => x.trim());
+    const unknown = which.filter((x) => !ALL_PG.includes(x as PgScenario));
+    if (unknown.length > 0)
+      throw new Error(`--only: unknown scenario(s) ${unknown.join(', ')} (${ALL_PG.join(', ')})`);
+    const [loadAvg1m] = loadavg();
+    const partial = summarizePartial(await runPostgres(o, o.expectRps, which as PgScenario[]), o, loadAvg1m);
+    console.log(formatPartialReport(partial));
+    mkdirSync(dirname(cli.out), { recursive: true });
+    writeFileSync(cli.out, JSON.stringify(partial, null, 2) + '\n');
+    console.log(`\nwritten: ${relative(process.cwd(), cli.out)}`);
+    if (!partial.valid) process.exitCode = 1;
+    return;
+  }
   const report = await runAll(o);
   if (cli.profile) {
     const t = report.scenarios.translate;

@@ -3,7 +3,9 @@
  * run plain node: tsx adds ~40 MB of RSS (its loader thread) that production does not carry.
  * node_modules stay external. The bundle sits two levels below the project root, as dist/<area>/
  * files do, because src/config/load.ts and src/store/sql-files.ts find their data relative to
- * __dirname; under node_modules/ it is out of git and resolves packages as usual. The source
+ * __dirname; in bench/.build/ (git-ignored) it resolves packages as usual, and stays inside this
+ * checkout even when node_modules is a symlink to another one (whose data files node's realpath
+ * would then load, and whose bench runs would overwrite the bundle). The source
  * map next to it lets a CPU profile of the bundle name source files and lines. Files are written
  * under a temporary name and renamed, so a run starting a child never reads a half-written bundle
  * while another run (the smoke test) rebuilds it.
@@ -17,7 +19,7 @@ let built: string | undefined;
 
 export function childBundle(): string {
   if (built) return built;
-  const outfile = join(projectRoot(), 'node_modules', '.couponbridge-bench', 'child.js');
+  const outfile = join(projectRoot(), 'bench', '.build', 'child.js');
   const { outputFiles } = buildSync({
     entryPoints: [join(projectRoot(), 'bench', 'child.ts')],
     outfile,

@@ -31,7 +31,8 @@ export interface SpawnOptions {
   args?: RoleArgs;
 }
 
-const READY_TIMEOUT_MS = 30_000;
+// A start on a busy shared machine (PostgreSQL connection, outbox rows enqueued) can take long.
+const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
 
 function waitReady(child: ChildProcess, role: Role): Promise<{ url: string; routes: string[] }> {

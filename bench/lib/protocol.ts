@@ -9,6 +9,8 @@ export interface RoleArgs {
   workDir?: string;
   /** Outbox rows to enqueue before the worker starts. */
   count?: number;
+  /** A store URL (PostgreSQL scenarios) instead of a fresh SQLite file in workDir. */
+  store?: string;
 }
 
 export interface ProcessStats {

@@ -16,8 +16,14 @@ export interface Results {
   translate: Measured;
   claim: ScenarioResult;
   outbox: ScenarioResult;
+  /** T2 claim on PostgreSQL with one and with two instances; the outbox drain on PostgreSQL. */
+  claimPg1: ScenarioResult;
+  claimPg2: ScenarioResult;
+  outboxPg: ScenarioResult;
   half: { direct: PacedResult; translate: PacedResult };
 }
+
+export type ScenarioName = Exclude<keyof Results, 'half'>;
 
 export type TargetStatus = 'met' | 'not met' | 'not available' | 'invalid (failures)';
 
@@ -35,12 +41,14 @@ export interface BenchReport {
   machine: { cpu: string; cores: number; loadAvg1m: number };
   pinning: Pinning;
   options: Pick<BenchOptions, 'warmupS' | 'durationS' | 'pacedS' | 'connections'>;
-  scenarios: Record<
-    'direct' | 'bareProxy' | 'expressProxy' | 'translate' | 'claim' | 'outbox',
-    ScenarioResult
-  >;
+  scenarios: Record<ScenarioName, ScenarioResult>;
   halfRate: Results['half'] & { addedP99Ms: number };
-  ratios: { translateOverExpress: number; translateCpuOverBare: number; claimOverTranslate: number | null };
+  ratios: {
+    translateOverExpress: number;
+    translateCpuOverBare: number;
+    claimOverTranslate: number | null;
+    claimPgTwoOverOne: number | null;
+  };
   targets: Target[];
   /** False when any answer failed or a scenario failed to run: the numbers then measure errors. */
   valid: boolean;
@@ -147,7 +155,19 @@ function targetsOf(r: Results, ratios: BenchReport['ratios'], addedP99Ms: number
       ),
     );
   } else t.push(missing('outbox deliveries/s', '≥ 2000/s', r.outbox));
+  t.push(pgScaleTarget(r, ratios.claimPgTwoOverOne));
   return t;
+}
+
+function pgScaleTarget(r: Pick<Results, 'claimPg1' | 'claimPg2'>, ratio: number | null): Target {
+  const name = 'T2 claim on PostgreSQL, two instances ÷ one';
+  if (!r.claimPg1.available) return missing(name, '≥ 1.5×', r.claimPg1);
+  if (!r.claimPg2.available) return missing(name, '≥ 1.5×', r.claimPg2);
+  return target(name, '≥ 1.5×', ratio!, x2, ratio! >= 1.5, ok(r.claimPg1, r.claimPg2));
+}
+
+function pgRatio(r: Partial<Record<ScenarioName, ScenarioResult>>): number | null {
+  return r.claimPg1?.available && r.claimPg2?.available ? r.claimPg2.rps / r.claimPg1.rps : null;
 }
 
 export function summarize(r: Results, o: BenchOptions, loadAvg1m: number): BenchReport {
@@ -155,6 +175,7 @@ export function summarize(r: Results, o: BenchOptions, loadAvg1m: number): Bench
     translateOverExpress: r.translate.rps / r.expressProxy.rps,
     translateCpuOverBare: r.translate.cpuUsPerRequest / r.bareProxy.cpuUsPerRequest,
     claimOverTranslate: r.claim.available ? r.claim.rps / r.translate.rps : null,
+    claimPgTwoOverOne: pgRatio(r),
   };
   const addedP99Ms = r.half.translate.p99Ms - r.half.direct.p99Ms;
   const all = [
@@ -164,6 +185,9 @@ export function summarize(r: Results, o: BenchOptions, loadAvg1m: number): Bench
     r.translate,
     r.claim,
     r.outbox,
+    r.claimPg1,
+    r.claimPg2,
+    r.outboxPg,
     r.half.direct,
     r.half.translate,
   ];
@@ -180,6 +204,9 @@ export function summarize(r: Results, o: BenchOptions, loadAvg1m: number): Bench
       translate: r.translate,
       claim: r.claim,
       outbox: r.outbox,
+      claimPg1: r.claimPg1,
+      claimPg2: r.claimPg2,
+      outboxPg: r.outboxPg,
     },
     halfRate: { ...r.half, addedP99Ms },
     ratios,
@@ -188,14 +215,96 @@ export function summarize(r: Results, o: BenchOptions, loadAvg1m: number): Bench
   };
 }
 
-const LABELS: Record<keyof BenchReport['scenarios'], string> = {
+const LABELS: Record<ScenarioName, string> = {
   direct: '1 direct (fake P云 alone)',
   bareProxy: '2 bare node:http proxy',
   expressProxy: '3 express + http-proxy-middleware',
   translate: '4 couponbridge T1 translate',
   claim: '5 couponbridge T2 claim (SQLite)',
   outbox: '6 outbox drain (deliveries)',
+  claimPg1: '7 T2 claim (PostgreSQL, 1 instance)',
+  claimPg2: '8 T2 claim (PostgreSQL, 2 instances)',
+  outboxPg: '9 outbox drain (PostgreSQL)',
 };
+
+const HEAD = [
+  'scenario (saturating pass)',
+  'req/s',
+  'p50 ms',
+  'p99 ms',
+  'CPU µs/req',
+  'RSS MB',
+  'failed',
+  'SUT CPU',
+  'LG CPU',
+  'preempt/s',
+];
+const WIDTHS = [36, 7, 7, 7, 10, 7, 6, 8, 7, 9];
+
+function scenarioRows(scenarios: Partial<Record<ScenarioName, ScenarioResult>>): string[] {
+  const lines = [
+    row(HEAD, WIDTHS),
+    row(
+      HEAD.map((h) => '-'.repeat(Math.max(h.length, 3))),
+      WIDTHS,
+    ),
+  ];
+  for (const [k, label] of Object.entries(LABELS) as Array<[ScenarioName, string]>) {
+    const s = scenarios[k];
+    if (!s) continue;
+    const cells = scenarioCells(label, s);
+    lines.push(cells.length === 2 ? `${cells[0].padEnd(WIDTHS[0])}  ${cells[1]}` : row(cells, WIDTHS));
+  }
+  return lines;
+}
+
+/** A run of some scenarios only (`--only`): their rows, the PostgreSQL scale ratio when both ran. */
+export interface PartialReport {
+  date: string;
+  node: string;
+  machine: BenchReport['machine'];
+  pinning: Pinning;
+  options: BenchReport['options'];
+  scenarios: Partial<Record<ScenarioName, ScenarioResult>>;
+  claimPgTwoOverOne: number | null;
+  valid: boolean;
+}
+
+export function summarizePartial(
+  scenarios: Partial<Record<ScenarioName, ScenarioResult>>,
+  o: BenchOptions,
+  loadAvg1m: number,
+): PartialReport {
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), loadAvg1m },
+    pinning: o.pin,
+    options: { warmupS: o.warmupS, durationS: o.durationS, pacedS: o.pacedS, connections: o.connections },
+    scenarios,
+    claimPgTwoOverOne: pgRatio(scenarios),
+    valid: ok(...Object.values(scenarios)),
+  };
+}
+
+export function formatPartialReport(b: PartialReport): string {
+  const lines = [
+    `couponbridge benchmark (selected scenarios) — ${b.date}, node ${b.node}, ${b.machine.cores}× ${b.machine.cpu}, load average ${b.machine.loadAvg1m.toFixed(2)} at start`,
+    `pinning: ${b.pinning.enabled ? 'first instance on core 0, a second on core 1 with the load generator' : `off (${b.pinning.reason})`}; ` +
+      `${b.options.connections} connections, ${b.options.warmupS} s warm-up + ${b.options.durationS} s measured per scenario`,
+    '',
+    ...scenarioRows(b.scenarios),
+  ];
+  if (b.scenarios.claimPg1 && b.scenarios.claimPg2) {
+    const t = pgScaleTarget(b.scenarios as Pick<Results, 'claimPg1' | 'claimPg2'>, b.claimPgTwoOverOne);
+    lines.push('', `target (issue 15): [${t.status}] ${t.name}: ${t.value} (goal ${t.goal})`);
+  }
+  const failures = (Object.keys(b.scenarios) as ScenarioName[]).flatMap((k) =>
+    failureLines(LABELS[k], b.scenarios[k]!),
+  );
+  if (failures.length > 0) lines.push('', ...failures, '!!! RUN INVALID: some answers failed');
+  return lines.join('\n');
+}
 
 function row(cells: string[], widths: number[]): string {
   return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
@@ -228,19 +337,6 @@ function failureLines(name: string, s: ScenarioResult | PacedResult): string[] {
 }
 
 export function formatReport(b: BenchReport): string {
-  const widths = [36, 7, 7, 7, 10, 7, 6, 8, 7, 9];
-  const head = [
-    'scenario (saturating pass)',
-    'req/s',
-    'p50 ms',
-    'p99 ms',
-    'CPU µs/req',
-    'RSS MB',
-    'failed',
-    'SUT CPU',
-    'LG CPU',
-    'preempt/s',
-  ];
   const lines = [
     `couponbridge benchmark — ${b.date}, node ${b.node}, ${b.machine.cores}× ${b.machine.cpu}, load average ${b.machine.loadAvg1m.toFixed(2)} at start`,
     ...(b.machine.loadAvg1m > BUSY_LOAD
@@ -251,16 +347,8 @@ export function formatReport(b: BenchReport): string {
     `pinning: ${b.pinning.enabled ? 'process under test on core 0, load generator + upstream-behind-proxy on core 1' : `off (${b.pinning.reason})`}; ` +
       `${b.options.connections} connections, ${b.options.warmupS} s warm-up + ${b.options.durationS} s measured per scenario`,
     '',
-    row(head, widths),
-    row(
-      head.map((h) => '-'.repeat(Math.max(h.length, 3))),
-      widths,
-    ),
+    ...scenarioRows(b.scenarios),
   ];
-  for (const [k, label] of Object.entries(LABELS) as Array<[keyof BenchReport['scenarios'], string]>) {
-    const cells = scenarioCells(label, b.scenarios[k]);
-    lines.push(cells.length === 2 ? `${cells[0].padEnd(widths[0])}  ${cells[1]}` : row(cells, widths));
-  }
   const h = b.halfRate;
   lines.push(
     '',
@@ -271,15 +359,14 @@ export function formatReport(b: BenchReport): string {
     '',
     `ratios: translate ÷ express throughput ${x2(b.ratios.translateOverExpress)}, ` +
       `translate ÷ bare CPU/req ${x2(b.ratios.translateCpuOverBare)}, ` +
-      `T2 ÷ translate ${b.ratios.claimOverTranslate === null ? 'n/a' : x2(b.ratios.claimOverTranslate)}`,
+      `T2 ÷ translate ${b.ratios.claimOverTranslate === null ? 'n/a' : x2(b.ratios.claimOverTranslate)}, ` +
+      `T2 on PostgreSQL two ÷ one instance ${b.ratios.claimPgTwoOverOne === null ? 'n/a' : x2(b.ratios.claimPgTwoOverOne)}`,
     '',
-    'targets (issue 7):',
+    'targets (issues 7 and 15):',
     ...b.targets.map((t) => `  [${t.status}] ${t.name}: ${t.value} (goal ${t.goal})`),
   );
   const failures = [
-    ...(Object.keys(LABELS) as Array<keyof BenchReport['scenarios']>).flatMap((k) =>
-      failureLines(LABELS[k], b.scenarios[k]),
-    ),
+    ...(Object.keys(LABELS) as ScenarioName[]).flatMap((k) => failureLines(LABELS[k], b.scenarios[k])),
     ...failureLines('paced direct', h.direct),
     ...failureLines('paced translate', h.translate),
   ];

@@ -4,9 +4,11 @@
  * pass: throughput and latency from the load generator, CPU time and peak RSS from the process
  * under test (its own process.cpuUsage() before and after the pass).
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openMigrator } from '../../src/store/open';
 import { projectRoot } from '../../src/util/paths';
 import { SignedBodies } from './bodies';
 import { spawnRole, type RoleProcess } from './child';
@@ -36,7 +38,12 @@ export interface BenchOptions {
   expectRps: number;
   /** Write a CPU profile of the process under test over each measured pass to this file. */
   profileTo?: string;
+  /** PostgreSQL server of the PostgreSQL scenarios (each in a fresh schema, dropped after). */
+  pgUrl?: string;
 }
+
+export const DEFAULT_PG_URL =
+  process.env.COUPONBRIDGE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface Measured {
   available: true;
@@ -110,30 +117,53 @@ async function cpuOf(ps: RoleProcess[]): Promise<number> {
   return s.reduce((sum, x) => sum + x.cpuUs, 0);
 }
 
+/** Saturating passes on every target at once, connections split between them: one result. */
+async function saturateAll(targets: LoadTarget[], connections: number, seconds: number): Promise<PassResult> {
+  const per = Math.max(1, Math.floor(connections / targets.length));
+  const passes = await Promise.all(targets.map((t) => saturate(t, per, seconds)));
+  const requests = passes.reduce((n, p) => n + p.requests, 0);
+  const secs = Math.max(...passes.map((p) => p.seconds));
+  return {
+    requests,
+    seconds: secs,
+    rps: requests / secs,
+    // The slower instance's percentiles: the load balancer's clients see both.
+    p50Ms: Math.max(...passes.map((p) => p.p50Ms)),
+    p99Ms: Math.max(...passes.map((p) => p.p99Ms)),
+    failed: passes.reduce((n, p) => n + p.failed, 0),
+    failureSamples: passes.flatMap((p) => p.failureSamples),
+  };
+}
+
 /**
  * Warm-up, then one measured saturating pass. `beforePass(warmRps)` runs between the two
- * (presigning for the measured pass) while the server is idle.
+ * (presigning for the measured pass) while the server is idle. With several processes under test
+ * (instances behind a load balancer), the load is split evenly between `targets` (one each) and
+ * CPU and RSS are summed over them.
  */
 async function measure(
-  sut: RoleProcess,
+  suts: RoleProcess[],
   helpers: RoleProcess[],
-  target: LoadTarget,
+  targets: LoadTarget[],
   o: BenchOptions,
   beforePass?: (warmRps: number) => void,
 ): Promise<Measured> {
-  const warm = await saturate(target, o.connections, o.warmupS);
+  const sut = suts[0];
+  const warm = await saturateAll(targets, o.connections, o.warmupS);
   beforePass?.(warm.rps);
-  await sut.window();
+  await Promise.all(suts.map((x) => x.window()));
   if (o.profileTo) await sut.profileStart();
-  const sut0 = await sut.stats();
+  const before = await Promise.all(suts.map((x) => x.stats()));
   const side0 = (await cpuOf(helpers)) + ownCpuUs();
   const t0 = performance.now();
-  const pass: PassResult = await saturate(target, o.connections, o.durationS);
+  const pass: PassResult = await saturateAll(targets, o.connections, o.durationS);
   await sleep(SETTLE_MS);
-  const after = await sut.stats();
+  const after = await Promise.all(suts.map((x) => x.stats()));
   if (o.profileTo) await sut.profileStop(o.profileTo);
   const elapsedUs = (performance.now() - t0) * 1000;
   const side1 = (await cpuOf(helpers)) + ownCpuUs();
+  const sum = (f: (i: number) => number) => suts.reduce((n, _, i) => n + f(i), 0);
+  const sutCpuUs = sum((i) => after[i].cpuUs - before[i].cpuUs);
   return {
     available: true,
     rps: pass.rps,
@@ -142,12 +172,12 @@ async function measure(
     requests: pass.requests,
     failed: warm.failed + pass.failed,
     failureSamples: [...warm.failureSamples, ...pass.failureSamples],
-    cpuUsPerRequest: (after.cpuUs - sut0.cpuUs) / Math.max(1, pass.requests),
-    peakRssMb: after.windowPeakRssBytes / MiB,
-    lifetimePeakRssMb: after.maxRssBytes / MiB,
-    sutCpuPct: ((after.cpuUs - sut0.cpuUs) / elapsedUs) * 100,
+    cpuUsPerRequest: sutCpuUs / Math.max(1, pass.requests),
+    peakRssMb: sum((i) => after[i].windowPeakRssBytes) / MiB,
+    lifetimePeakRssMb: sum((i) => after[i].maxRssBytes) / MiB,
+    sutCpuPct: (sutCpuUs / elapsedUs) * 100,
     loadgenCpuPct: ((side1 - side0) / elapsedUs) * 100,
-    preemptionsPerS: (after.preemptions - sut0.preemptions) / (elapsedUs / 1e6),
+    preemptionsPerS: sum((i) => after[i].preemptions - before[i].preemptions) / (elapsedUs / 1e6),
   };
 }
 
@@ -164,7 +194,7 @@ async function stopAll(ps: RoleProcess[]): Promise<void> {
 export async function direct(o: BenchOptions): Promise<Measured> {
   const up = await spawnRole('upstream', { pin: o.pin, core: SUT_CORE });
   try {
-    return await measure(up, [], upstreamTarget(up.url), o);
+    return await measure([up], [], [upstreamTarget(up.url)], o);
   } finally {
     await stopAll([up]);
   }
@@ -179,7 +209,7 @@ export async function proxied(
   try {
     const px = await spawnRole(role, { pin: o.pin, core: SUT_CORE, args: { upstreamUrl: up.url } });
     try {
-      return await measure(px, [up], upstreamTarget(px.url), o);
+      return await measure([px], [up], [upstreamTarget(px.url)], o);
     } finally {
       await stopAll([px]);
     }
@@ -188,25 +218,30 @@ export async function proxied(
   }
 }
 
-/** couponbridge with a fresh SQLite ledger in front of a fake upstream; both stopped after `fn`. */
+/**
+ * couponbridge with a fresh SQLite ledger (or `store`) in front of a fake upstream; all stopped
+ * after `fn`. Several `instances` share the store, one per core in turn (the first on the SUT core).
+ */
 async function withCouponbridge<T>(
   o: BenchOptions,
-  fn: (cb: RoleProcess, up: RoleProcess) => Promise<T>,
+  fn: (cbs: RoleProcess[], up: RoleProcess) => Promise<T>,
+  store?: string,
+  instances = 1,
 ): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'cb-bench-'));
   const up = await spawnRole('upstream', { pin: o.pin, core: LOADGEN_CORE });
+  const cbs: RoleProcess[] = [];
   try {
-    const cb = await spawnRole('couponbridge', {
-      pin: o.pin,
-      core: SUT_CORE,
-      args: { upstreamUrl: up.url, workDir: dir },
-    });
-    try {
-      return await fn(cb, up);
-    } finally {
-      await stopAll([cb]);
+    // One after the other, as in the SQLite scenarios (the first would apply missing migrations).
+    for (let i = 0; i < instances; i++) {
+      const args = { upstreamUrl: up.url, workDir: join(dir, String(i)), store };
+      cbs.push(
+        await spawnRole('couponbridge', { pin: o.pin, core: i % 2 === 0 ? SUT_CORE : LOADGEN_CORE, args }),
+      );
     }
+    return await fn(cbs, up);
   } finally {
+    await stopAll(cbs);
     await stopAll([up]);
     rmSync(dir, { recursive: true, force: true });
   }
@@ -216,14 +251,15 @@ async function withCouponbridge<T>(
 const PRESIGN_MARGIN = 2.5;
 
 async function measureCouponbridge(
-  cb: RoleProcess,
+  cbs: RoleProcess[],
   up: RoleProcess,
   path: string,
   bodies: SignedBodies,
   o: BenchOptions,
 ): Promise<Measured> {
   bodies.ensure(Math.ceil(o.expectRps * o.warmupS * PRESIGN_MARGIN));
-  const m = await measure(cb, [up], tencentTarget(cb.url, path, bodies), o, (warmRps) =>
+  const targets = cbs.map((cb) => tencentTarget(cb.url, path, bodies));
+  const m = await measure(cbs, [up], targets, o, (warmRps) =>
     bodies.ensure(Math.ceil(warmRps * o.durationS * PRESIGN_MARGIN)),
   );
   return { ...m, signedLate: bodies.signedLate };
@@ -238,8 +274,8 @@ export async function translate(
   bodies: SignedBodies,
   pacedAtHalf = false,
 ): Promise<{ max: Measured; half?: PacedResult }> {
-  return withCouponbridge(o, async (cb, up) => {
-    const max = await measureCouponbridge(cb, up, T1_PATH, bodies, o);
+  return withCouponbridge(o, async ([cb], up) => {
+    const max = await measureCouponbridge([cb], up, T1_PATH, bodies, o);
     if (!pacedAtHalf) return { max };
     const rate = Math.max(1, Math.floor(max.rps / 2));
     bodies.ensure(Math.ceil(rate * o.pacedS * 1.05) + o.connections);
@@ -248,28 +284,78 @@ export async function translate(
   });
 }
 
-/** 5. T2 claim with the SQLite ledger, when this build has the route. */
-export async function claim(o: BenchOptions, bodies: SignedBodies): Promise<ScenarioResult> {
-  return withCouponbridge(o, async (cb, up) => {
-    if (!cb.routes.includes(T2_ROUTE)) return { available: false, reason: NOT_AVAILABLE };
-    return measureCouponbridge(cb, up, T2_PATH, bodies, o);
-  });
+/**
+ * 5. T2 claim with the SQLite ledger, when this build has the route; with `store` (PostgreSQL),
+ * on that store with `instances` couponbridge processes sharing it, the load split evenly.
+ */
+export async function claim(
+  o: BenchOptions,
+  bodies: SignedBodies,
+  store?: string,
+  instances = 1,
+): Promise<ScenarioResult> {
+  return withCouponbridge(
+    o,
+    async (cbs, up) => {
+      if (!cbs[0].routes.includes(T2_ROUTE)) return { available: false, reason: NOT_AVAILABLE };
+      return measureCouponbridge(cbs, up, T2_PATH, bodies, o);
+    },
+    store,
+    instances,
+  );
 }
 
-/** Rows enqueued for the drain: more than the worker can deliver in warm-up + measured pass. */
+/**
+ * Runs `fn` with the URL of a fresh schema on the PostgreSQL server (dropped after); unavailable
+ * when the server cannot be reached.
+ */
+export async function onPostgres(
+  o: BenchOptions,
+  fn: (store: string) => Promise<ScenarioResult>,
+): Promise<ScenarioResult> {
+  const { Client } = require('pg') as typeof import('pg');
+  const base = o.pgUrl ?? DEFAULT_PG_URL;
+  const schema = `cbbench_${randomBytes(6).toString('hex')}`;
+  const admin = new Client({ connectionString: base, connectionTimeoutMillis: 3000 });
+  try {
+    await admin.connect();
+  } catch (e) {
+    return {
+      available: false,
+      reason: `PostgreSQL unreachable at ${new URL(base).host}: ${(e as Error).message}`,
+    };
+  }
+  const u = new URL(base);
+  u.searchParams.set('schema', schema);
+  try {
+    // Migrated up front, as a deployment does (`couponbridge migrate apply`): instances start faster.
+    const migrator = await openMigrator(u.toString());
+    await migrator.apply().finally(() => migrator.close());
+    return await fn(u.toString());
+  } finally {
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end();
+  }
+}
+
+/**
+ * Rows enqueued for the drain: more than the worker can deliver in warm-up + measured pass. Fewer
+ * on PostgreSQL, where enqueueing them (before the role is ready) costs a round trip each.
+ */
 const OUTBOX_ROWS_PER_S = 6000;
+const OUTBOX_ROWS_PER_S_PG = 400;
 
 /**
  * 6. Outbox drain rate: the worker delivering pre-enqueued notifications to the fake partner.
  * Throughput is deliveries per second over the measured window; latency is not measured.
  */
-export async function outbox(o: BenchOptions): Promise<ScenarioResult> {
+export async function outbox(o: BenchOptions, store?: string): Promise<ScenarioResult> {
   if (!existsSync(join(projectRoot(), 'src', 'outbox'))) return { available: false, reason: NOT_AVAILABLE };
-  const count = Math.ceil((o.warmupS + o.durationS) * OUTBOX_ROWS_PER_S);
+  const count = Math.ceil((o.warmupS + o.durationS) * (store ? OUTBOX_ROWS_PER_S_PG : OUTBOX_ROWS_PER_S));
   const dir = mkdtempSync(join(tmpdir(), 'cb-bench-'));
   const partner = await spawnRole('upstream', { pin: o.pin, core: LOADGEN_CORE });
   try {
-    const args = { upstreamUrl: partner.url, workDir: dir, count };
+    const args = { upstreamUrl: partner.url, workDir: dir, count, store };
     const drain = await spawnRole('outbox', { pin: o.pin, core: SUT_CORE, args });
     try {
       return await measureDrain(drain, partner, count, o);

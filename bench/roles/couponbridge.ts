@@ -1,6 +1,6 @@
 /**
  * The real couponbridge (startServer) in front of the fake upstream: log level error, one Tencent
- * SP partner, a fresh SQLite file store, and a replay window of an hour so that presigned
+ * SP partner, a fresh SQLite file store (or the given PostgreSQL one), and a replay window of an hour so that presigned
  * messages stay fresh for the whole run (each still carries its own nonce).
  * Mappings: in the work directory, the shipped mappings the bench drives (T1, T2 when this build
  * has its flow, the outbox's Tencent status notification) — other routes cost nothing per request
@@ -31,12 +31,20 @@ export const REPLAY_WINDOW_S = 3600;
 const UNLIMITED = 1_000_000_000;
 const BENCH_ROUTES = [T1_ROUTE, T2_ROUTE];
 
-/** `notifyUrl`: where the SP partner takes outbox notifications (the fake partner). */
-export function benchConfigYaml(upstreamUrl: string, workDir: string, notifyUrl?: string): string {
+/**
+ * `notifyUrl`: where the SP partner takes outbox notifications (the fake partner). `store`: a
+ * store URL (PostgreSQL scenarios); default a fresh SQLite file in workDir.
+ */
+export function benchConfigYaml(
+  upstreamUrl: string,
+  workDir: string,
+  notifyUrl?: string,
+  store?: string,
+): string {
   const notify = notifyUrl ? `, notify: { base_url: "${notifyUrl}" }` : '';
   return `
 server: { host: 127.0.0.1, port: 0 }
-store: "sqlite:${join(workDir, 'ledger.db')}"
+store: "${store ?? `sqlite:${join(workDir, 'ledger.db')}`}"
 mappings: "${join(workDir, 'mappings')}"
 replay: { window_s: ${REPLAY_WINDOW_S} }
 log: { level: error }
@@ -74,9 +82,14 @@ export function writeBenchMappings(to: string): void {
   }
 }
 
-export async function startCouponbridge(upstreamUrl: string, workDir: string): Promise<Started> {
+export async function startCouponbridge(
+  upstreamUrl: string,
+  workDir: string,
+  store?: string,
+): Promise<Started> {
   writeBenchMappings(join(workDir, 'mappings'));
-  const config = parseConfig(benchConfigYaml(upstreamUrl, workDir), join(workDir, 'bench.yaml'), process.env);
+  const yaml = benchConfigYaml(upstreamUrl, workDir, undefined, store);
+  const config = parseConfig(yaml, join(workDir, 'bench.yaml'), process.env);
   const running = await startServer(config, { watch: false });
   return { url: running.url, routes: [...running.rt.table.byId.keys()], close: () => running.stop() };
 }

@@ -18,9 +18,14 @@ import type { Started } from './listen';
 
 const ENQUEUE_CHUNK = 1000;
 
-export async function startOutboxDrain(partnerUrl: string, workDir: string, count: number): Promise<Started> {
+export async function startOutboxDrain(
+  partnerUrl: string,
+  workDir: string,
+  count: number,
+  storeUrl?: string,
+): Promise<Started> {
   writeBenchMappings(join(workDir, 'mappings'));
-  const yaml = benchConfigYaml(partnerUrl, workDir, partnerUrl);
+  const yaml = benchConfigYaml(partnerUrl, workDir, partnerUrl, storeUrl);
   const config = parseConfig(yaml, join(workDir, 'bench.yaml'), process.env);
   const registry = loadSchemaRegistry();
   const table = loadCheckedTable(config.mappings, { registry });

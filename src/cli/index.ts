@@ -13,6 +13,9 @@ import { register as registerLedger } from './commands/ledger';
 import { register as registerTrace } from './commands/trace';
 import { register as registerOutbox } from './commands/outbox';
 import { register as registerReconcile } from './commands/reconcile';
+import { register as registerMigrate } from './commands/migrate';
+import { register as registerExport } from './commands/export';
+import { register as registerImport } from './commands/import';
 
 export function buildProgram(): Command {
   const program = new Command('couponbridge')
@@ -32,6 +35,9 @@ export function buildProgram(): Command {
     registerTrace,
     registerOutbox,
     registerReconcile,
+    registerMigrate,
+    registerExport,
+    registerImport,
   ]) {
     register(program);
   }

@@ -21,9 +21,12 @@ export function addStoreOptions(cmd: Command): Command {
     .option('-c, --config <file>', 'configuration file whose `store` to use', 'couponbridge.yaml');
 }
 
+export function storeUrl(opts: StoreOptions): string {
+  return opts.store ?? loadConfig(opts.config).store;
+}
+
 export async function withStore<T>(opts: StoreOptions, fn: (store: Store) => Promise<T>): Promise<T> {
-  const url = opts.store ?? loadConfig(opts.config).store;
-  const store = await openStore(url);
+  const store = await openStore(storeUrl(opts));
   try {
     return await fn(store);
   } finally {

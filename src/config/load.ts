@@ -12,7 +12,7 @@ import addFormats from 'ajv-formats';
 import { interpolate, isPlainObject, usesEnv, type PathProblem } from './interpolate';
 import { crossFieldProblems, type DialectKeys } from './rules';
 import { locate, parsePointer, parseSource, pointer, type SourceFile } from './source';
-import type { Config, LoadedConfig } from './types';
+import type { Config, LoadedConfig, StoreSettings } from './types';
 
 export type { Config, LoadedConfig } from './types';
 export { knownDialects, type DialectKeys } from './rules';
@@ -92,7 +92,9 @@ export function parseConfig(
 
   const baseDir = opts.baseDir ?? dirname(resolve(fileName));
   config.mappings = resolve(baseDir, config.mappings);
-  config.store = resolveStore(config.store, baseDir);
+  const { url, ...settings } = storeForm(merged);
+  config.store = resolveStore(url, baseDir);
+  config.store_settings = { migrate: 'auto', ...settings };
   return { ...config, warnings };
 }
 
@@ -171,6 +173,12 @@ function position(sources: [SourceFile, SourceFile], path: string[]): string {
     if (inDefaults.exact) return `${defaults.fileName}:${inDefaults.line ?? 1}`;
   }
   return `${user.fileName}:${inUser.line ?? 1}`;
+}
+
+/** `store: URL` or `store: { url, migrate, pool_max }` (the schema allowed only these two). */
+function storeForm(merged: unknown): { url: string } & Partial<StoreSettings> {
+  const store = (merged as { store: string | ({ url: string } & Partial<StoreSettings>) }).store;
+  return typeof store === 'string' ? { url: store } : store;
 }
 
 function resolveStore(store: string, baseDir: string): string {

@@ -34,10 +34,15 @@ export function crossFieldProblems(
   dialects: Readonly<Record<string, DialectKeys>> = knownDialects,
 ): PathProblem[] {
   const problems: PathProblem[] = [];
-  if (typeof config.store === 'string' && !storeForms.test(config.store)) {
+  const store: unknown = config.store;
+  const [storeUrl, storePath] =
+    typeof store === 'object' && store !== null
+      ? [(store as { url?: unknown }).url, ['store', 'url']]
+      : [store, ['store']];
+  if (typeof storeUrl === 'string' && !storeForms.test(storeUrl)) {
     problems.push({
-      path: ['store'],
-      message: `"${config.store}" is not sqlite:<path>, postgres://… or postgresql://…`,
+      path: storePath,
+      message: `"${storeUrl}" is not sqlite:<path>, postgres://… or postgresql://…`,
     });
   }
   const credentialKeys = new Set(Object.values(dialects).flatMap((d) => [d.keyId, d.secret]));

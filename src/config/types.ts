@@ -70,10 +70,23 @@ export interface OutboxConfig {
   destinations?: Record<string, { retry_schedule_ms?: number[]; jitter?: number }>;
 }
 
+/** The object form of `store` in the file, less its url (the loader moves that to `store`). */
+export interface StoreSettings {
+  /** auto (default): serve applies pending migrations; manual: serve refuses to start while any is pending. */
+  migrate: 'auto' | 'manual';
+  /** PostgreSQL pool size per instance; default: the store's (10). */
+  pool_max?: number;
+}
+
 export interface Config {
   server: ServerConfig;
-  /** `sqlite:<absolute path>`, `sqlite::memory:`, or a postgres:// / postgresql:// URL. */
+  /**
+   * `sqlite:<absolute path>`, `sqlite::memory:`, or a postgres:// / postgresql:// URL. The file may
+   * write `store: URL` or `store: { url: URL, migrate, pool_max }`; the loader always gives the URL
+   * here and the rest in `store_settings`.
+   */
   store: string;
+  store_settings: StoreSettings;
   /** Absolute directory. */
   mappings: string;
   replay: { window_s: number };

@@ -14,7 +14,7 @@ import { closeRuntime, createRuntime, type Runtime } from '../runtime';
 import { createHttpServer, type AppState } from './app';
 import { createMetrics } from './metrics';
 import { loadCheckedTable, watchMappings } from './reload';
-import { openStore } from '../store/open';
+import { assertNoPendingMigrations, openStore } from '../store/open';
 import { hostWorkerId, startOutboxWorker, type OutboxWorker } from '../outbox/worker';
 import { onNotificationsStored } from '../outbox/enqueue';
 import type { Store } from '../store/types';
@@ -42,6 +42,12 @@ const DAY_MS = 86_400_000;
 /** How long finished idempotency records are kept: they outlive every partner's retry horizon by far. */
 export function idempotencyRetentionMs(journal: { max_age_days: number }): number {
   return Math.max(journal.max_age_days, 7) * DAY_MS;
+}
+
+/** Pending migrations are applied at open, unless `store.migrate: manual` asks an operator to. */
+async function openConfiguredStore(config: Config): Promise<Store> {
+  if (config.store_settings.migrate === 'manual') await assertNoPendingMigrations(config.store);
+  return openStore(config.store, { maxConnections: config.store_settings.pool_max });
 }
 
 /** Housekeeping: expired nonces, old journal rows, old idempotency records. */
@@ -72,7 +78,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     });
   const registry = opts.registry ?? loadSchemaRegistry();
   const table = loadCheckedTable(config.mappings, { registry });
-  const store = opts.store ?? (await openStore(config.store));
+  const store = opts.store ?? (await openConfiguredStore(config));
   const rt = createRuntime(config, { registry, logger, table, store });
   const state: AppState = { ready: false, draining: false, probes: [() => store.ping()] };
   const maintenance = startMaintenance(rt);

@@ -10,7 +10,7 @@
  * - json columns come back as text (the pool's type parser), so payloads round-trip exactly.
  * - Statements are the named artefacts of sql/postgres/, prepared once per connection.
  */
-import { Pool, types, type PoolClient, type PoolConfig, type QueryResult } from 'pg';
+import { Client, Pool, types, type ClientBase, type PoolClient, type PoolConfig, type QueryResult } from 'pg';
 import { CbError } from '../errors';
 import { assertTransition, canRelease } from '../ledger/state-machine';
 import { storeFailure } from './failures';
@@ -41,7 +41,23 @@ import {
   periodParams,
   undeliveredClaimFromRow,
 } from './settlement-rows';
-import { checkApplied, loadMigrations, loadStatements, toPositional, type Statements } from './sql-files';
+import {
+  encodeRow,
+  EXPORT_FILTERS,
+  importInto,
+  transferTables,
+  type ColumnKind,
+  type TableShape,
+} from './transfer';
+import { appliedRow, describeMigrations, type AppliedRow, type Migrator } from './migrator';
+import {
+  checkApplied,
+  loadMigrations,
+  loadStatements,
+  toPositional,
+  type Migration,
+  type Statements,
+} from './sql-files';
 import type {
   AnomalyRecord,
   ClaimOptions,
@@ -53,6 +69,7 @@ import type {
   CouponState,
   ExchangeRecord,
   HalfConsumedOrder,
+  ExportOptions,
   IdemBeginResult,
   IdemKey,
   IdemOutcome,
@@ -71,6 +88,7 @@ import type {
   StockSync,
   Store,
   StoredAnswer,
+  TransferRecord,
   Transition,
   TransitionMeta,
   TransitionResult,
@@ -94,6 +112,8 @@ const keepJsonText: PoolConfig['types'] = {
       : types.getTypeParser(oid, format as 'text')) as typeof types.getTypeParser,
 };
 
+const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+const EXPORT_PAGE = 1000;
 const idem = (k: IdemKey): Row => ({ partner: k.partner, route: k.route, key: k.key });
 const asIs = (d: Date): Date => d;
 const answerParams = (a: StoredAnswer): Row => ({
@@ -192,22 +212,7 @@ export class PostgresStore implements Store {
 
   /** Applies pending migrations in one transaction (PostgreSQL DDL is transactional). */
   async migrate(schema: string | undefined): Promise<void> {
-    const migrations = loadMigrations('postgres');
-    await this.tx(async (c) => {
-      await this.run(c, 'meta.lock', { schema: schema ?? 'public' });
-      if (schema) await c.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-      await c.query(this.st['meta.create_migrations'].text);
-      const applied = (await this.all(c, 'meta.applied')).map((r) => ({
-        version: Number(r.version),
-        checksum: String(r.checksum),
-      }));
-      checkApplied(migrations, applied);
-      const done = new Set(applied.map((a) => a.version));
-      for (const m of migrations.filter((x) => !done.has(x.version))) {
-        await c.query(m.sql);
-        await this.run(c, 'meta.record_migration', { ...m, now: new Date() });
-      }
-    });
+    await this.tx((c) => applyPostgresMigrations(c, schema));
   }
 
   async close(): Promise<void> {
@@ -679,4 +684,194 @@ export class PostgresStore implements Store {
       return 'stored' as const;
     });
   }
+  // ——— moving between stores ———
+
+  private async tableShapes(c: PoolClient): Promise<Map<string, TableShape>> {
+    const cols = await c.query<{ table_name: string; column_name: string; data_type: string }>(
+      `SELECT c.table_name, c.column_name, c.data_type
+         FROM information_schema.columns c
+         JOIN information_schema.tables t USING (table_schema, table_name)
+        WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
+        ORDER BY c.table_name, c.ordinal_position`,
+    );
+    const keys = await c.query<{ table_name: string; column_name: string }>(
+      `SELECT k.table_name, k.column_name
+         FROM information_schema.table_constraints tc
+         JOIN information_schema.key_column_usage k USING (constraint_schema, constraint_name, table_name)
+        WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_schema = current_schema()
+        ORDER BY k.table_name, k.ordinal_position`,
+    );
+    const kind = (type: string): ColumnKind =>
+      type === 'bytea'
+        ? 'bytes'
+        : /^(smallint|integer|bigint)$/.test(type)
+          ? 'integer'
+          : type.startsWith('timestamp')
+            ? 'time'
+            : 'other';
+    const shapes = new Map<string, TableShape>();
+    for (const r of cols.rows) {
+      const shape = shapes.get(r.table_name) ?? { name: r.table_name, columns: [], primaryKey: [] };
+      shape.columns.push({ name: r.column_name, kind: kind(r.data_type) });
+      shapes.set(r.table_name, shape);
+    }
+    for (const r of keys.rows) shapes.get(r.table_name)?.primaryKey.push(r.column_name);
+    return shapes;
+  }
+
+  /** One REPEATABLE READ, READ ONLY transaction: a consistent snapshot while instances keep writing. */
+  async *exportRows(opts: ExportOptions): AsyncIterable<TransferRecord> {
+    const c = await this.pool.connect().catch((e: unknown) => Promise.reject(storeFailure(e)));
+    let committed = false;
+    try {
+      await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const shapes = await this.tableShapes(c);
+      for (const table of transferTables(shapes.keys(), opts.journal)) {
+        const shape = shapes.get(table) as TableShape;
+        const filter = EXPORT_FILTERS[table];
+        const text = new Set(shape.columns.filter((x) => x.kind === 'other').map((x) => x.name));
+        // Bytewise order for text keys, as SQLite's, so both backends export rows in one order.
+        const order = (shape.primaryKey.length > 0 ? shape.primaryKey : shape.columns.map((x) => x.name))
+          .map((k) => (text.has(k) ? `${quoteIdent(k)} COLLATE "C"` : quoteIdent(k)))
+          .join(', ');
+        const where = filter ? ` WHERE ${quoteIdent(filter.column)} > $3` : '';
+        const sql = `SELECT * FROM ${quoteIdent(table)}${where} ORDER BY ${order} LIMIT $1 OFFSET $2`;
+        for (let offset = 0; ; offset += EXPORT_PAGE) {
+          const params: unknown[] = [EXPORT_PAGE, offset, ...(filter ? [opts.now] : [])];
+          const { rows } = await c.query<Row>(sql, params);
+          for (const row of rows) yield { table, row: encodeRow(shape, row) };
+          if (rows.length < EXPORT_PAGE) break;
+        }
+      }
+      await c.query('COMMIT');
+      committed = true;
+    } catch (e) {
+      throw storeFailure(e);
+    } finally {
+      // Also when the reader stopped early: the snapshot is given back before the connection.
+      if (committed) c.release();
+      else
+        await c.query('ROLLBACK').then(
+          () => c.release(),
+          () => c.release(true),
+        );
+    }
+  }
+
+  async importRows(records: AsyncIterable<TransferRecord>): Promise<Record<string, number>> {
+    return this.tx(async (c) => {
+      const shapes = await this.tableShapes(c);
+      const counts = await importInto(
+        {
+          shapes,
+          hasRows: async (table) =>
+            (await c.query(`SELECT 1 FROM ${quoteIdent(table)} LIMIT 1`)).rowCount !== 0,
+          insert: async (table, columns, rows) => {
+            const values = rows.map(
+              (r, i) => `(${r.map((_, j) => `$${i * columns.length + j + 1}`).join(', ')})`,
+            );
+            // Identity columns (outbox ids, history and journal sequence numbers) keep their values.
+            await c.query(
+              `INSERT INTO ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) OVERRIDING SYSTEM VALUE VALUES ${values.join(', ')}`,
+              rows.flat(),
+            );
+          },
+        },
+        records,
+      );
+      // New identity values continue after the imported ones.
+      const identities = await c.query<{ table_name: string; column_name: string }>(
+        `SELECT table_name, column_name FROM information_schema.columns
+          WHERE table_schema = current_schema() AND is_identity = 'YES'`,
+      );
+      for (const { table_name: t, column_name: col } of identities.rows) {
+        await c.query(
+          `SELECT setval(pg_get_serial_sequence($1, $2), m) FROM (SELECT max(${quoteIdent(col)}) AS m FROM ${quoteIdent(t)}) x WHERE m IS NOT NULL`,
+          [quoteIdent(t), col],
+        );
+      }
+      return counts;
+    });
+  }
+}
+
+// ——— migrations (src/store/migrator.ts) ———
+
+type Query = (name: string, params?: Record<string, unknown>) => Promise<Record<string, unknown>[]>;
+
+function pgQuery(c: ClientBase): Query {
+  const sql = loadStatements('postgres');
+  return async (name, params = {}) => {
+    const { text, names } = toPositional(sql[name]);
+    return (
+      await c.query(
+        text,
+        names.map((n) => params[n] ?? null),
+      )
+    ).rows as Record<string, unknown>[];
+  };
+}
+
+async function pgApplied(q: Query): Promise<AppliedRow[]> {
+  const [present] = await q('meta.has_migrations');
+  if (Number(present.n) === 0) return [];
+  return (await q('meta.applied')).map(appliedRow);
+}
+
+/**
+ * Applies pending PostgreSQL migrations on `c`, which must be inside a transaction: the advisory
+ * lock is held until it ends. Returns those applied.
+ */
+export async function applyPostgresMigrations(
+  c: ClientBase,
+  schema: string | undefined,
+): Promise<Migration[]> {
+  const q = pgQuery(c);
+  const migrations = loadMigrations('postgres');
+  await q('meta.lock', { schema: schema ?? 'public' });
+  if (schema) await c.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  await c.query(loadStatements('postgres')['meta.create_migrations']);
+  const applied = await pgApplied(q);
+  checkApplied(migrations, applied);
+  const done = new Set(applied.map((a) => a.version));
+  const pending = migrations.filter((x) => !done.has(x.version));
+  for (const m of pending) {
+    await c.query(m.sql);
+    await q('meta.record_migration', { ...m, now: new Date() });
+  }
+  return pending;
+}
+
+export async function postgresMigrator(url: string): Promise<Migrator> {
+  const { connectionString, schema } = parsePostgresUrl(url);
+  const c = new Client({ connectionString, options: schema ? `-c search_path=${schema}` : undefined });
+  try {
+    await c.connect();
+  } catch (e) {
+    throw storeFailure(e);
+  }
+  const q = pgQuery(c);
+  const status = async () => describeMigrations(loadMigrations('postgres'), await pgApplied(q));
+  return {
+    backend: 'postgres',
+    status: async () => {
+      try {
+        return await status();
+      } catch (e) {
+        throw storeFailure(e);
+      }
+    },
+    apply: async () => {
+      try {
+        await c.query('BEGIN');
+        const now = await applyPostgresMigrations(c, schema);
+        await c.query('COMMIT');
+        return (await status()).filter((s) => now.some((m) => m.version === s.version));
+      } catch (e) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        throw storeFailure(e);
+      }
+    },
+    close: () => c.end(),
+  };
 }

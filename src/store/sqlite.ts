@@ -44,7 +44,16 @@ import {
   periodParams,
   undeliveredClaimFromRow,
 } from './settlement-rows';
-import { checkApplied, loadMigrations, loadStatements, type Statements } from './sql-files';
+import { applySqliteMigrations } from './migrator';
+import {
+  encodeRow,
+  EXPORT_FILTERS,
+  importInto,
+  transferTables,
+  type ColumnKind,
+  type TableShape,
+} from './transfer';
+import { loadStatements, type Statements } from './sql-files';
 import type {
   AnomalyRecord,
   ClaimOptions,
@@ -56,6 +65,7 @@ import type {
   CouponState,
   ExchangeRecord,
   HalfConsumedOrder,
+  ExportOptions,
   IdemBeginResult,
   IdemKey,
   IdemOutcome,
@@ -74,6 +84,7 @@ import type {
   StockSync,
   Store,
   StoredAnswer,
+  TransferRecord,
   Transition,
   TransitionMeta,
   TransitionResult,
@@ -88,27 +99,14 @@ export interface SqliteOptions {
 }
 
 const iso = (d: Date): string => d.toISOString();
+const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+const EXPORT_PAGE = 1000;
 const idem = (k: IdemKey): Row => ({ partner: k.partner, route: k.route, key: k.key });
 const answerParams = (a: StoredAnswer): Row => ({
   status: a.status,
   content_type: a.contentType,
   body: Buffer.from(a.body, 'utf8'),
 });
-
-function migrate(db: Database.Database, sql: Statements): void {
-  db.exec(sql['meta.create_migrations']);
-  const migrations = loadMigrations('sqlite');
-  db.transaction(() => {
-    const applied = db.prepare(sql['meta.applied']).all() as { version: number; checksum: string }[];
-    checkApplied(migrations, applied);
-    const done = new Set(applied.map((a) => a.version));
-    const record = db.prepare(sql['meta.record_migration']);
-    for (const m of migrations.filter((x) => !done.has(x.version))) {
-      db.exec(m.sql);
-      record.run({ version: m.version, name: m.name, checksum: m.checksum, now: iso(new Date()) });
-    }
-  }).immediate();
-}
 
 export function openSqlite(opts: SqliteOptions): SqliteStore {
   if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -119,7 +117,7 @@ export function openSqlite(opts: SqliteOptions): SqliteStore {
     db.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('foreign_keys = ON');
     const sql = loadStatements('sqlite');
-    migrate(db, sql);
+    applySqliteMigrations(db);
     return new SqliteStore(db, sql);
   } catch (e) {
     db.close();
@@ -609,5 +607,91 @@ export class SqliteStore implements Store {
       this.enqueueNow(items, now);
       return 'stored' as const;
     });
+  }
+  // ——— moving between stores ———
+
+  private tableShapes(): Map<string, TableShape> {
+    const names = this.db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+      .pluck()
+      .all() as string[];
+    return new Map(
+      names.map((name) => {
+        const cols = this.db.prepare(`PRAGMA table_info(${quote(name)})`).all() as {
+          name: string;
+          type: string;
+          pk: number;
+        }[];
+        const kind = (type: string): ColumnKind =>
+          /^BLOB$/i.test(type) ? 'bytes' : /^INTEGER$/i.test(type) ? 'integer' : 'other';
+        const primaryKey = cols
+          .filter((c) => c.pk > 0)
+          .sort((a, b) => a.pk - b.pk)
+          .map((c) => c.name);
+        return [name, { name, columns: cols.map((c) => ({ name: c.name, kind: kind(c.type) })), primaryKey }];
+      }),
+    );
+  }
+
+  /** Read in one read transaction (a WAL snapshot), a page at a time. */
+  async *exportRows(opts: ExportOptions): AsyncIterable<TransferRecord> {
+    const shapes = this.tableShapes();
+    this.db.exec('BEGIN');
+    try {
+      for (const table of transferTables(shapes.keys(), opts.journal)) {
+        const shape = shapes.get(table) as TableShape;
+        const filter = EXPORT_FILTERS[table];
+        const order = (shape.primaryKey.length > 0 ? shape.primaryKey : shape.columns.map((c) => c.name))
+          .map(quote)
+          .join(', ');
+        const page = this.db.prepare(
+          `SELECT * FROM ${quote(table)}${filter ? ` WHERE ${quote(filter.column)} > @now` : ''} ORDER BY ${order} LIMIT @limit OFFSET @offset`,
+        );
+        for (let offset = 0; ; offset += EXPORT_PAGE) {
+          const rows = page.all({
+            ...(filter ? { now: iso(opts.now) } : {}),
+            limit: EXPORT_PAGE,
+            offset,
+          }) as Row[];
+          for (const row of rows) yield { table, row: encodeRow(shape, row) };
+          if (rows.length < EXPORT_PAGE) break;
+        }
+      }
+    } finally {
+      this.db.exec('COMMIT');
+    }
+  }
+
+  /** BEGIN IMMEDIATE around the whole stream: a concurrent writer waits, a failure rolls all back. */
+  async importRows(records: AsyncIterable<TransferRecord>): Promise<Record<string, number>> {
+    const shapes = this.tableShapes();
+    const inserts = new Map<string, Database.Statement>();
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const counts = await importInto(
+        {
+          shapes,
+          hasRows: async (table) =>
+            this.db.prepare(`SELECT 1 FROM ${quote(table)} LIMIT 1`).get() !== undefined,
+          insert: async (table, columns, rows) => {
+            const key = `${table}(${columns.join()})`;
+            let st = inserts.get(key);
+            if (!st) {
+              st = this.db.prepare(
+                `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+              );
+              inserts.set(key, st);
+            }
+            for (const values of rows) st.run(values);
+          },
+        },
+        records,
+      );
+      this.db.exec('COMMIT');
+      return counts;
+    } catch (e) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw storeFailure(e);
+    }
   }
 }

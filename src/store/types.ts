@@ -309,6 +309,24 @@ export interface NonceEntry {
   expiresAt: Date;
 }
 
+// ——— moving between stores (src/store/transfer.ts) ———
+
+/** A column value between stores: times ISO-8601 UTC text, bytes base64, json columns their text. */
+export type PortableValue = string | number | null;
+export type PortableRow = Record<string, PortableValue>;
+
+export interface TransferRecord {
+  table: string;
+  row: PortableRow;
+}
+
+export interface ExportOptions {
+  /** Include the exchange journal. */
+  journal: boolean;
+  /** Nonces expired at this time are left out. */
+  now: Date;
+}
+
 export interface Store {
   readonly backend: Backend;
   close(): Promise<void>;
@@ -444,4 +462,13 @@ export interface Store {
     answer: StoredAnswer,
     now?: Date,
   ): Promise<'stored' | 'duplicate'>;
+
+  // moving between stores
+  /** Every transferred table's rows from one consistent snapshot, table by table in import order. */
+  exportRows(opts: ExportOptions): AsyncIterable<TransferRecord>;
+  /**
+   * Loads exported rows in ONE transaction; refuses (nothing written) when any transferred table
+   * already has rows, or a row names a table or column this store lacks. Returns rows per table.
+   */
+  importRows(records: AsyncIterable<TransferRecord>): Promise<Record<string, number>>;
 }

@@ -10,6 +10,7 @@ import {
   claim,
   direct,
   directPaced,
+  onPostgres,
   outbox,
   proxied,
   translate,
@@ -75,5 +76,14 @@ describe('benchmark harness', () => {
 
   test('measures the outbox draining notifications to a fake partner', async () => {
     assertRan(await outbox(o));
+  });
+
+  test('measures T2 claim with two instances on one PostgreSQL schema, and the outbox on PostgreSQL', async (t) => {
+    const claimed = await onPostgres(o, (store) => claim(o, new SignedBodies('t2'), store, 2));
+    if (!claimed.available && process.env.CI !== 'true' && /unreachable/.test(claimed.reason)) {
+      return t.skip(claimed.reason);
+    }
+    assertMeasured(claimed);
+    assertRan(await onPostgres(o, (store) => outbox(o, store)));
   });
 });

@@ -7,10 +7,17 @@
  *   - every acknowledged push produced its notification (Tencent /coupon/status/rsync, answered 0);
  *   - no notification was delivered again with a new key (one seq_id per coupon);
  *   - no coupon was redeemed twice at P云 (≤ one 1001 per grant_serial) nor granted twice per event.
+ *
+ * `runInstanceLoss` (issue 15) runs the same traffic against three instances sharing one
+ * PostgreSQL schema, spread over the live ones, with the Tencent sandbox slowed so that
+ * notifications are in flight; one instance is killed with SIGKILL while it holds leased outbox
+ * rows and is not restarted. Besides the checks above: every row it held is delivered by another
+ * instance after its lease, under its original key (seq_id).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
@@ -48,10 +55,10 @@ const secrets = {
 };
 const sp = { keyId: 'CRASHSPKEY', secret: secrets.SP_SECRET, scheme: 'tencent-md5' as const };
 
-function configYaml(dir: string, sb: Sandbox, port: number): string {
+function configYaml(store: string, sb: Sandbox, port: number, leaseMs: number): string {
   return `
 server: { host: 127.0.0.1, port: ${port}, shutdown_grace_ms: 200 }
-store: "sqlite:${join(dir, 'cb.db')}"
+store: "${store}"
 mappings: "${join(projectRoot(), 'mappings')}"
 log: { level: error }
 upstreams:
@@ -59,8 +66,20 @@ upstreams:
   tencent: { base_url: "${sb.tencentUrl}", api_key: CRASHTENCENT, secret: "\${TENCENT_SECRET}", timeout_ms: 1000 }
 partners:
   - { id: sp-crash, dialect: tencent, api_key: CRASHSPKEY, secret: "\${SP_SECRET}" }
-outbox: { retry_schedule_ms: [100, 200, 400, 800, 1600, 3200, 6400], jitter: 0.2, poll_interval_ms: 50, lease_ms: 2000 }
+outbox: { retry_schedule_ms: [100, 200, 400, 800, 1600, 3200, 6400], jitter: 0.2, poll_interval_ms: 50, lease_ms: ${leaseMs} }
 `;
+}
+
+/** A port free right now (the instance keeps it across restarts: its worker id is host:port). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -68,10 +87,20 @@ const rand = (a: number, b: number) => a + Math.floor(Math.random() * (b - a + 1
 
 class Server {
   child?: ChildProcess;
+  readonly url: string;
+  /** The outbox worker id the instance leases under (src/outbox/worker.ts hostWorkerId). */
+  readonly workerId: string;
   constructor(
     private readonly configFile: string,
-    readonly url: string,
-  ) {}
+    port: number,
+  ) {
+    this.url = `http://127.0.0.1:${port}`;
+    this.workerId = `${hostname()}:${port}`;
+  }
+
+  get alive(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
 
   async start(): Promise<void> {
     this.child = spawn(
@@ -79,10 +108,11 @@ class Server {
       ['--import', 'tsx', join(projectRoot(), 'src/cli/main.ts'), 'serve', '--config', this.configFile],
       {
         env: { ...process.env, ...secrets },
-        stdio: ['ignore', 'ignore', 'inherit'],
+        stdio: ['ignore', process.env.CRASH_DEBUG ? 'inherit' : 'ignore', 'inherit'],
       },
     );
-    for (let i = 0; i < 200; i++) {
+    // Bounded by 30 s: a start under tsx on a busy machine takes several seconds.
+    for (let i = 0; i < 600; i++) {
       try {
         const r = await request(`${this.url}/healthz`);
         await r.body.text();
@@ -97,7 +127,7 @@ class Server {
 
   async kill(): Promise<void> {
     const c = this.child;
-    if (!c || c.exitCode !== null) return;
+    if (!c || !this.alive) return;
     const exited = new Promise((r) => c.once('exit', r));
     c.kill('SIGKILL');
     await exited;
@@ -115,25 +145,22 @@ async function post(url: string, body: string, headers: Record<string, string>):
   }
 }
 
-export async function runCrashTest(o: CrashOptions): Promise<CrashReport> {
-  const log = o.log ?? (() => {});
-  const sb = await startSandbox({
-    pyun: { app_id: 'op-crash', app_secret: secrets.PYUN_SECRET },
-    tencent: { api_key: 'CRASHTENCENT', secret: secrets.TENCENT_SECRET },
-  });
-  const dir = mkdtempSync(join(tmpdir(), 'cb-crash-'));
-  const port = 20000 + rand(0, 20000);
-  const configFile = join(dir, 'couponbridge.yaml');
-  writeFileSync(configFile, configYaml(dir, sb, port));
-  const server = new Server(configFile, `http://127.0.0.1:${port}`);
-  await server.start();
-  const tencent = getDialect('tencent');
-  const claims = new Map<string, { couponId?: string }>();
-  const pushes = new Map<string, { couponId: string; grantSerial: string; acked: boolean }>();
-  const redeems = new Map<string, boolean>();
+/**
+ * The platforms' side: claims, status syncs and P云 pushes sent to whichever instance `pick`
+ * names, each re-sent until acknowledged (P云 sometimes re-sends anyway).
+ */
+class Traffic {
+  readonly claims = new Map<string, { couponId?: string }>();
+  readonly pushes = new Map<string, { couponId: string; grantSerial: string; acked: boolean }>();
+  readonly redeems = new Map<string, boolean>();
+  private stopped = false;
+  private loop?: Promise<void>;
+  private readonly tencent = getDialect('tencent');
 
-  const claim = async (requestId: string) => {
-    const built = tencent.buildRequest(
+  constructor(private readonly pick: () => Server) {}
+
+  private async claim(requestId: string): Promise<void> {
+    const built = this.tencent.buildRequest(
       { method: 'POST', path: '/', encoding: 'json' },
       {
         app_channel_id: 0,
@@ -144,18 +171,19 @@ export async function runCrashTest(o: CrashOptions): Promise<CrashReport> {
       },
       sp,
     );
-    const a = await post(`${server.url}/tencent/sp/coupon/receive`, built.body!, built.headers);
+    const a = await post(`${this.pick().url}/tencent/sp/coupon/receive`, built.body!, built.headers);
     if (a?.code === 0) {
-      const prev = claims.get(requestId)?.couponId;
+      const prev = this.claims.get(requestId)?.couponId;
       if (prev && prev !== a.data.coupon_id) throw new Error(`claim ${requestId} answered two coupon ids`);
-      claims.set(requestId, { couponId: a.data.coupon_id });
+      this.claims.set(requestId, { couponId: a.data.coupon_id });
     } else {
       if (process.env.CRASH_DEBUG) console.error('claim answer', JSON.stringify(a));
-      if (!claims.has(requestId)) claims.set(requestId, {});
+      if (!this.claims.has(requestId)) this.claims.set(requestId, {});
     }
-  };
-  const pushFor = async (paySerial: string) => {
-    const p = pushes.get(paySerial)!;
+  }
+
+  private async push(paySerial: string): Promise<void> {
+    const p = this.pushes.get(paySerial)!;
     const body = signedPyunPush(
       {
         park_uuid: 'p',
@@ -183,79 +211,89 @@ export async function runCrashTest(o: CrashOptions): Promise<CrashReport> {
       'op-crash',
       secrets.PYUN_SECRET,
     );
-    const a = await post(`${server.url}/pyun/notify/payment`, body, {
+    const a = await post(`${this.pick().url}/pyun/notify/payment`, body, {
       'content-type': 'application/x-www-form-urlencoded',
     });
     if (a?.code === '1001') p.acked = true;
-  };
-  const redeem = async (couponId: string) => {
-    const built = tencent.buildRequest(
+  }
+
+  private async redeem(couponId: string): Promise<void> {
+    const built = this.tencent.buildRequest(
       { method: 'POST', path: '/', encoding: 'json' },
       { app_channel_id: 0, user_code: 'u', stock_id: 'cb-demo-001', coupon_id: couponId, coupon_status: 2 },
       sp,
     );
-    const a = await post(`${server.url}/tencent/coupon/status/rsync`, built.body!, built.headers);
-    if (a?.code === 0) redeems.set(couponId, true);
-  };
+    const a = await post(`${this.pick().url}/tencent/coupon/status/rsync`, built.body!, built.headers);
+    if (a?.code === 0) this.redeems.set(couponId, true);
+  }
 
-  let stop = false;
-  const traffic = (async () => {
-    let n = 0;
-    while (!stop) {
-      n++;
-      const requestId = randomUUID().replace(/-/g, '');
-      await claim(requestId);
-      const couponId = claims.get(requestId)?.couponId;
-      if (couponId && n % 3 === 0) {
-        redeems.set(couponId, false);
-        await redeem(couponId);
-      } else if (couponId) {
-        const paySerial = `PS${Date.now()}${n}`;
-        pushes.set(paySerial, { couponId, grantSerial: grantSerialFor(requestId), acked: false });
-        await pushFor(paySerial);
+  private async resendUnacknowledged(alsoAcked: number): Promise<void> {
+    for (const [rid, c] of this.claims) if (!c.couponId) await this.claim(rid);
+    for (const [ps, p] of this.pushes) if (!p.acked || Math.random() < alsoAcked) await this.push(ps);
+    for (const [cid, ok] of this.redeems) if (!ok) await this.redeem(cid);
+  }
+
+  start(): void {
+    this.loop = (async () => {
+      let n = 0;
+      while (!this.stopped) {
+        n++;
+        const requestId = randomUUID().replace(/-/g, '');
+        await this.claim(requestId);
+        const couponId = this.claims.get(requestId)?.couponId;
+        if (couponId && n % 3 === 0) {
+          this.redeems.set(couponId, false);
+          await this.redeem(couponId);
+        } else if (couponId) {
+          const paySerial = `PS${Date.now()}${n}`;
+          this.pushes.set(paySerial, { couponId, grantSerial: grantSerialFor(requestId), acked: false });
+          await this.push(paySerial);
+        }
+        await this.resendUnacknowledged(0.02);
       }
-      // Platforms re-send what was not acknowledged (and P云 sometimes re-sends anyway).
-      for (const [rid, c] of claims) if (!c.couponId) await claim(rid);
-      for (const [ps, p] of pushes) if (!p.acked || Math.random() < 0.02) await pushFor(ps);
-      for (const [cid, ok] of redeems) if (!ok) await redeem(cid);
-    }
-  })();
+    })();
+  }
 
-  for (let k = 1; k <= o.kills; k++) {
-    await sleep(rand(o.killEveryMs[0], o.killEveryMs[1]));
-    await server.kill();
-    log(`kill ${k}/${o.kills}: claims ${claims.size}, pushes ${pushes.size}`);
-    await sleep(rand(0, 200));
-    await server.start();
+  /** Stops sending new messages, then re-sends until everything is acknowledged. */
+  async settle(): Promise<void> {
+    this.stopped = true;
+    await this.loop;
+    for (let round = 0; round < 50; round++) {
+      const pending =
+        [...this.claims.values()].filter((c) => !c.couponId).length +
+        [...this.pushes.values()].filter((p) => !p.acked).length +
+        [...this.redeems.values()].filter((r) => !r).length;
+      if (pending === 0) break;
+      await this.resendUnacknowledged(0);
+    }
   }
-  await sleep(500);
-  stop = true;
-  await traffic;
-  // Settle: everything sent until acknowledged, then let the outbox drain.
-  for (let round = 0; round < 50; round++) {
-    const pending =
-      [...claims.entries()].filter(([, c]) => !c.couponId).length +
-      [...pushes.values()].filter((p) => !p.acked).length +
-      [...redeems.values()].filter((r) => !r).length;
-    if (pending === 0) break;
-    for (const [rid, c] of claims) if (!c.couponId) await claim(rid);
-    for (const [ps, p] of pushes) if (!p.acked) await pushFor(ps);
-    for (const [cid, ok] of redeems) if (!ok) await redeem(cid);
+
+  /** Coupons whose push was acknowledged: each must reach Tencent. */
+  expected(): Set<string> {
+    return new Set([...this.pushes.values()].filter((p) => p.acked).map((p) => p.couponId));
   }
-  const expected = new Set([...pushes.values()].filter((p) => p.acked).map((p) => p.couponId));
-  const delivered = () =>
-    sb
-      .requests({ target: 'tencent', path: '/coupon/status/rsync' })
-      .filter((r) => r.answer && JSON.parse(r.answer.body).code === 0);
-  for (let i = 0; i < 300; i++) {
-    const got = new Set(delivered().map((r) => String(r.fields?.coupon_id)));
-    if ([...expected].every((c) => got.has(c))) break;
+}
+
+/** The Tencent status notifications the sandbox answered with success. */
+function deliveredNotifications(sb: Sandbox) {
+  return sb
+    .requests({ target: 'tencent', path: '/coupon/status/rsync' })
+    .filter((r) => r.answer && JSON.parse(r.answer.body).code === 0);
+}
+
+/** Waits (bounded) until every expected notification reached the sandbox. */
+async function awaitDeliveries(sb: Sandbox, expected: Set<string>, maxMs: number): Promise<void> {
+  for (const end = Date.now() + maxMs; Date.now() < end;) {
+    const got = new Set(deliveredNotifications(sb).map((r) => String(r.fields?.coupon_id)));
+    if ([...expected].every((c) => got.has(c))) return;
     await sleep(100);
   }
-  await server.kill();
+}
 
+function check(sb: Sandbox, traffic: Traffic, kills: number): CrashReport {
+  const expected = traffic.expected();
   const seqIds = new Map<string, Set<string>>();
-  const deliveries = delivered();
+  const deliveries = deliveredNotifications(sb);
   for (const r of deliveries) {
     const c = String(r.fields?.coupon_id);
     if (!seqIds.has(c)) seqIds.set(c, new Set());
@@ -274,11 +312,11 @@ export async function runCrashTest(o: CrashOptions): Promise<CrashReport> {
     target: 'pyun',
     path: '/gate/1.0/parking/internal/mcoupon/grant/sync',
   });
-  const report: CrashReport = {
-    kills: o.kills,
-    claimsAcked: [...claims.values()].filter((c) => c.couponId).length,
-    pushesAcked: [...pushes.values()].filter((p) => p.acked).length,
-    redeemsAcked: [...redeems.values()].filter(Boolean).length,
+  return {
+    kills,
+    claimsAcked: [...traffic.claims.values()].filter((c) => c.couponId).length,
+    pushesAcked: [...traffic.pushes.values()].filter((p) => p.acked).length,
+    redeemsAcked: [...traffic.redeems.values()].filter(Boolean).length,
     notificationsExpected: expected.size,
     notificationsDelivered: seqIds.size,
     notificationDeliveries: deliveries.length,
@@ -291,6 +329,147 @@ export async function runCrashTest(o: CrashOptions): Promise<CrashReport> {
       (r) => r.answer && JSON.parse(r.answer.body).code === '1403',
     ).length,
   };
+}
+
+function crashSandbox(): Promise<Sandbox> {
+  return startSandbox({
+    pyun: { app_id: 'op-crash', app_secret: secrets.PYUN_SECRET },
+    tencent: { api_key: 'CRASHTENCENT', secret: secrets.TENCENT_SECRET },
+  });
+}
+
+/** One instance on a SQLite file, killed and restarted `kills` times. */
+export async function runCrashTest(o: CrashOptions): Promise<CrashReport> {
+  const log = o.log ?? (() => {});
+  const sb = await crashSandbox();
+  const dir = mkdtempSync(join(tmpdir(), 'cb-crash-'));
+  const port = await freePort();
+  const configFile = join(dir, 'couponbridge.yaml');
+  writeFileSync(configFile, configYaml(`sqlite:${join(dir, 'cb.db')}`, sb, port, 2000));
+  const server = new Server(configFile, port);
+  await server.start();
+  const traffic = new Traffic(() => server);
+  traffic.start();
+  for (let k = 1; k <= o.kills; k++) {
+    await sleep(rand(o.killEveryMs[0], o.killEveryMs[1]));
+    await server.kill();
+    log(`kill ${k}/${o.kills}: claims ${traffic.claims.size}, pushes ${traffic.pushes.size}`);
+    await sleep(rand(0, 200));
+    await server.start();
+  }
+  await sleep(500);
+  await traffic.settle();
+  await awaitDeliveries(sb, traffic.expected(), 30_000);
+  await server.kill();
+  const report = check(sb, traffic, o.kills);
   await sb.close();
   return report;
+}
+
+export interface InstanceLossOptions {
+  /** A PostgreSQL URL with a `?schema=` of its own (fresh). */
+  store: string;
+  instances: number;
+  /** Traffic before the kill. */
+  runBeforeKillMs: number;
+  /** Traffic after it, while the others take over. */
+  runAfterKillMs: number;
+  /** The outbox lease: the lost instance's rows are taken over once it has passed. */
+  leaseMs: number;
+  /** Every Tencent answer delayed by this much, so notifications are in flight at the kill. */
+  tencentDelayMs: number;
+  /** Reads the outbox rows an instance holds (state leased, leased_by = its worker id). */
+  leasedBy(workerId: string): Promise<{ id: string; dedupKey: string; leaseUntil: Date }[]>;
+  /** Reads an outbox row's state, holder and delivery time. */
+  outboxRow(id: string): Promise<{ state: string; leasedBy?: string; deliveredAt?: Date }>;
+  log?: (line: string) => void;
+}
+
+export interface InstanceLossReport extends CrashReport {
+  instances: number;
+  /** Outbox rows the killed instance held at its death. */
+  leasedAtKill: number;
+  /** Of those, delivered afterwards by another instance. */
+  takenOver: number;
+  /** Of those, the ones whose delivery reached Tencent under their original key (seq_id). */
+  takenOverWithOriginalKey: number;
+  /** Rows it held that were not delivered by another instance (must be empty). */
+  notTakenOver: string[];
+  /** Rows delivered by another instance before the dead one's lease had passed (must be empty). */
+  takenOverBeforeLease: string[];
+  /** Kill to the last taken-over delivery, ms (the rest of the lease, then a delivery). */
+  takeOverMs: number;
+}
+
+/**
+ * Three (or `instances`) instances on one PostgreSQL schema; one is killed with SIGKILL while it
+ * holds leased outbox rows and stays dead; the others carry on.
+ */
+export async function runInstanceLoss(o: InstanceLossOptions): Promise<InstanceLossReport> {
+  const log = o.log ?? (() => {});
+  const sb = await crashSandbox();
+  const dir = mkdtempSync(join(tmpdir(), 'cb-loss-'));
+  const servers: Server[] = [];
+  for (let i = 0; i < o.instances; i++) {
+    const port = await freePort();
+    const configFile = join(dir, `couponbridge-${i}.yaml`);
+    writeFileSync(configFile, configYaml(o.store, sb, port, o.leaseMs));
+    servers.push(new Server(configFile, port));
+  }
+  try {
+    // Together, as a deployment starts: the migrations are applied once, under the advisory lock.
+    await Promise.all(servers.map((s) => s.start()));
+    log(`${servers.length} instances listening`);
+    for (const s of servers)
+      s.child?.once('exit', (code, signal) => log(`${s.workerId} exited (${signal ?? code})`));
+    sb.fault('tencent', { mode: 'slow', delayMs: o.tencentDelayMs });
+    let turn = 0;
+    const traffic = new Traffic(() => {
+      const live = servers.filter((s) => s.alive);
+      return live[turn++ % live.length];
+    });
+    traffic.start();
+    await sleep(o.runBeforeKillMs);
+    const victim = servers[servers.length - 1];
+    // Kill it while it holds leases (bounded wait: it delivers continuously under this load).
+    for (let i = 0; i < 200 && (await o.leasedBy(victim.workerId)).length === 0; i++) await sleep(10);
+    await victim.kill();
+    const killedAt = Date.now();
+    const held = await o.leasedBy(victim.workerId);
+    log(`killed ${victim.workerId} holding ${held.length} leased rows: ${held.map((h) => h.id).join(', ')}`);
+    await sleep(o.runAfterKillMs);
+    sb.fault('tencent', null);
+    await traffic.settle();
+    log(
+      `settled: claims ${traffic.claims.size}, pushes ${traffic.pushes.size}, redeems ${traffic.redeems.size}`,
+    );
+    await awaitDeliveries(sb, traffic.expected(), 30_000);
+    // The held rows are due again only after their lease: wait for them too.
+    for (const end = Date.now() + o.leaseMs + 30_000; Date.now() < end; await sleep(100)) {
+      const rows = await Promise.all(held.map((h) => o.outboxRow(h.id)));
+      if (rows.every((r) => r.state === 'delivered')) break;
+    }
+    const seqIdsDelivered = new Set(deliveredNotifications(sb).map((r) => String(r.fields?.seq_id)));
+    const after = await Promise.all(held.map(async (h) => ({ ...h, row: await o.outboxRow(h.id) })));
+    const takenOver = after.filter(
+      (h) =>
+        h.row.state === 'delivered' && h.row.leasedBy !== undefined && h.row.leasedBy !== victim.workerId,
+    );
+    const report: InstanceLossReport = {
+      ...check(sb, traffic, 1),
+      instances: o.instances,
+      leasedAtKill: held.length,
+      takenOver: takenOver.length,
+      takenOverWithOriginalKey: takenOver.filter((h) => seqIdsDelivered.has(h.dedupKey)).length,
+      notTakenOver: after.filter((h) => !takenOver.includes(h)).map((h) => `${h.id} (${h.row.state})`),
+      takenOverBeforeLease: takenOver
+        .filter((h) => (h.row.deliveredAt?.getTime() ?? 0) < h.leaseUntil.getTime())
+        .map((h) => h.id),
+      takeOverMs: Math.max(0, ...takenOver.map((h) => (h.row.deliveredAt?.getTime() ?? killedAt) - killedAt)),
+    };
+    return report;
+  } finally {
+    await Promise.all(servers.map((s) => s.kill()));
+    await sb.close();
+  }
 }

@@ -15,6 +15,7 @@ import type {
   Period,
   Store,
   StoredAnswer,
+  TransferRecord,
   TransitionMeta,
 } from '../../src/store/types';
 
@@ -1171,6 +1172,285 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
         assert.deepEqual(
           (await store.listAnomalies(day, 'pos-1')).map((a) => a.ref),
           ['D9'],
+        );
+      });
+    });
+
+    describe('moving between stores', () => {
+      const k1 = { partner: 'tencent-sp', route: 'tencent.coupon.receive', key: 'req-1' };
+      const k2 = { partner: 'tencent-sp', route: 'tencent.coupon.receive', key: 'req-2' };
+      const answer: StoredAnswer = {
+        status: 200,
+        contentType: 'application/json',
+        body: '{"code":0,"data":{"coupon_id":"C-c1"},"备注":"✓"}',
+      };
+      const exportNow = at(60_000);
+
+      async function exported(s: Store, journal = true): Promise<TransferRecord[]> {
+        const out: TransferRecord[] = [];
+        for await (const r of s.exportRows({ journal, now: exportNow })) out.push(r);
+        return out;
+      }
+
+      async function* stream(records: TransferRecord[]): AsyncGenerator<TransferRecord> {
+        yield* records;
+      }
+
+      /** A fresh, empty database of the same backend; the current one is left to afterEach. */
+      async function target(): Promise<{ store: Store; drop: () => Promise<void> }> {
+        const fresh = await newDatabase();
+        const s = await fresh.open();
+        return { store: s, drop: async () => (await s.close(), await fresh.drop()) };
+      }
+
+      /** Some of every kind of state, as traffic leaves it. */
+      async function populate(): Promise<void> {
+        assert.equal((await store.idemBegin(k1, 'fp-1', at(0))).state, 'new');
+        await store.idemFinish(k1, answer, 'success', at(1));
+        await store.idemBegin(k2, 'fp-2', at(2));
+        await store.rememberNonce('tencent', 'n-live', at(3_600_000), at(0));
+        await store.rememberNonce('tencent', 'n-old', at(1_000), at(0));
+        await store.upsertStockSync({
+          stockId: 'stock-1',
+          status: 3,
+          presentation: { name: '停车券' },
+          updatedAt: at(3),
+        });
+        await available('c1');
+        await available('c2');
+        await store.transition(['c2'], 'used', meta(10, { exchangeId: 'ex-1', reason: 'redeemed' }), [
+          item('seq-c2'),
+        ]);
+        await store.reserveCoupon(reservation('c3'), { maxCoupons: 10, maxPerUser: 10 }, meta(11));
+        await store.releaseCoupon('c3', meta(12, { reason: 'P云 refused' }));
+        await store.upsertCoupon(
+          {
+            id: 'c4',
+            stockId: 'stock-2',
+            partner: 'dianping-pos',
+            couponCode: 'DP4',
+            state: 'available',
+            faceValue: 500,
+            attrs: { 车牌: '粤B' },
+          },
+          meta(13),
+        );
+        await store.putOrder({
+          partner: 'dianping-pos',
+          orderId: 'O-1',
+          status: 'consumed',
+          couponCodes: ['DP4'],
+          details: { amount_fen: 1999 },
+          exchangeId: 'ex-2',
+          createdAt: at(14),
+          updatedAt: at(14),
+        });
+        await store.appendExchange({
+          id: 'ex-1',
+          at: at(10),
+          route: 'tencent.coupon.status.rsync',
+          partner: 'tencent-sp',
+          businessKeys: ['C-c2', 'G-c2'],
+          outcome: 'success',
+          durationMs: 7,
+          data: { inbound: { coupon_id: 'C-c2' } },
+        });
+        await store.enqueue([item('seq-dead'), item('seq-done'), item('seq-leased')], t0);
+        const [dead, done] = await store.claimDue({
+          now: at(20),
+          limit: 2,
+          leaseMs: 1_000,
+          workerId: 'w1',
+          perDestinationLimit: 10,
+        });
+        await store.markFailed(dead.id, 'HTTP 500', null, { now: at(21) });
+        await store.markDelivered(done.id, 'code 0', at(22));
+        await store.claimDue({
+          now: at(23),
+          limit: 1,
+          leaseMs: 1_000,
+          workerId: 'w2',
+          perDestinationLimit: 10,
+        });
+      }
+
+      test('carries every table into an empty store, identical on a second export', async () => {
+        await populate();
+        const first = await exported(store);
+        const tables = new Set(first.map((r) => r.table));
+        for (const t of [
+          'idempotency',
+          'nonces',
+          'stocks',
+          'coupons',
+          'coupon_transitions',
+          'orders',
+          'outbox',
+          'exchanges',
+          'exchange_keys',
+        ]) {
+          assert.ok(tables.has(t), `the export carries ${t}`);
+        }
+        assert.deepEqual(
+          first.filter((r) => r.table === 'nonces').map((r) => r.row.nonce),
+          ['n-live'],
+          'expired nonces stay behind',
+        );
+        const before = {
+          outbox: await store.listOutbox(),
+          c1: await store.getCoupon({ couponId: 'C-c1' }),
+          c4: await store.getCoupon({ couponCode: 'DP4' }),
+          history: await Promise.all(['c1', 'c2', 'c3', 'c4'].map((id) => store.history(id))),
+          counts: await store.stockCounts('stock-1'),
+          order: await store.getOrder('dianping-pos', 'O-1'),
+          stock: await store.getStockSync('stock-1'),
+          journal: await store.findExchanges('G-c2'),
+        };
+        const to = await target();
+        try {
+          const counts = await to.store.importRows(stream(first));
+          assert.equal(
+            Object.values(counts).reduce((a, b) => a + b, 0),
+            first.length,
+          );
+          assert.deepEqual(await exported(to.store), first);
+          assert.deepEqual(
+            {
+              outbox: await to.store.listOutbox(),
+              c1: await to.store.getCoupon({ couponId: 'C-c1' }),
+              c4: await to.store.getCoupon({ couponCode: 'DP4' }),
+              history: await Promise.all(['c1', 'c2', 'c3', 'c4'].map((id) => to.store.history(id))),
+              counts: await to.store.stockCounts('stock-1'),
+              order: await to.store.getOrder('dianping-pos', 'O-1'),
+              stock: await to.store.getStockSync('stock-1'),
+              journal: await to.store.findExchanges('G-c2'),
+            },
+            before,
+          );
+          // The moved records keep working: a repeat is answered, a seen nonce refused, the quota counted.
+          const repeat = await to.store.idemBegin(k1, 'fp-1', at(30));
+          assert.deepEqual(repeat.state === 'finished' && repeat.answer, answer);
+          assert.equal((await to.store.idemBegin(k2, 'fp-2', at(30))).state, 'started');
+          assert.equal(await to.store.rememberNonce('tencent', 'n-live', at(3_600_000), at(30)), false);
+          assert.equal(
+            await to.store.reserveCoupon(reservation('c5'), { maxCoupons: 2, maxPerUser: 10 }, meta(31)),
+            'quota_exhausted',
+            'c1 and c2 still count against the stock',
+          );
+          // New outbox ids continue after the moved ones.
+          await to.store.enqueue([item('seq-new')], at(32));
+          const ids = (await to.store.listOutbox()).map((o) => Number(o.id));
+          assert.equal(Math.max(...ids), ids[ids.length - 1]);
+          assert.ok(ids[ids.length - 1] > Math.max(...before.outbox.map((o) => Number(o.id))));
+        } finally {
+          await to.drop();
+        }
+      });
+
+      test('leaves the journal behind unless asked', async () => {
+        await populate();
+        const tables = new Set((await exported(store, false)).map((r) => r.table));
+        assert.ok(!tables.has('exchanges') && !tables.has('exchange_keys'));
+        assert.ok(tables.has('coupons'));
+      });
+
+      test('refuses a store that is not empty, writing nothing', async () => {
+        await populate();
+        const rows = await exported(store);
+        const to = await target();
+        try {
+          await to.store.rememberNonce('x', 'y', at(3_600_000), at(0));
+          await assert.rejects(to.store.importRows(stream(rows)), /not empty \(table nonces has rows\)/);
+          assert.deepEqual(await to.store.listCoupons(), []);
+        } finally {
+          await to.drop();
+        }
+      });
+
+      test('rolls the whole import back when a row cannot be loaded', async () => {
+        await populate();
+        const rows = await exported(store);
+        const bad: TransferRecord[] = [...rows, { table: 'coupons', row: { id: 'x', no_such_column: 1 } }];
+        const to = await target();
+        try {
+          await assert.rejects(to.store.importRows(stream(bad)), /no column no_such_column/);
+          assert.deepEqual(await exported(to.store), []);
+        } finally {
+          await to.drop();
+        }
+      });
+
+      test('round-trips any ledger: export(import(export(x))) = export(x)', async () => {
+        const op = fc.oneof(
+          fc.record({ op: fc.constant('claim' as const), id: fc.integer({ min: 0, max: 5 }) }),
+          fc.record({
+            op: fc.constant('move' as const),
+            id: fc.integer({ min: 0, max: 5 }),
+            to: fc.constantFrom<CouponState>('used', 'expired', 'invalid', 'refunded'),
+          }),
+          fc.record({
+            op: fc.constant('notify' as const),
+            key: fc.string({ minLength: 1, maxLength: 8 }),
+            payload: fc.jsonValue(),
+          }),
+          fc.record({
+            op: fc.constant('answer' as const),
+            key: fc.string({ maxLength: 8 }),
+            body: fc.string(),
+          }),
+          fc.record({
+            op: fc.constant('nonce' as const),
+            nonce: fc.string({ minLength: 1, maxLength: 8 }),
+            ttl: fc.integer({ min: -1_000, max: 1_000_000 }),
+          }),
+        );
+        await fc.assert(
+          fc.asyncProperty(fc.array(op, { maxLength: 12 }), async (ops) => {
+            // One database at a time: the PostgreSQL suite has one schema, emptied for each target.
+            const from = await target();
+            let once: TransferRecord[];
+            try {
+              let ms = 0;
+              for (const o of ops) {
+                ms += 1;
+                if (o.op === 'claim') {
+                  if (!(await from.store.getCoupon({ id: `p${o.id}` }))) {
+                    await from.store.reserveCoupon(
+                      reservation(`p${o.id}`),
+                      { maxCoupons: 1e6, maxPerUser: 1e6 },
+                      meta(ms),
+                    );
+                    await from.store.activateCoupon(`p${o.id}`, { couponId: `C-p${o.id}` }, meta(ms));
+                  }
+                } else if (o.op === 'move') {
+                  await from.store.transition([`p${o.id}`], o.to, meta(ms), [
+                    item(`mv-${o.id}-${o.to}-${ms}`),
+                  ]);
+                } else if (o.op === 'notify') {
+                  await from.store
+                    .enqueue([item(`k-${ms}-${o.key}`, { payload: o.payload })], at(ms))
+                    .catch(() => 0);
+                } else if (o.op === 'answer') {
+                  const k = { ...k1, key: `a-${ms}-${o.key}` };
+                  await from.store.idemBegin(k, 'fp', at(ms));
+                  await from.store.idemFinish(k, { ...answer, body: o.body }, 'success', at(ms));
+                } else {
+                  await from.store.rememberNonce('s', o.nonce, at(60_000 + o.ttl), at(ms));
+                }
+              }
+              once = await exported(from.store);
+            } finally {
+              await from.drop();
+            }
+            const to = await target();
+            try {
+              await to.store.importRows(stream(once));
+              assert.deepEqual(await exported(to.store), once);
+            } finally {
+              await to.drop();
+            }
+          }),
+          { numRuns: 6 },
         );
       });
     });
