@@ -12,6 +12,7 @@ import { register as registerDemo } from './commands/demo';
 import { register as registerLedger } from './commands/ledger';
 import { register as registerTrace } from './commands/trace';
 import { register as registerOutbox } from './commands/outbox';
+import { register as registerReplay } from './commands/replay';
 
 export function buildProgram(): Command {
   const program = new Command('couponbridge')
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
     registerLedger,
     registerTrace,
     registerOutbox,
+    registerReplay,
   ]) {
     register(program);
   }
