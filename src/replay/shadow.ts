@@ -2,7 +2,7 @@
  * Shadow replay of a mapping edit: re-translates journaled exchanges with a candidate route
  * table and compares, field by field, the outbound request it would send (method, path, every
  * field except the signature and the per-send random transport fields) and the answer it would
- * give (mapped from the recorded upstream answer) with what was actually sent and answered.
+ * give (every field except the envelope's per-answer random ones, such as P云's `seqno`) (mapped from the recorded upstream answer) with what was actually sent and answered.
  *
  * It calls nothing and changes nothing: the inbound message, the ledger record, stock view and
  * flow context come from the journal (so a coupon whose state moved on is replayed against its
@@ -18,7 +18,7 @@
  *   messages are outbox rows, not part of the exchange.
  */
 import { CbError, toCbError, type CbCode } from '../errors';
-import type { Answer, RawRequest } from '../dialects/types';
+import type { Answer, Dialect, RawRequest } from '../dialects/types';
 import { parseForm } from '../dialects';
 import { journalText, type JournalData } from '../ledger/journal';
 import { newExchange, type Exchange, type UpstreamOutcome } from '../pipeline/context';
@@ -27,7 +27,8 @@ import { buildFields, selectBranch } from '../pipeline/stages/map';
 import { sign, validateOutbound } from '../pipeline/stages/outbound';
 import { errorAnswer, mapBack, successAnswer } from '../pipeline/stages/answer';
 import type { Route, RouteTable, Runtime } from '../runtime';
-import type { ExchangeRecord, Store } from '../store/types';
+import type { CouponRecord, ExchangeRecord, Store } from '../store/types';
+import { alreadyApplied } from '../ledger/coupons';
 
 export interface Difference {
   exchange: string;
@@ -116,6 +117,24 @@ function volatileFields(x: Exchange, fields: Record<string, unknown>): Set<strin
   return out;
 }
 
+/** Answer envelope fields drawn afresh for every answer (P云's `seqno`), found the same way. */
+function volatileAnswerFields(d: Dialect): Set<string> {
+  const out = new Set<string>();
+  const pairs: Array<[Answer, Answer]> = [
+    [d.envelope.success(undefined), d.envelope.success(undefined)],
+    [
+      d.envelope.error({ code: d.codes.CB_MAPPING_FAILED, message: 'm' }),
+      d.envelope.error({ code: d.codes.CB_MAPPING_FAILED, message: 'm' }),
+    ],
+  ];
+  for (const [a, b] of pairs) {
+    const fa = flatten(bodyFields(a.body), '');
+    const fb = flatten(bodyFields(b.body), '');
+    for (const [k, v] of fa) if (fb.get(k) !== v) out.add(k);
+  }
+  return out;
+}
+
 function recordedOutcome(x: Exchange, up: NonNullable<JournalData['upstream']>): UpstreamOutcome {
   const answer = { status: up.status ?? 0, headers: {}, body: up.body ?? '', elapsedMs: up.ms ?? 0 };
   switch (up.kind) {
@@ -131,6 +150,17 @@ function recordedOutcome(x: Exchange, up: NonNullable<JournalData['upstream']>):
       return { kind: 'answer', answer, body, code: x.route.target!.dialect.envelope.codeOf(body) };
     }
   }
+}
+
+/**
+ * The generic flow's ledger rule on the recorded ledger record: a branch whose `ledger_state` the
+ * coupon already had is answered without a call (and an illegal move is refused), as it was live.
+ */
+function appliedAlready(x: Exchange): boolean {
+  const l = x.map!.ledger;
+  if (!l || typeof l.state !== 'string') return false;
+  const coupon = { state: l.state, couponId: l.coupon_id } as CouponRecord;
+  return alreadyApplied(x, coupon);
 }
 
 interface Candidate {
@@ -156,7 +186,9 @@ function translateCandidate(x: Exchange, data: JournalData): Candidate {
       const code = (branch.error?.cb_code ?? 'CB_MAPPING_FAILED') as CbCode;
       throw new CbError(code, branch.error?.message ?? `branch ${branch.name} refuses this message`);
     }
-    if (branch.action === 'call') {
+    if (branch.action === 'call' && x.route.doc.flow === 'translate' && appliedAlready(x)) {
+      x.answer = successAnswer(x);
+    } else if (branch.action === 'call') {
       const fields = buildFields(x);
       sign(x, fields);
       validateOutbound(x);
@@ -297,7 +329,7 @@ export function replayExchange(rt: Runtime, candidate: RouteTable, rec: Exchange
       'answer',
       flatten(bodyFields(ra.body), ''),
       flatten(bodyFields(journalText(rt, ca.body)), ''),
-      new Set(),
+      volatileAnswerFields(route.dialect),
       push,
     );
   }

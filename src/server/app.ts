@@ -19,6 +19,7 @@ import { sendAnswer } from './respond';
 import { recordExchange } from '../ledger/journal';
 import { createPassthrough } from './passthrough';
 import type { Metrics } from './metrics';
+import { createConsole } from '../console';
 
 export interface AppState {
   ready: boolean;
@@ -111,6 +112,8 @@ export function createApp(rt: Runtime, state: AppState, metrics?: Metrics): expr
       res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     });
   }
+  const operatorConsole = createConsole(rt);
+  if (operatorConsole) app.use('/console', operatorConsole);
   app.use(createPassthrough(rt));
   app.use((req, res) => {
     const path = req.path;

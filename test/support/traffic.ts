@@ -106,6 +106,7 @@ export async function sendSampleTraffic(stack: Stack): Promise<Traffic> {
   const consumed = await stack.post('/dianping/api/coupon/consumeCoupon', dp.body!, dp.headers);
   assert.equal(consumed.json.status, 'success', consumed.body);
   const paySerial = `PS${uid()}`;
+  const grantSerial = (await stack.running.rt.store.getCoupon({ couponId: claimedCouponId }))!.grantSerial!;
   const push = await stack.post(
     '/pyun/notify/payment',
     signedPyunPush(
@@ -120,7 +121,7 @@ export async function sendSampleTraffic(stack: Stack): Promise<Traffic> {
         channel: '200102',
         identity: '5aeV05nlt6/ig4LplITisYg=',
         discounts: '[]',
-        mcoupons: JSON.stringify([pushedCoupon(String(claim.json.data.coupon_id), 'MC1')]),
+        mcoupons: JSON.stringify([pushedCoupon(grantSerial, 'MC1')]),
       },
       creds.pyunUpstream.app_id,
       creds.pyunUpstream.app_secret,

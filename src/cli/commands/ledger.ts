@@ -5,10 +5,11 @@
  * are settled from this export).
  */
 import type { Command } from 'commander';
-import type { CouponRecord, Store } from '../../store/types';
+import type { CouponRecord, Store, Transition } from '../../store/types';
 import { addStoreOptions, print, withStore, type StoreOptions } from '../store-option';
 
-async function findCoupon(store: Store, ref: string): Promise<CouponRecord | undefined> {
+/** A coupon by any of its identities: Tencent coupon_id, P云 grant_serial, Dianping couponCode, ledger id. */
+export async function findCoupon(store: Store, ref: string): Promise<CouponRecord | undefined> {
   return (
     (await store.getCoupon({ couponId: ref })) ??
     (await store.getCoupon({ grantSerial: ref })) ??
@@ -33,6 +34,23 @@ const columns: Array<[string, (c: CouponRecord) => unknown]> = [
   ['created_at', (c) => c.createdAt.toISOString()],
   ['updated_at', (c) => c.updatedAt.toISOString()],
 ];
+
+/** `ledger show`'s text: every identity and field, then the history, oldest first. */
+export function couponLines(c: CouponRecord, history: Transition[]): string[] {
+  const lines: string[] = [];
+  for (const [name, get] of columns) {
+    const v = get(c);
+    if (v !== undefined) lines.push(`${name.padEnd(15)} ${String(v)}`);
+  }
+  if (c.attrs && Object.keys(c.attrs).length > 0) lines.push(`${'attrs'.padEnd(15)} ${JSON.stringify(c.attrs)}`);
+  lines.push('history:');
+  for (const t of history) {
+    lines.push(
+      `  ${t.at.toISOString()}  ${t.from ?? '∅'} → ${t.to ?? 'released'}  by ${t.actor}${t.exchangeId ? `  exchange ${t.exchangeId}` : ''}${t.reason ? `  (${t.reason})` : ''}`,
+    );
+  }
+  return lines;
+}
 
 export function csvField(v: unknown): string {
   const s = v === undefined || v === null ? '' : String(v);
@@ -73,18 +91,7 @@ export function register(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      for (const [name, get] of columns) {
-        const v = get(c);
-        if (v !== undefined) print(`${name.padEnd(15)} ${String(v)}`);
-      }
-      if (c.attrs && Object.keys(c.attrs).length > 0)
-        print(`${'attrs'.padEnd(15)} ${JSON.stringify(c.attrs)}`);
-      print('history:');
-      for (const t of await store.history(c.id)) {
-        print(
-          `  ${t.at.toISOString()}  ${t.from ?? '∅'} → ${t.to ?? 'released'}  by ${t.actor}${t.exchangeId ? `  exchange ${t.exchangeId}` : ''}${t.reason ? `  (${t.reason})` : ''}`,
-        );
-      }
+      for (const line of couponLines(c, await store.history(c.id))) print(line);
     });
   });
   addStoreOptions(
