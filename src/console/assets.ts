@@ -27,7 +27,8 @@ pre { background: #fff; border: 1px solid #e3e6eb; padding: .6rem; overflow: aut
 form.inline { display: flex; flex-wrap: wrap; gap: .6rem; align-items: end; margin-bottom: 1rem; }
 label { display: inline-flex; flex-direction: column; gap: .2rem; font-size: 12px; color: #4a5568; }
 input, select, textarea { font: inherit; padding: .3rem .4rem; border: 1px solid #c4cad3; border-radius: 3px; }
-textarea { width: 100%; min-height: 14rem; font: 12px/1.4 ui-monospace, monospace; }
+form > label { display: flex; }
+textarea { width: 100%; box-sizing: border-box; min-height: 14rem; font: 12px/1.4 ui-monospace, monospace; }
 button { padding: .35rem .8rem; border: 1px solid #2b6cb0; background: #2b6cb0; color: #fff; border-radius: 3px; cursor: pointer; }
 .flash { background: #e6f4ea; border: 1px solid #9ccfa8; padding: .5rem .8rem; }
 .bad { color: #b42318; } .ok { color: #1a7f37; }

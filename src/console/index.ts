@@ -29,7 +29,7 @@ import { shadowReplay, type ReplayOutcome } from '../replay/shadow';
 import { lastReload } from '../server/reload';
 import { loadAssets } from './assets';
 import { dataBlock, html, Html, page, select, table } from './html';
-import { journalChart } from './overview';
+import { isOk, journalChart } from './overview';
 
 const CSP = [
   "default-src 'none'",
@@ -265,9 +265,7 @@ export function createConsole(rt: Runtime): express.Router | undefined {
           html`<a href="/console/exchanges/${e.id}">${e.id}</a>`,
           e.route,
           e.partner ?? '-',
-          html`<span class="${['success', 'recorded', 'replayed'].includes(e.outcome) ? 'ok' : 'bad'}"
-            >${e.outcome}</span
-          >`,
+          html`<span class="${isOk(e.outcome) ? 'ok' : 'bad'}">${e.outcome}</span>`,
           e.durationMs ?? '',
           e.businessKeys.join(', '),
         ]),

@@ -5,7 +5,10 @@
  */
 import type { ExchangeRecord } from '../store/types';
 
-const OK = new Set(['success', 'recorded', 'replayed']);
+// Inbound exchanges that worked, and outbox deliveries that did (journaled as outcome `delivered`).
+const OK = new Set(['success', 'recorded', 'replayed', 'delivered']);
+
+export const isOk = (outcome: string): boolean => OK.has(outcome);
 
 export interface ChartSpec {
   id: string;
@@ -49,7 +52,7 @@ export function journalChart(
       series.set(key, s);
     }
     s.total[i] += 1;
-    if (!OK.has(e.outcome)) {
+    if (!isOk(e.outcome)) {
       s.errors[i] += 1;
       errors += 1;
     }
