@@ -15,11 +15,15 @@ export interface Progress {
 
 const silent: Progress = { start() {}, tick() {}, stop() {} };
 
-export function progress(label: string, out: { isTTY?: boolean } = process.stdout): Progress {
-  if (!out.isTTY || !process.stderr.isTTY) return silent;
+/** `total: 'unknown'` counts without a bar (e.g. an export read page by page). */
+export function progress(label: string, o: { total?: 'unknown'; out?: { isTTY?: boolean } } = {}): Progress {
+  if (!(o.out ?? process.stdout).isTTY || !process.stderr.isTTY) return silent;
   const bar = new SingleBar(
     {
-      format: `${label} [{bar}] {value}/{total} {percentage}% eta {eta_formatted}`,
+      format:
+        o.total === 'unknown'
+          ? `${label} {value} rows`
+          : `${label} [{bar}] {value}/{total} {percentage}% eta {eta_formatted}`,
       stream: process.stderr,
       hideCursor: true,
       clearOnComplete: true,

@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import type { CouponRecord, Store, Transition } from '../../store/types';
 import { addStoreOptions, print, withStore, type StoreOptions } from '../store-option';
+import { progress, type Progress } from '../progress';
 
 /** A coupon by any of its identities: Tencent coupon_id, P云 grant_serial, Dianping couponCode, ledger id. */
 export async function findCoupon(store: Store, ref: string): Promise<CouponRecord | undefined> {
@@ -42,7 +43,8 @@ export function couponLines(c: CouponRecord, history: Transition[]): string[] {
     const v = get(c);
     if (v !== undefined) lines.push(`${name.padEnd(15)} ${String(v)}`);
   }
-  if (c.attrs && Object.keys(c.attrs).length > 0) lines.push(`${'attrs'.padEnd(15)} ${JSON.stringify(c.attrs)}`);
+  if (c.attrs && Object.keys(c.attrs).length > 0)
+    lines.push(`${'attrs'.padEnd(15)} ${JSON.stringify(c.attrs)}`);
   lines.push('history:');
   for (const t of history) {
     lines.push(
@@ -61,6 +63,7 @@ export async function exportCsv(
   store: Store,
   write: (line: string) => void,
   filter: { state?: string; stockId?: string } = {},
+  bar?: Progress,
 ): Promise<number> {
   write(columns.map(([name]) => name).join(','));
   let n = 0;
@@ -73,6 +76,7 @@ export async function exportCsv(
     });
     for (const c of page) write(columns.map(([, get]) => csvField(get(c))).join(','));
     n += page.length;
+    bar?.tick(page.length);
     if (page.length < 1000) return n;
   }
 }
@@ -103,6 +107,12 @@ export function register(program: Command): void {
       .option('--stock <id>', 'only coupons of this stock'),
   ).action(async (opts: StoreOptions & { format: string; state?: string; stock?: string }) => {
     if (opts.format !== 'csv') throw new Error(`unsupported format ${opts.format} (csv)`);
-    await withStore(opts, (store) => exportCsv(store, print, { state: opts.state, stockId: opts.stock }));
+    const bar = progress('export', { total: 'unknown' });
+    bar.start(0);
+    const n = await withStore(opts, (store) =>
+      exportCsv(store, print, { state: opts.state, stockId: opts.stock }, bar),
+    ).finally(() => bar.stop());
+    // The summary goes to stderr: stdout is the CSV.
+    process.stderr.write(`exported ${n} coupons\n`);
   });
 }
