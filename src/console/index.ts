@@ -482,5 +482,10 @@ ${reportLines(outcomes)
       ${result}`;
     send(res, 200, render('Ledger', '/console/ledger', body));
   });
+  // A failure (the store down, say) is logged and shown as a plain 500, never a stack trace.
+  router.use((e: Error, req: Request, res: Response, _next: express.NextFunction) => {
+    rt.logger.error('console request failed', { path: req.path, error: e.message });
+    send(res, 500, render('Error', '', html`<p class="bad">${e.message}</p>`));
+  });
   return router;
 }

@@ -396,6 +396,8 @@ export async function shadowReplay(
   for (const rec of list) {
     out.push(replayExchange(rt, candidate, rec));
     progress?.tick();
+    // Inside a serving process (the console) a long replay must not hold up live exchanges.
+    if (out.length % 20 === 0) await new Promise((r) => setImmediate(r));
   }
   return out;
 }
