@@ -84,7 +84,6 @@ describe('couponbridge replay', () => {
       'tencent.sp-stock-query',
       'tencent.sp-coupon-deactivate',
       'dianping.consume-coupon',
-      'pyun.notify-payment',
     ]) {
       assert.match(
         r.out,
