@@ -2,8 +2,11 @@
 # ships only dist/, production node_modules, schemas, mappings and the defaults file.
 # Run: docker run -v $PWD/couponbridge.yaml:/etc/couponbridge/couponbridge.yaml:ro \
 #        -e PYUN_APP_SECRET=… -p 8080:8080 couponbridge
-# The mounted config should set `server.host: 0.0.0.0` (the default listens on loopback only)
-# and keep the SQLite store under /var/lib/couponbridge (a volume), or point at PostgreSQL.
+# The mounted config should set `server.host: 0.0.0.0` (the default listens on loopback only),
+# `mappings: /app/mappings` (relative paths resolve against the config file's folder) and keep the
+# SQLite store under /var/lib/couponbridge (a volume), or point at PostgreSQL.
+# docs/deployment-docker.md: docker run, compose with PostgreSQL; scripts/container-proof.ts
+# builds and starts this image's artefact with these same steps outside Docker (npm test runs it).
 
 FROM node:20-bookworm-slim AS build
 RUN apt-get update \

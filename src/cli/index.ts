@@ -16,6 +16,7 @@ import { register as registerReconcile } from './commands/reconcile';
 import { register as registerMigrate } from './commands/migrate';
 import { register as registerExport } from './commands/export';
 import { register as registerImport } from './commands/import';
+import { register as registerReplay } from './commands/replay';
 
 export function buildProgram(): Command {
   const program = new Command('couponbridge')
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
     registerMigrate,
     registerExport,
     registerImport,
+    registerReplay,
   ]) {
     register(program);
   }

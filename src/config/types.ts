@@ -91,6 +91,8 @@ export interface Config {
   mappings: string;
   replay: { window_s: number };
   journal: { max_age_days: number; max_rows: number };
+  /** The operator console at /console; absent or empty token: off. */
+  console?: { token?: string };
   log: { level: LogLevel; mask_plates: boolean };
   upstreams: { pyun: PyunUpstream; tencent?: TencentUpstream; dianping?: DianpingUpstream };
   partners: PartnerConfig[];

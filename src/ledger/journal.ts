@@ -3,29 +3,54 @@
  * timing, outcome) stored after the answer is sent, with secrets and signatures removed and
  * personal data masked by the same redaction as the logs. Bounded by age and row count
  * (journal.max_age_days, journal.max_rows), pruned by the maintenance timer.
+ *
+ * `replay` keeps what `couponbridge replay` needs to re-translate the exchange as it was: the
+ * ledger record, stock view and flow context the mapping saw (redacted like the bodies), so a
+ * coupon whose state moved on since is replayed against its state at the time.
  */
 import { redactText } from '../log';
 import type { ExchangeRecord } from '../store/types';
 import type { Exchange } from '../pipeline/context';
 import type { Runtime } from '../runtime';
 
+/** The journal's shape of `data` (every field optional: older records lack the newer ones). */
+export interface JournalData {
+  inbound?: { method: string; path: string; query?: string; contentType?: string; body?: string };
+  partner?: string;
+  branch?: string;
+  outbound?: { method: string; url?: string; body?: string };
+  upstream?: { kind: string; status?: number; ms?: number; body?: string; detail?: string; reason?: string };
+  answer?: { status: number; body?: string };
+  notes?: Array<string | undefined>;
+  /** JSON text of { ledger, stock, ctx } as the mapping saw them. */
+  replay?: string;
+}
+
+/** Journal text: cut at 16 KiB, then secrets, signatures and personal data removed. */
+export function journalText(rt: Runtime, b: Buffer | string): string {
+  const s = typeof b === 'string' ? b : b.toString('utf8');
+  return redactText(s.length > 16384 ? `${s.slice(0, 16384)}…(${s.length} bytes)` : s, {
+    secrets: rt.secrets,
+    maskPlates: rt.config.log.mask_plates,
+  });
+}
+
 export function journalRecord(x: Exchange): ExchangeRecord {
   const rt = x.rt;
-  const opts = { secrets: rt.secrets, maskPlates: rt.config.log.mask_plates };
   // Only free text can carry secrets, signatures or personal data: bodies, the query, notes. The
   // rest of the record is couponbridge's own (methods, paths, statuses, ids), so only text is
   // redacted — the same rules as redact(), without walking the whole record.
-  const text = (b: Buffer | string | undefined): string | undefined => {
-    if (b === undefined) return undefined;
-    const s = typeof b === 'string' ? b : b.toString('utf8');
-    return redactText(s.length > 16384 ? `${s.slice(0, 16384)}…(${s.length} bytes)` : s, opts);
-  };
+  const text = (b: Buffer | string | undefined): string | undefined =>
+    b === undefined ? undefined : journalText(rt, b);
   const o = x.upstream;
-  const data = {
+  const ct = x.raw.headers['content-type'];
+  const m = x.map;
+  const data: JournalData = {
     inbound: {
       method: x.raw.method,
       path: x.raw.path,
       query: x.raw.query ? text(x.raw.query) : undefined,
+      contentType: typeof ct === 'string' ? ct : undefined,
       body: text(x.raw.body),
     },
     partner: x.partner?.id,
@@ -37,10 +62,17 @@ export function journalRecord(x: Exchange): ExchangeRecord {
       o === undefined
         ? undefined
         : 'answer' in o
-          ? { kind: o.kind, status: o.answer.status, ms: o.answer.elapsedMs, body: text(o.answer.body) }
+          ? {
+              kind: o.kind,
+              status: o.answer.status,
+              ms: o.answer.elapsedMs,
+              body: text(o.answer.body),
+              reason: o.kind === 'unreadable' ? o.reason : undefined,
+            }
           : { kind: o.kind, detail: text(o.detail) },
     answer: x.answer ? { status: x.answer.status, body: text(x.answer.body) } : undefined,
     notes: x.notes.length > 0 ? x.notes.map((n) => text(n)) : undefined,
+    replay: m ? text(JSON.stringify({ ledger: m.ledger, stock: m.stock, ctx: m.ctx })) : undefined,
   };
   return {
     id: x.id,

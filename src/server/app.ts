@@ -111,6 +111,12 @@ export function createApp(rt: Runtime, state: AppState, metrics?: Metrics): expr
       res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     });
   }
+  if (rt.config.console?.token) {
+    // Loaded only when configured: an instance without the console does not load its code.
+    const { createConsole } = require('../console') as typeof import('../console');
+    const operatorConsole = createConsole(rt);
+    if (operatorConsole) app.use('/console', operatorConsole);
+  }
   app.use(createPassthrough(rt));
   app.use((req, res) => {
     const path = req.path;

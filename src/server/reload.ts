@@ -17,14 +17,28 @@ export function loadCheckedTable(dir: string, rt: Pick<Runtime, 'registry'>): Ro
   return buildRouteTable(set);
 }
 
+/** The last hot reload's result, per runtime (the operator console shows it). */
+export interface ReloadStatus {
+  at: Date;
+  ok: boolean;
+  problems: string[];
+}
+const lastReloads = new WeakMap<Runtime, ReloadStatus>();
+
+export function lastReload(rt: Runtime): ReloadStatus | undefined {
+  return lastReloads.get(rt);
+}
+
 export function reloadMappings(rt: Runtime): boolean {
   try {
     rt.table = loadCheckedTable(rt.config.mappings, rt);
     rt.logger.info('mappings reloaded', { routes: [...rt.table.byId.keys()] });
+    lastReloads.set(rt, { at: new Date(), ok: true, problems: [] });
     return true;
   } catch (e) {
     const problems = e instanceof MappingLoadError ? e.problems.map(formatProblem) : [(e as Error).message];
     rt.logger.error('mapping reload rejected; previous mappings keep serving', { problems });
+    lastReloads.set(rt, { at: new Date(), ok: false, problems });
     return false;
   }
 }

@@ -5,10 +5,12 @@
  * are settled from this export).
  */
 import type { Command } from 'commander';
-import type { CouponRecord, Store } from '../../store/types';
+import type { CouponRecord, Store, Transition } from '../../store/types';
 import { addStoreOptions, print, withStore, type StoreOptions } from '../store-option';
+import { progress, type Progress } from '../progress';
 
-async function findCoupon(store: Store, ref: string): Promise<CouponRecord | undefined> {
+/** A coupon by any of its identities: Tencent coupon_id, P云 grant_serial, Dianping couponCode, ledger id. */
+export async function findCoupon(store: Store, ref: string): Promise<CouponRecord | undefined> {
   return (
     (await store.getCoupon({ couponId: ref })) ??
     (await store.getCoupon({ grantSerial: ref })) ??
@@ -34,6 +36,24 @@ const columns: Array<[string, (c: CouponRecord) => unknown]> = [
   ['updated_at', (c) => c.updatedAt.toISOString()],
 ];
 
+/** `ledger show`'s text: every identity and field, then the history, oldest first. */
+export function couponLines(c: CouponRecord, history: Transition[]): string[] {
+  const lines: string[] = [];
+  for (const [name, get] of columns) {
+    const v = get(c);
+    if (v !== undefined) lines.push(`${name.padEnd(15)} ${String(v)}`);
+  }
+  if (c.attrs && Object.keys(c.attrs).length > 0)
+    lines.push(`${'attrs'.padEnd(15)} ${JSON.stringify(c.attrs)}`);
+  lines.push('history:');
+  for (const t of history) {
+    lines.push(
+      `  ${t.at.toISOString()}  ${t.from ?? '∅'} → ${t.to ?? 'released'}  by ${t.actor}${t.exchangeId ? `  exchange ${t.exchangeId}` : ''}${t.reason ? `  (${t.reason})` : ''}`,
+    );
+  }
+  return lines;
+}
+
 export function csvField(v: unknown): string {
   const s = v === undefined || v === null ? '' : String(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
@@ -43,6 +63,7 @@ export async function exportCsv(
   store: Store,
   write: (line: string) => void,
   filter: { state?: string; stockId?: string } = {},
+  bar?: Progress,
 ): Promise<number> {
   write(columns.map(([name]) => name).join(','));
   let n = 0;
@@ -55,6 +76,7 @@ export async function exportCsv(
     });
     for (const c of page) write(columns.map(([, get]) => csvField(get(c))).join(','));
     n += page.length;
+    bar?.tick(page.length);
     if (page.length < 1000) return n;
   }
 }
@@ -73,18 +95,7 @@ export function register(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      for (const [name, get] of columns) {
-        const v = get(c);
-        if (v !== undefined) print(`${name.padEnd(15)} ${String(v)}`);
-      }
-      if (c.attrs && Object.keys(c.attrs).length > 0)
-        print(`${'attrs'.padEnd(15)} ${JSON.stringify(c.attrs)}`);
-      print('history:');
-      for (const t of await store.history(c.id)) {
-        print(
-          `  ${t.at.toISOString()}  ${t.from ?? '∅'} → ${t.to ?? 'released'}  by ${t.actor}${t.exchangeId ? `  exchange ${t.exchangeId}` : ''}${t.reason ? `  (${t.reason})` : ''}`,
-        );
-      }
+      for (const line of couponLines(c, await store.history(c.id))) print(line);
     });
   });
   addStoreOptions(
@@ -96,6 +107,12 @@ export function register(program: Command): void {
       .option('--stock <id>', 'only coupons of this stock'),
   ).action(async (opts: StoreOptions & { format: string; state?: string; stock?: string }) => {
     if (opts.format !== 'csv') throw new Error(`unsupported format ${opts.format} (csv)`);
-    await withStore(opts, (store) => exportCsv(store, print, { state: opts.state, stockId: opts.stock }));
+    const bar = progress('export', { total: 'unknown' });
+    bar.start(0);
+    const n = await withStore(opts, (store) =>
+      exportCsv(store, print, { state: opts.state, stockId: opts.stock }, bar),
+    ).finally(() => bar.stop());
+    // The summary goes to stderr: stdout is the CSV.
+    process.stderr.write(`exported ${n} coupons\n`);
   });
 }

@@ -12,6 +12,7 @@
 import type { Command } from 'commander';
 import type { OutboxItem, OutboxState } from '../../store/types';
 import { addStoreOptions, print, withStore, type StoreOptions } from '../store-option';
+import { progress } from '../progress';
 
 const STATES: OutboxState[] = ['pending', 'leased', 'delivered', 'dead'];
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -124,7 +125,26 @@ export function register(program: Command): void {
     if ((id === undefined) === (opts.allDead !== true)) throw new Error('give either a row id or --all-dead');
     await withStore(opts, async (store) => {
       if (opts.allDead) {
-        print(`replayed ${await store.replay('all-dead')} dead rows`);
+        // Row by row, so a terminal shows progress; the ids are read first because every
+        // replayed row leaves the dead list.
+        const ids: string[] = [];
+        for (let offset = 0; ; offset += 1000) {
+          const page = await store.listOutbox({ state: 'dead', limit: 1000, offset });
+          ids.push(...page.map((i) => i.id));
+          if (page.length < 1000) break;
+        }
+        const bar = progress('replay dead');
+        bar.start(ids.length);
+        let n = 0;
+        try {
+          for (const rowId of ids) {
+            n += await store.replay(rowId);
+            bar.tick();
+          }
+        } finally {
+          bar.stop();
+        }
+        print(`replayed ${n} dead rows`);
         return;
       }
       const item = await store.getOutbox(id!);

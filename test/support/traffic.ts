@@ -1,0 +1,140 @@
+/**
+ * A mix of real traffic through a test stack, so the journal holds exchanges of most routes:
+ * T2 claim, T1 redeem of that claim (ledger state moves on afterwards), T1 expire and record,
+ * T3 stock query, T4 deactivate, D1 consume, P1 payment push, and a refused signature.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { getDialect } from '../../src/dialects';
+import { signedPyunPush } from '../../src/sandbox';
+import { creds, pushedCoupon, type Stack } from './stack';
+import { parkPosCreds, parkPosYaml } from '../e2e/dianping-client';
+
+/** The stack's extra partner the Dianping message comes from (a POS with a default park). */
+export const trafficPartnersYaml = parkPosYaml;
+
+const uid = () => randomUUID().replace(/-/g, '').slice(0, 12);
+
+export interface Traffic {
+  claimedCouponId: string;
+  claimRequestId: string;
+  redeemCouponId: string;
+  /** The P云 payment push's pay_serial. */
+  paySerial: string;
+}
+
+export async function sendSampleTraffic(stack: Stack): Promise<Traffic> {
+  const claimRequestId = uid();
+  const claim = await stack.tencent('/tencent/sp/coupon/receive', {
+    app_channel_id: 0,
+    user_code: 'traffic-user',
+    mobile_phone: '13911112222',
+    stock_id: 'cb-demo-001',
+    request_id: claimRequestId,
+    extra: '{"plate":"粤B660PP"}',
+  });
+  assert.equal(claim.json.code, 0, claim.body);
+  const claimedCouponId = claim.json.data.coupon_id as string;
+  // T1 on the claimed coupon: reads the ledger (grant_serial), then moves the coupon to `used`.
+  const redeem = await stack.tencent('/tencent/coupon/status/rsync', {
+    app_channel_id: 0,
+    user_code: 'traffic-user',
+    stock_id: 'cb-demo-001',
+    coupon_id: claimedCouponId,
+    coupon_status: 2,
+    usage_time: '2024-03-01T10:15:30.120+08:00',
+  });
+  assert.equal(redeem.json.code, 0, redeem.body);
+  const redeemCouponId = `C${uid()}`;
+  for (const [status, coupon] of [
+    [2, redeemCouponId],
+    [3, `C${uid()}`],
+    [1, `C${uid()}`],
+  ] as const) {
+    const r = await stack.tencent('/tencent/coupon/status/rsync', {
+      app_channel_id: 0,
+      user_code: 'u-1',
+      mobile_phone: '13911112222',
+      stock_id: 'cb-demo-001',
+      coupon_id: coupon,
+      coupon_status: status,
+      usage_time: status === 2 ? '2024-03-01T10:15:30.120+08:00' : undefined,
+      event_time: '2024-03-01T10:15:31.000+08:00',
+    });
+    assert.equal(r.json.code, 0, r.body);
+  }
+  const query = await stack.tencent('/tencent/sp/stock/query', { stock_id: 'cb-demo-001' });
+  assert.equal(query.json.code, 0, query.body);
+  const deactivated = `D${uid()}`;
+  await stack.running.rt.store.upsertCoupon(
+    {
+      id: `tencent:${deactivated}`,
+      stockId: 'cb-demo-001',
+      partner: 'sp-test',
+      couponId: deactivated,
+      userCode: 'u-1',
+      faceValue: 500,
+      state: 'available',
+    },
+    { actor: 'test', at: new Date() },
+  );
+  const deactivate = await stack.tencent('/tencent/sp/coupon/deactivate', {
+    app_channel_id: 0,
+    user_code: 'u-1',
+    mobile_phone: '13911112222',
+    stock_id: 'cb-demo-001',
+    coupon_id: deactivated,
+    coupon_status: 3,
+    reason: '用户申请退款',
+  });
+  assert.equal(deactivate.json.code, 0, deactivate.body);
+  // D1 consumeCoupon of an unknown code, by POST form.
+  const dp = getDialect('dianping').buildRequest(
+    { method: 'POST', path: '/dianping/api/coupon/consumeCoupon', encoding: 'form' },
+    {
+      couponCode: `DP${uid()}`,
+      shopName: '点评停车场',
+      consumeTime: 1709259330120,
+      orderId: `ORD${uid()}`,
+      orderAmount: '30.00',
+      payAmount: '25.00',
+      freightFee: '0',
+      attributes: JSON.stringify({ table: 'A1' }),
+    },
+    parkPosCreds,
+  );
+  const consumed = await stack.post('/dianping/api/coupon/consumeCoupon', dp.body!, dp.headers);
+  assert.equal(consumed.json.status, 'success', consumed.body);
+  const paySerial = `PS${uid()}`;
+  const grantSerial = (await stack.running.rt.store.getCoupon({ couponId: claimedCouponId }))!.grantSerial!;
+  const push = await stack.post(
+    '/pyun/notify/payment',
+    signedPyunPush(
+      {
+        park_uuid: '49f0cc52-e8c7-41e3-b54d-af666b8cc11a',
+        park_name: 'P云支付体验-停车场',
+        parking_serial: '591668151763415041',
+        pay_serial: paySerial,
+        pay_value: '100',
+        pay_time: '1618994563000',
+        plate: '川A660P1',
+        channel: '200102',
+        identity: '5aeV05nlt6/ig4LplITisYg=',
+        discounts: '[]',
+        mcoupons: JSON.stringify([pushedCoupon(grantSerial, 'MC1')]),
+      },
+      creds.pyunUpstream.app_id,
+      creds.pyunUpstream.app_secret,
+    ),
+    { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' },
+  );
+  assert.equal(push.status, 200, push.body);
+  const tampered = await stack.tencent(
+    '/tencent/coupon/status/rsync',
+    { stock_id: 'cb-demo-001', coupon_id: 'C-tampered', coupon_status: 2 },
+    { tamper: (b) => b.replace('"coupon_status":2', '"coupon_status":3') },
+  );
+  assert.notEqual(tampered.json.code, 0);
+  await stack.running.rt.journal.drain();
+  return { claimedCouponId, claimRequestId, redeemCouponId, paySerial };
+}
