@@ -93,6 +93,11 @@ export function parseConfig(
   const baseDir = opts.baseDir ?? dirname(resolve(fileName));
   config.mappings = resolve(baseDir, config.mappings);
   config.store = resolveStore(config.store, baseDir);
+  if (config.upstreams.pyun.push_secret === undefined) {
+    const message =
+      'push_secret not set: P云 payment pushes are verified with app_secret, the secret couponbridge signs its own P云 calls with';
+    warnings.push(where({ path: ['upstreams', 'pyun'], message }));
+  }
   return { ...config, warnings };
 }
 

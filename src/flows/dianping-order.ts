@@ -28,7 +28,9 @@ import { couponCodes, dianpingFailed, findCoupon, once, orderAmounts } from './d
 import { consumeOrder } from './dianping-consume';
 
 async function refundCoupons(x: Exchange, order: OrderRecord): Promise<void> {
-  const found = await Promise.all(order.couponCodes.map((code) => findCoupon(x.rt.store, code)));
+  const found = await Promise.all(
+    order.couponCodes.map(async (code) => (await findCoupon(x, code)).coupon),
+  );
   order.couponCodes.forEach((code, i) => {
     if (!found[i]) x.notes.push(`coupon ${code} of order ${order.orderId} is not in the ledger`);
   });

@@ -4,25 +4,19 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, appendFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { getDialect, parseForm } from '../../src/dialects';
 import { grantSerialFor, signedPyunPush } from '../../src/sandbox';
 import { couponIdFor } from '../../src/mapping/converters';
-import { projectRoot } from '../../src/util/paths';
-import { creds, startStack, type Stack } from '../support/stack';
+import { creds, startStack, testMappings, type Stack } from '../support/stack';
 
 const PATH = '/tencent/sp/coupon/receive';
-const mappings = mkdtempSync(join(tmpdir(), 'cb-claim-'));
-cpSync(join(projectRoot(), 'mappings'), mappings, { recursive: true });
-appendFileSync(
-  join(mappings, 'stocks.yaml'),
+const mappings = testMappings(
   ['quota-50', 'per-user-2', 'stopped-stock']
     .map(
       (id) => `
   ${id}:
+    partners: [sp-test]
     park_uuid: park-q
     api_store_code: store-q
     api_type: tencent-sp

@@ -74,7 +74,7 @@ function assertSignedByCouponbridge(r: RecordedRequest): void {
 }
 
 async function view(rt: Running['rt'], stockId: string) {
-  return stockView(rt.store, rt.table.stocks, stockId);
+  return stockView(rt.store, rt.table.stocks, stockId, 'sp-test');
 }
 
 async function outboxOf(rt: Running['rt'], seqId: string): Promise<OutboxItem[]> {

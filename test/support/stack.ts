@@ -3,6 +3,8 @@
  * config built from literal test secrets, and helpers to send signed partner messages.
  */
 import { randomUUID } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { createLogger } from '../../src/log';
@@ -52,6 +54,24 @@ export function pushedCoupon(grantSerial: string, code: string): Record<string, 
   };
 }
 
+let shippedCopy: string | undefined;
+
+/**
+ * The shipped mappings in a temporary directory, with the test SP (sp-test) allowed on every
+ * catalogue stock besides the demo SP, and `extraStocks` (YAML entries indented under `stocks:`)
+ * appended to the catalogue.
+ */
+export function testMappings(extraStocks = ''): string {
+  if (extraStocks === '' && shippedCopy) return shippedCopy;
+  const dir = mkdtempSync(join(tmpdir(), 'cb-mappings-'));
+  cpSync(join(projectRoot(), 'mappings'), dir, { recursive: true });
+  const file = join(dir, 'stocks.yaml');
+  const catalogue = readFileSync(file, 'utf8').replaceAll('partners: [sp-demo]', 'partners: [sp-demo, sp-test]');
+  writeFileSync(file, catalogue + extraStocks);
+  if (extraStocks === '') shippedCopy = dir;
+  return dir;
+}
+
 export interface StackOptions {
   store?: string;
   mappings?: string;
@@ -67,7 +87,7 @@ export function testConfig(
   const yaml = `
 server: { host: 127.0.0.1, port: 0, body_limit_bytes: ${o.bodyLimit ?? 65536}, shutdown_grace_ms: 500 }
 store: "${o.store ?? 'sqlite::memory:'}"
-mappings: "${o.mappings ?? join(projectRoot(), 'mappings')}"
+mappings: "${o.mappings ?? testMappings()}"
 log: { level: error }
 upstreams:
   pyun: { base_url: "${urls.pyun}", app_id: ${creds.pyunUpstream.app_id}, app_secret: ${creds.pyunUpstream.app_secret}, timeout_ms: ${o.pyunTimeoutMs ?? 1500} }
