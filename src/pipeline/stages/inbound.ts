@@ -5,6 +5,7 @@
 import { CbError } from '../../errors';
 import { formatDiagnostics } from '../../schema/registry';
 import { checkReplay } from '../../ledger/replay-guard';
+import { signatureReplay } from './signature-replay';
 import { partnerKey, type Partner, type Runtime } from '../../runtime';
 import type { Dialect, VerifyOutcome } from '../../dialects/types';
 import type { Exchange } from '../context';
@@ -70,6 +71,7 @@ export function verify(x: Exchange): void {
 }
 
 export async function replay(x: Exchange): Promise<void> {
+  if (x.route.dialect.name === 'dianping') return signatureReplay(x);
   const r = x.route.dialect.replay;
   if (!r) return;
   const f = x.msg!.fields;
