@@ -66,7 +66,10 @@ export function testMappings(extraStocks = ''): string {
   const dir = mkdtempSync(join(tmpdir(), 'cb-mappings-'));
   cpSync(join(projectRoot(), 'mappings'), dir, { recursive: true });
   const file = join(dir, 'stocks.yaml');
-  const catalogue = readFileSync(file, 'utf8').replaceAll('partners: [sp-demo]', 'partners: [sp-demo, sp-test]');
+  const catalogue = readFileSync(file, 'utf8').replaceAll(
+    'partners: [sp-demo]',
+    'partners: [sp-demo, sp-test]',
+  );
   writeFileSync(file, catalogue + extraStocks);
   if (extraStocks === '') shippedCopy = dir;
   return dir;
@@ -76,6 +79,8 @@ export interface StackOptions {
   store?: string;
   mappings?: string;
   pyunTimeoutMs?: number;
+  /** upstreams.pyun.push_secret (absent: P云 pushes are verified with app_secret). */
+  pyunPushSecret?: string;
   bodyLimit?: number;
   extraYaml?: string;
 }
@@ -90,7 +95,7 @@ store: "${o.store ?? 'sqlite::memory:'}"
 mappings: "${o.mappings ?? testMappings()}"
 log: { level: error }
 upstreams:
-  pyun: { base_url: "${urls.pyun}", app_id: ${creds.pyunUpstream.app_id}, app_secret: ${creds.pyunUpstream.app_secret}, timeout_ms: ${o.pyunTimeoutMs ?? 1500} }
+  pyun: { base_url: "${urls.pyun}", app_id: ${creds.pyunUpstream.app_id}, app_secret: ${creds.pyunUpstream.app_secret}, timeout_ms: ${o.pyunTimeoutMs ?? 1500}${o.pyunPushSecret ? `, push_secret: ${o.pyunPushSecret}` : ''} }
 ${urls.tencent ? `  tencent: { base_url: "${urls.tencent}", api_key: ${creds.tencentUpstream.api_key}, secret: ${creds.tencentUpstream.secret}, timeout_ms: 1500 }` : ''}
 ${urls.dianping ? `  dianping: { base_url: "${urls.dianping}", app_key: ${creds.dianpingUpstream.app_key}, secret: ${creds.dianpingUpstream.secret}, timeout_ms: 1500 }` : ''}
 partners:

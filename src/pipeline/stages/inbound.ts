@@ -56,10 +56,12 @@ function upstreamAsCaller(x: Exchange, keyId: string): Partner {
       `${d.credentialKeys.keyId} "${keyId}" is not couponbridge's ${d.name} app`,
     );
   }
+  // P云 signs its pushes with a secret of their own when one is configured (push_secret).
+  const push = (x.rt.config.upstreams as Record<string, { push_secret?: string } | undefined>)[d.name];
   return {
     id: d.name,
     dialect: d,
-    creds: u.creds,
+    creds: push?.push_secret ? { ...u.creds, secret: push.push_secret } : u.creds,
     defaults: {},
     timestampUnit: 'auto',
     config: { id: d.name, dialect: d.name },
