@@ -54,24 +54,20 @@ export function pushedCoupon(grantSerial: string, code: string): Record<string, 
   };
 }
 
-let shippedCopy: string | undefined;
-
 /**
- * The shipped mappings in a temporary directory, with the test SP (sp-test) allowed on every
- * catalogue stock besides the demo SP, and `extraStocks` (YAML entries indented under `stocks:`)
- * appended to the catalogue.
+ * The shipped mappings in a temporary directory, with `partners` (default: the test SP, sp-test)
+ * allowed on every catalogue stock besides the demo SP, and `extraStocks` (YAML entries indented
+ * under `stocks:`) appended to the catalogue.
  */
-export function testMappings(extraStocks = ''): string {
-  if (extraStocks === '' && shippedCopy) return shippedCopy;
+export function testMappings(extraStocks = '', partners = ['sp-test']): string {
   const dir = mkdtempSync(join(tmpdir(), 'cb-mappings-'));
   cpSync(join(projectRoot(), 'mappings'), dir, { recursive: true });
   const file = join(dir, 'stocks.yaml');
   const catalogue = readFileSync(file, 'utf8').replaceAll(
     'partners: [sp-demo]',
-    'partners: [sp-demo, sp-test]',
+    `partners: [${['sp-demo', ...partners].join(', ')}]`,
   );
   writeFileSync(file, catalogue + extraStocks);
-  if (extraStocks === '') shippedCopy = dir;
   return dir;
 }
 
