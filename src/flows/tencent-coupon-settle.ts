@@ -114,7 +114,8 @@ export async function settleCoupons(
       wanted.map((r) => ownedCoupon(store, x.partner!.id, ...byTencentRef(r.coupon_id))),
     );
     owned.forEach((o, i) => {
-      if (o.foreign) x.notes.push(`coupon ${wanted[i].coupon_id} belongs to another partner: answered as unknown`);
+      if (o.foreign)
+        x.notes.push(`coupon ${wanted[i].coupon_id} belongs to another partner: answered as unknown`);
     });
     const found = owned.map((o) => o.coupon);
     const reasons = wanted.map((r, i) => mismatch(r, found[i], f.user_code)).filter((m) => m !== undefined);

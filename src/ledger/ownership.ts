@@ -28,7 +28,11 @@ export interface Owned {
 }
 
 /** The first coupon matching any of the queries, kept only when `partnerId` owns it. */
-export async function ownedCoupon(store: Store, partnerId: string, ...queries: CouponQuery[]): Promise<Owned> {
+export async function ownedCoupon(
+  store: Store,
+  partnerId: string,
+  ...queries: CouponQuery[]
+): Promise<Owned> {
   for (const q of queries) {
     const c = await store.getCoupon(q);
     if (c) return c.partner === partnerId ? { coupon: c, foreign: false } : { foreign: true };

@@ -20,7 +20,6 @@ import type { RequestHandler } from 'express';
 import { CbError, toCbError } from '../errors';
 import type { RawRequest } from '../dialects/types';
 import type { PassthroughRule } from '../config/types';
-import { headerValue } from '../dialects/shared/message';
 import { getDialect, type Partner, type Runtime } from '../runtime';
 import { assertVerified, partnerFor, requireKeyId } from '../pipeline/stages/inbound';
 import { newExchangeId } from '../pipeline/context';
@@ -144,7 +143,7 @@ export function createPassthrough(rt: Runtime): RequestHandler {
       const msg = pyun.parse(raw);
       const partner = partnerFor(rt, pyun, requireKeyId(pyun, pyun.identify(msg, raw)));
       assertVerified(pyun.verify(msg, raw, partner.creds));
-      const signature = headerValue(req.headers.authorization) ?? msg.signingParams.sign ?? '';
+      const signature = req.headers.authorization ?? msg.signingParams.sign ?? '';
       await requireFresh(rt, partner, msg.fields, signature);
       if (!allowed(rt.config.passthrough.allow, target, req.method)) {
         throw new CbError('CB_ROUTE_NOT_FOUND', `P云 path ${target} is not in passthrough.allow`);
