@@ -73,7 +73,7 @@ export interface SignatureCheck {
 export async function checkSignatureReuse(mem: NonceMemory, c: SignatureCheck): Promise<'first' | 'repeat'> {
   const sig = c.signature.toUpperCase();
   const first = await mem.remember(c.scope, sig, c.expiresAtMs, c.nowMs);
-  const sameMeaning = !(await mem.remember(c.scope, `${c.meaning}\u0000${sig}`, c.expiresAtMs, c.nowMs));
+  const sameMeaning = !(await mem.remember(c.scope, `${c.meaning}|${sig}`, c.expiresAtMs, c.nowMs));
   if (first) return 'first';
   if (sameMeaning) return 'repeat';
   throw new CbError(
