@@ -122,7 +122,6 @@ describe('P云 event_id of a claim', () => {
     assert.equal(a, eventIdFor('sp-a', 'req-1'));
     assert.match(a, /^E[A-Z2-7]{31}$/);
     assert.notEqual(a, eventIdFor('sp-b', 'req-1'));
-    assert.notEqual(
     // Concatenated without a separator both would read "sp-a1req".
     assert.notEqual(eventIdFor('sp-a', '1req'), eventIdFor('sp-a1', 'req'));
   });
