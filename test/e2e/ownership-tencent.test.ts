@@ -201,6 +201,28 @@ describe('T1 status sync: another SP’s coupon is unknown', () => {
   });
 });
 
+describe('T1 /coupon/rsync under grant_serial_fallback: none', () => {
+  test('a new coupon is registered for the caller, but with no P云 grant serial a used one is not sent', async () => {
+    stack.sandbox.clear();
+    const couponId = `R${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const res = await stack.tencent('/tencent/coupon/rsync', {
+      ...statusSync(couponId, 2),
+      app_id: 'wx-a',
+      coupon_type: 1,
+      fixed_normal_coupon: { coupon_amount: 500, transaction_minimum: 0 },
+      available_begin_time: '2024-01-01T00:00:00.000+08:00',
+      available_end_time: '2030-01-01T00:00:00.000+08:00',
+      receive_time: '2024-02-01T00:00:00.000+08:00',
+    });
+    assert.equal(res.json.code, 400211, res.body);
+    assert.match(res.json.message, /no P云 grant serial/);
+    assert.equal(pyunCalls().length, 0, 'the coupon_id is not sent as a grant serial');
+    const c = await store().getCoupon({ couponId });
+    assert.equal(c?.partner, 'sp-test');
+    assert.equal(c?.state, 'available');
+  });
+});
+
 describe('T4 deactivate: another SP’s coupon is unknown', () => {
   test('single and batch from SP B on SP A’s coupon: 400211, nothing changes, nothing enqueued', async () => {
     const { coupon: a } = await claim();
