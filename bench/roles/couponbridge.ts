@@ -1,7 +1,8 @@
 /**
  * The real couponbridge (startServer) in front of the fake upstream: log level error, one Tencent
  * SP partner, a fresh SQLite file store (or the given PostgreSQL one), and a replay window of an hour so that presigned
- * messages stay fresh for the whole run (each still carries its own nonce).
+ * messages stay fresh for the whole run (each still carries its own nonce), and the legacy
+ * grant_serial_fallback, since the T1 messages name coupons the ledger does not hold.
  * Mappings: in the work directory, the shipped mappings the bench drives (T1, T2 when this build
  * has its flow, the outbox's Tencent status notification) — other routes cost nothing per request
  * but could keep a tree under construction from loading — and the stock catalogue plus the bench
@@ -47,6 +48,7 @@ server: { host: 127.0.0.1, port: 0 }
 store: "${store ?? `sqlite:${join(workDir, 'ledger.db')}`}"
 mappings: "${join(workDir, 'mappings')}"
 replay: { window_s: ${REPLAY_WINDOW_S} }
+grant_serial_fallback: coupon_id
 log: { level: error }
 upstreams:
   pyun: { base_url: "${upstreamUrl}", app_id: ${PYUN_APP_ID}, app_secret: "\${BENCH_PYUN_SECRET}" }
@@ -71,7 +73,12 @@ export function writeBenchMappings(to: string): void {
     if (doc.stocks) {
       const demo = doc.stocks[DEMO_STOCK_ID];
       if (!demo) throw new Error(`${name}: the demo stock ${DEMO_STOCK_ID} is missing`);
-      doc.stocks[STOCK_ID] = { ...demo, max_coupons: UNLIMITED, max_coupons_per_user: UNLIMITED };
+      doc.stocks[STOCK_ID] = {
+        ...demo,
+        partners: [SP_PARTNER],
+        max_coupons: UNLIMITED,
+        max_coupons_per_user: UNLIMITED,
+      };
       writeFileSync(join(to, name), stringify(doc));
     } else if (
       doc.id === NOTIFY_MAPPING ||

@@ -95,6 +95,11 @@ export function parseConfig(
   const { url, ...settings } = storeForm(merged);
   config.store = resolveStore(url, baseDir);
   config.store_settings = { migrate: 'auto', ...settings };
+  if (config.upstreams.pyun.push_secret === undefined) {
+    const message =
+      'push_secret not set: P云 payment pushes are verified with app_secret, the secret couponbridge signs its own P云 calls with';
+    warnings.push(where({ path: ['upstreams', 'pyun'], message }));
+  }
   return { ...config, warnings };
 }
 

@@ -22,6 +22,8 @@ export interface PyunUpstream {
   base_url: string;
   app_id: string;
   app_secret: string;
+  /** Verifies P云's pushes; absent: app_secret (startup warning). */
+  push_secret?: string;
   timeout_ms: number;
   connections: number;
   coupon_value_unit_for_time: 'fen' | 'minutes';
@@ -89,7 +91,7 @@ export interface Config {
   store_settings: StoreSettings;
   /** Absolute directory. */
   mappings: string;
-  replay: { window_s: number };
+  replay: { window_s: number; signature_memory_days: number };
   journal: { max_age_days: number; max_rows: number };
   /** The operator console at /console; absent or empty token: off. */
   console?: { token?: string };
@@ -98,6 +100,13 @@ export interface Config {
   partners: PartnerConfig[];
   outbox: OutboxConfig;
   grant_serial_fallback: 'coupon_id' | 'none';
+  passthrough: { allow: PassthroughRule[] };
+}
+
+/** One P云 path (exact, or a subtree ending in `/**`) a pyun partner may reach through the passthrough. */
+export interface PassthroughRule {
+  path: string;
+  methods?: Array<'GET' | 'POST'>;
 }
 
 /** What the loader returns: the config plus non-fatal findings (e.g. a secret written literally). */

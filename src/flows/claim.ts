@@ -1,13 +1,15 @@
 /**
  * Flow T2 — Tencent 领券 → P云 mcoupon/event, with the ledger making it trustworthy:
- *   accept (verify, replay, validate) → idempotency on request_id → stock view (known, running,
- *   inside its validity window) → map (a missing plate fails here, before anything is reserved)
+ *   accept (verify, replay, validate) → idempotency on request_id → stock view (known, allowed to
+ *   the caller, running, inside its validity window) → map (a missing plate fails here, before anything is reserved)
  *   → reserve a coupon against max_coupons / max_coupons_per_user (atomic, no oversell) → call
  *   P云 → on success activate the reservation with P云's grant serial, else release it.
  * A repeat of a request_id answers the first answer byte for byte without calling P云; a
  * concurrent repeat waits for it. A retryable failure (P云 down, 1405, 1500…) leaves no record, so
  * Tencent's retry runs again — and if P云 had granted after all, it answers 1403 with the original
- * grant serial, which completes the claim.
+ * grant serial, which completes the claim. P云's event_id is derived from (partner, request_id)
+ * (eventIdFor), so two SPs using the same request_id never collide at P云; a reservation whose
+ * activation fails is released, so the quota never leaks.
  */
 import { CbError } from '../errors';
 import type { Answer } from '../dialects/types';
@@ -18,7 +20,7 @@ import { successAnswer } from '../pipeline/stages/answer';
 import { fingerprint, idempotencyFor, idempotent, type RunOutcome } from '../ledger/idempotency';
 import { ledgerContext, metaOf } from '../ledger/coupons';
 import { stockView, type StockView } from '../ledger/stocks';
-import { couponIdFor } from '../mapping/converters';
+import { couponIdFor, eventIdFor } from '../mapping/converters';
 import { parseZonedIso } from '../time';
 import { transportFields } from './shared';
 
@@ -48,7 +50,7 @@ function outcomeOf(x: Exchange): RunOutcome {
 }
 
 /** Reserves a coupon against the stock's quotas (atomic: no oversell under concurrency). */
-async function reserve(x: Exchange, id: string, requestId: string, stock: StockView): Promise<void> {
+async function reserve(x: Exchange, id: string, stock: StockView): Promise<void> {
   const f = x.msg!.fields;
   const stockId = stock.stock_id;
   const reserved = await x.rt.store.reserveCoupon(
@@ -57,7 +59,7 @@ async function reserve(x: Exchange, id: string, requestId: string, stock: StockV
       stockId,
       partner: x.partner!.id,
       userCode: String(f.user_code),
-      eventId: requestId,
+      eventId: String(x.map!.ctx.event_id),
       parkUuid: stock.park_uuid,
       couponType: stock.coupon_type,
       faceValue: stock.face_value_fen,
@@ -86,10 +88,12 @@ async function grant(x: Exchange, requestId: string): Promise<{ answer: Answer; 
   const stockId = String(f.stock_id);
   const id = `claim:${x.partner!.id}:${requestId}`;
   try {
-    const stock = requireRunningStock(await stockView(store, x.rt.table.stocks, stockId), stockId, x.now);
+    const view = await stockView(store, x.rt.table.stocks, stockId, x.partner!.id);
+    const stock = requireRunningStock(view, stockId, x.now);
     const existing = await store.getCoupon({ id });
     x.map = mapContext(x, existing ? ledgerContext(existing) : undefined);
     x.map.stock = stock as unknown as Record<string, unknown>;
+    x.map.ctx.event_id = eventIdFor(x.partner!.id, requestId);
     selectBranch(x);
     if (existing && existing.state !== 'pending') {
       // Granted before, but the answer was never recorded (a crash between P云 and the record).
@@ -104,7 +108,7 @@ async function grant(x: Exchange, requestId: string): Promise<{ answer: Answer; 
       // request_id now, so it reuses it; P云 answers 1403 with the grant if that attempt got through.
       x.notes.push(`reusing the pending reservation of an interrupted attempt for ${requestId}`);
     } else {
-      await reserve(x, id, requestId, stock);
+      await reserve(x, id, stock);
     }
     try {
       await forward(x, fields);
@@ -119,7 +123,13 @@ async function grant(x: Exchange, requestId: string): Promise<{ answer: Answer; 
     const grantSerial = upstream?.payload?.grant_serial;
     if (x.outcome === 'success' && typeof grantSerial === 'string' && grantSerial !== '') {
       const couponId = couponIdFor(grantSerial);
-      await store.activateCoupon(id, { couponId, grantSerial }, metaOf(x, 'granted by P云'));
+      try {
+        await store.activateCoupon(id, { couponId, grantSerial }, metaOf(x, 'granted by P云'));
+      } catch (e) {
+        // e.g. P云 answered a grant serial the ledger already holds: the quota must not leak.
+        await store.releaseCoupon(id, metaOf(x, `released: activation failed: ${(e as Error).message}`));
+        throw e;
+      }
       x.businessKeys.push(couponId, grantSerial);
       x.notes.push(`coupon ${couponId} granted (P云 grant_serial ${grantSerial})`);
     } else {

@@ -44,7 +44,7 @@ async function createFromCore(
   details: Record<string, unknown>,
 ): Promise<boolean> {
   const store = x.rt.store;
-  const coupon = await findCoupon(store, code);
+  const { coupon } = await findCoupon(x, code);
   const use = dianpingUse(coupon);
   if (!coupon || coupon.state !== 'used' || !use?.core) {
     throw new CbError(

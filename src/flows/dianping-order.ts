@@ -14,7 +14,9 @@
  *  - an order without details (core-consumed with an orderId, never extended) → 3002002.
  *  - refunding a refunded order → success, nothing changes; two concurrent refunds → both success.
  *  - the consume is idempotent on `consume:<orderId>`: a concurrent duplicate waits for the first
- *    and gets its answer; a later repeat finds the order and is therefore a refund (seed rule).
+ *    and gets its answer; a later repeat finds the order and is therefore a refund (seed rule) —
+ *    unless it is the very same signed request (same signature, pipeline/stages/signature-replay.ts):
+ *    that is a re-sent consume and answers 3001001 订单号重复, so a refund needs a fresh signature.
  */
 import { CbError } from '../errors';
 import type { Answer } from '../dialects/types';
@@ -28,7 +30,7 @@ import { couponCodes, dianpingFailed, findCoupon, once, orderAmounts } from './d
 import { consumeOrder } from './dianping-consume';
 
 async function refundCoupons(x: Exchange, order: OrderRecord): Promise<void> {
-  const found = await Promise.all(order.couponCodes.map((code) => findCoupon(x.rt.store, code)));
+  const found = await Promise.all(order.couponCodes.map(async (code) => (await findCoupon(x, code)).coupon));
   order.couponCodes.forEach((code, i) => {
     if (!found[i]) x.notes.push(`coupon ${code} of order ${order.orderId} is not in the ledger`);
   });
@@ -90,6 +92,9 @@ export async function dianpingOrder(x: Exchange): Promise<Answer> {
     const order = await x.rt.store.getOrder(x.partner!.id, orderId);
     if (order) {
       x.businessKeys.push(...order.couponCodes);
+      // A refund needs a signature never seen: a verbatim re-send of the consume is its duplicate.
+      if (x.signatureRepeat)
+        throw new CbError('CB_ORDER_DUPLICATE', `order ${orderId}: this exact request was already received`);
       await refund(x, order, codes);
       x.map = mapContext(x);
       x.answer = successAnswer(x);

@@ -1,7 +1,8 @@
 /**
  * Redeeming Dianping coupon codes at P云 grant/sync (D1, D2, D4), one call per code:
- *  1. load each code's ledger record and check its state before anything is sent — a code this
- *     same order/consume already redeemed is skipped, any other non-available state is refused;
+ *  1. load each code's ledger record among the caller's coupons and check its state before anything
+ *     is sent — another partner's coupon is refused (3009023, nothing sent), a code this same
+ *     order/consume already redeemed is skipped, any other non-available state is refused;
  *  2. build every P云 message through the route's mapping (ctx.code, ctx.share_fen, ledger.*),
  *     so a mapping error (no park_uuid…) sends nothing;
  *  3. send them one by one, stopping at the first P云 failure; each accepted code becomes `used`
@@ -47,7 +48,9 @@ export async function loadTargets(
   const out: CodeTarget[] = [];
   for (const code of codes) {
     x.businessKeys.push(code);
-    const coupon = await findCoupon(x.rt.store, code);
+    const { coupon, foreign } = await findCoupon(x, code);
+    // An unknown code is sent to P云 as its grant serial; another partner's coupon never is.
+    if (foreign) throw new CbError('CB_COUPON_NOT_FOUND', `coupon ${code} is unknown to this partner`);
     const done = coupon?.state === 'used' && owned(coupon);
     if (coupon && !done && coupon.state !== 'available') {
       throw new CbError(

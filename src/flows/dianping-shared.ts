@@ -10,7 +10,8 @@ import type { Exchange } from '../pipeline/context';
 import { failed } from '../pipeline/translate';
 import { defaultIdempotency, fingerprint, idempotent, type RunOutcome } from '../ledger/idempotency';
 import { fenToYuan, MoneyError, splitFen, yuanToFen } from '../money';
-import type { CouponRecord, Store } from '../store/types';
+import type { CouponRecord } from '../store/types';
+import { byDianpingCode, ownedCoupon, type Owned } from '../ledger/ownership';
 import { transportFields } from './shared';
 
 /** The seed's messages for the partner codes (seed 004); the POS may match on them, so no detail is added. */
@@ -157,9 +158,14 @@ export function dianpingUse(c: CouponRecord | undefined): DianpingUse | undefine
   return c?.attrs?.dianping as DianpingUse | undefined;
 }
 
-/** A Dianping code is the ledger coupon with that couponCode, else the one whose P云 grant serial it is. */
-export async function findCoupon(store: Store, code: string): Promise<CouponRecord | undefined> {
-  return (await store.getCoupon({ couponCode: code })) ?? (await store.getCoupon({ grantSerial: code }));
+/**
+ * A Dianping code is the caller's ledger coupon with that couponCode, else the one whose P云 grant
+ * serial it is. Another partner's coupon is not returned (`foreign` says it exists, for the journal).
+ */
+export async function findCoupon(x: Exchange, code: string): Promise<Owned> {
+  const found = await ownedCoupon(x.rt.store, x.partner!.id, ...byDianpingCode(code));
+  if (found.foreign) x.notes.push(`coupon ${code} belongs to another partner: treated as unknown`);
+  return found;
 }
 
 /** The run's result for the idempotency record. */

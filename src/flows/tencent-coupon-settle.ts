@@ -1,5 +1,6 @@
 /**
- * The ledger half of T4: finds the coupons Tencent names, sorts them (unknown / illegal /
+ * The ledger half of T4: finds the coupons Tencent names among the caller's own (by coupon id or
+ * P云 grant serial; another partner's coupon counts as unknown), sorts them (unknown / illegal /
  * available / already ended) and moves the available ones to expired or invalid in one
  * all-or-nothing transition that also stores their notifications (the P云 expire of each), so the
  * ledger change and its propagation are durable together or not at all. Nothing changes unless
@@ -13,6 +14,7 @@
 import { CbError } from '../errors';
 import type { Exchange } from '../pipeline/context';
 import { metaOf } from '../ledger/coupons';
+import { byTencentRef, ownedCoupon } from '../ledger/ownership';
 import type { CouponRecord, OutboxItemInput, Store } from '../store/types';
 import { isDedupConflict } from './notification';
 
@@ -107,7 +109,15 @@ export async function settleCoupons(
       ? f.reason
       : `Tencent coupon_status ${String(f.coupon_status)}`;
   for (let attempt = 1; ; attempt++) {
-    const found = await Promise.all(wanted.map((r) => store.getCoupon({ couponId: r.coupon_id })));
+    // Another partner's coupon is looked up as absent: answered exactly as an unknown one.
+    const owned = await Promise.all(
+      wanted.map((r) => ownedCoupon(store, x.partner!.id, ...byTencentRef(r.coupon_id))),
+    );
+    owned.forEach((o, i) => {
+      if (o.foreign)
+        x.notes.push(`coupon ${wanted[i].coupon_id} belongs to another partner: answered as unknown`);
+    });
+    const found = owned.map((o) => o.coupon);
     const reasons = wanted.map((r, i) => mismatch(r, found[i], f.user_code)).filter((m) => m !== undefined);
     if (reasons.length > 0) return { kind: 'unknown', reasons };
     const pairs = wanted.map((requested, i) => ({ requested, coupon: found[i]! }));

@@ -13,8 +13,8 @@
  * Decisions where the seed is silent (also in docs/flows.md, "Tencent flows"):
  *  - a refused batch is a normal answer (code 0) carrying only `illegal_coupons` with the Tencent
  *    status (refunded shows as 2); a refused single coupon is 400212; nothing is enqueued;
- *  - an unknown coupon — not in the ledger, a pending reservation, in another stock, or held by
- *    another user_code — is 400211, for the single call and for the whole batch (illegal_coupons
+ *  - an unknown coupon — not in the ledger, another partner's, a pending reservation, in another
+ *    stock, or held by another user_code — is 400211, for the single call and for the whole batch (illegal_coupons
  *    needs a status an unknown coupon does not have); nothing changes;
  *  - a coupon listed twice in a batch is settled, enqueued and reported once;
  *  - the time reported for a coupon is when the ledger recorded its end: now for one changed by
@@ -83,7 +83,7 @@ function answerContext(settled: Settled[], to: 'expired' | 'invalid'): Record<st
 async function expireNotifications(x: Exchange, settled: Settled[]): Promise<OutboxItemInput[]> {
   const items: OutboxItemInput[] = [];
   for (const s of settled) {
-    const view = await stockView(x.rt.store, x.rt.table.stocks, s.coupon.stockId);
+    const view = await stockView(x.rt.store, x.rt.table.stocks, s.coupon.stockId, x.partner!.id);
     x.map = { ...x.map!, ledger: ledgerContext(s.coupon), stock: view as unknown as Record<string, unknown> };
     x.map.ctx.ended_at = toUtcIso(s.endedAt.getTime());
     selectBranch(x);

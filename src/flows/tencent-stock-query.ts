@@ -4,8 +4,9 @@
  * → the ledger's counts → the mapping's `answer.data`. No upstream call, no idempotency record
  * (a query changes nothing).
  * Decisions where seed 002 is silent (also in docs/flows.md, "Tencent flows"):
- *  - unknown stock = not in the catalogue → 400201, even when a /stock/rsync recorded it (a stock
- *    without its P云 side cannot be claimed, so couponbridge does not advertise it);
+ *  - unknown stock = not in the catalogue, or not naming the caller in its `partners` → 400201,
+ *    even when a /stock/rsync recorded it (a stock without its P云 side cannot be claimed, so
+ *    couponbridge does not advertise it);
  *  - `max_coupons` stays the total; the answer adds `issued_coupons` (every coupon of the stock,
  *    pending reservations included: what the quota counts), `remaining_coupons`
  *    (max_coupons − issued, never below 0) and `used_coupons` (used + refunded). The answer schema's
@@ -40,7 +41,7 @@ export async function stockQuery(x: Exchange): Promise<Answer> {
     await acceptInbound(x);
     const stockId = String(x.msg!.fields.stock_id);
     x.businessKeys.push(stockId);
-    const view = await stockView(x.rt.store, x.rt.table.stocks, stockId);
+    const view = await stockView(x.rt.store, x.rt.table.stocks, stockId, x.partner!.id);
     if (!view) throw new CbError('CB_STOCK_NOT_FOUND', `stock ${stockId} is not in the stock catalogue`);
     const counts = await x.rt.store.stockCounts(stockId);
     x.map = mapContext(x);

@@ -1,6 +1,6 @@
 /**
  * Flow T5 — Tencent stock sync from a legacy SP (`/tencent/stock/rsync`,
- * `/tencent/stock/status/rsync`): accept → when a Tencent upstream is configured, map the forward
+ * `/tencent/stock/status/rsync`): accept → the caller must be allowed on the stock → when a Tencent upstream is configured, map the forward
  * as an outbox notification (the mapping's `action: enqueue` branch: tencent.stock_sync@1 or
  * tencent.stock_status_sync@1, destination `tencent`, dedup key = the SP's seq_id) → record the
  * stock's Tencent side in the ledger and store the notification in ONE transaction (the stock view
@@ -16,8 +16,10 @@
  *    (a no-op); the same seq_id with other fields is refused with 400102 and nothing is recorded
  *    (Tencent would take it for a retry of the first);
  *  - no Tencent upstream configured → record only, answer success (outcome `recorded`);
- *  - a stock not in the catalogue is recorded anyway; it becomes claimable (and queryable) once
- *    the catalogue gives its P云 side.
+ *  - ownership: only a partner the catalogue names on the stock (`partners`) may sync it; a stock
+ *    not in the catalogue, or not naming the caller, is 400201 (as unknown), nothing is recorded or
+ *    forwarded. What a sync records is presentation only: the stock view keeps the operator's face
+ *    value, quotas, coupon type and validity (ledger/stocks.ts).
  */
 import type { Answer } from '../dialects/types';
 import { CbError } from '../errors';
@@ -29,6 +31,7 @@ import { checkNotifications, notificationsStored } from '../outbox/enqueue';
 import type { OutboxItemInput } from '../store/types';
 import { branchNotification, isDedupConflict } from './notification';
 import { transportFields } from './shared';
+import { stockOf } from '../ledger/ownership';
 
 /** The inbound schema whose messages carry a whole stock presentation. */
 const PRESENTATION_SCHEMA = 'tencent/stock-rsync.request';
@@ -72,11 +75,6 @@ async function record(x: Exchange, stockId: string, items: OutboxItemInput[]): P
   );
   for (const item of items)
     x.notes.push(`outbox: ${item.kind}@${item.v} to ${item.destination} (dedup ${item.dedupKey})`);
-  if (!x.rt.table.stocks[stockId]) {
-    x.notes.push(
-      `stock ${stockId} is not in the catalogue: recorded, not claimable until the catalogue has it`,
-    );
-  }
 }
 
 export async function stockSync(x: Exchange): Promise<Answer> {
@@ -85,6 +83,9 @@ export async function stockSync(x: Exchange): Promise<Answer> {
     const f = x.msg!.fields;
     const stockId = String(f.stock_id);
     x.businessKeys.push(stockId, String(f.seq_id));
+    if (!stockOf(x.rt.table.stocks, stockId, x.partner!.id)) {
+      throw new CbError('CB_STOCK_NOT_FOUND', `stock ${stockId} is not in the stock catalogue`);
+    }
     x.map = mapContext(x);
     const items = forwards(x);
     await record(x, stockId, items);

@@ -7,6 +7,7 @@
  */
 import { CbError } from '../errors';
 import { canTransition } from './state-machine';
+import { byTencentRef, ownedCoupon, stockOf } from './ownership';
 import { compileGetter } from '../mapping/paths';
 import type { CouponRecord, TransitionMeta } from '../store/types';
 import type { Exchange } from '../pipeline/context';
@@ -52,7 +53,13 @@ export function metaOf(x: Exchange, reason?: string): TransitionMeta {
   return { actor: x.partner?.id ?? 'couponbridge', at: x.now, exchangeId: x.id, reason };
 }
 
-/** Loads (or registers) the coupon a message is about; undefined when the mapping has no ledger rule. */
+/**
+ * Loads (or registers) the coupon a message is about, found by coupon id or P云 grant serial among
+ * the calling partner's coupons; undefined when the mapping has no ledger rule, or when the coupon
+ * is unknown and `grant_serial_fallback: coupon_id` lets the mapping send the reference as the
+ * grant serial. Another partner's coupon is answered exactly as an unknown one (CB_COUPON_NOT_FOUND,
+ * nothing sent); a registering sync (`/coupon/rsync`) cannot take over its id either.
+ */
 export async function loadLedgerCoupon(x: Exchange): Promise<CouponRecord | undefined> {
   const spec = x.route.doc.ledger;
   if (!spec) return undefined;
@@ -61,15 +68,24 @@ export async function loadLedgerCoupon(x: Exchange): Promise<CouponRecord | unde
   if (typeof couponId !== 'string' || couponId === '') return undefined;
   x.businessKeys.push(couponId);
   const store = x.rt.store;
-  const known = await store.getCoupon({ couponId });
-  if (known || !spec.register) return known;
+  const partner = x.partner!.id;
+  const { coupon: known, foreign } = await ownedCoupon(store, partner, ...byTencentRef(couponId));
+  if (known) return known;
+  if (foreign) x.notes.push(`coupon ${couponId} belongs to another partner: answered as unknown`);
+  const unknown = new CbError('CB_COUPON_NOT_FOUND', `coupon ${couponId} is unknown`);
+  if (!spec.register) {
+    if (foreign || x.rt.config.grant_serial_fallback === 'none') throw unknown;
+    x.notes.push(`coupon ${couponId} is unknown: sent as its own grant serial (grant_serial_fallback)`);
+    return undefined;
+  }
+  if (foreign) throw unknown;
   const fixed = f.fixed_normal_coupon as { coupon_amount?: number } | undefined;
-  const stock = typeof f.stock_id === 'string' ? x.rt.table.stocks[f.stock_id] : undefined;
+  const stock = stockOf(x.rt.table.stocks, typeof f.stock_id === 'string' ? f.stock_id : undefined, partner);
   const { coupon } = await store.upsertCoupon(
     {
       id: `tencent:${couponId}`,
       stockId: String(f.stock_id ?? ''),
-      partner: x.partner!.id,
+      partner,
       couponId,
       userCode: typeof f.user_code === 'string' ? f.user_code : undefined,
       couponType: typeof f.coupon_type === 'number' ? f.coupon_type : undefined,

@@ -21,6 +21,17 @@ export interface ReplayCheck {
   nowMs: number;
 }
 
+/** Refuses a timestamp (already in ms) outside ±window of server time. */
+export function checkWindow(tsMs: number, shown: unknown, windowS: number, nowMs: number): void {
+  const skewS = Math.round((nowMs - tsMs) / 1000);
+  if (!Number.isFinite(tsMs) || Math.abs(nowMs - tsMs) > windowS * 1000) {
+    throw new CbError(
+      'CB_STALE_TIMESTAMP',
+      `timestamp ${String(shown)} is ${Math.abs(skewS)} s ${skewS > 0 ? 'old' : 'in the future'} (accepted window ±${windowS} s)`,
+    );
+  }
+}
+
 export async function checkReplay(mem: NonceMemory, c: ReplayCheck): Promise<void> {
   let tsMs: number;
   try {
@@ -31,13 +42,7 @@ export async function checkReplay(mem: NonceMemory, c: ReplayCheck): Promise<voi
       `timestamp ${JSON.stringify(c.timestamp)} is not an epoch time in seconds or milliseconds`,
     );
   }
-  const skewS = Math.round((c.nowMs - tsMs) / 1000);
-  if (Math.abs(c.nowMs - tsMs) > c.windowS * 1000) {
-    throw new CbError(
-      'CB_STALE_TIMESTAMP',
-      `timestamp ${String(c.timestamp)} is ${Math.abs(skewS)} s ${skewS > 0 ? 'old' : 'in the future'} (accepted window ±${c.windowS} s)`,
-    );
-  }
+  checkWindow(tsMs, c.timestamp, c.windowS, c.nowMs);
   if (typeof c.nonce !== 'string' && typeof c.nonce !== 'number') {
     throw new CbError('CB_REPLAYED_NONCE', 'nonce missing');
   }
@@ -47,4 +52,32 @@ export async function checkReplay(mem: NonceMemory, c: ReplayCheck): Promise<voi
       'CB_REPLAYED_NONCE',
       `nonce ${String(c.nonce)} was already used within the ${c.windowS} s window`,
     );
+}
+
+export interface SignatureCheck {
+  /** Per partner, e.g. `dianping-sig:pos-a`. */
+  scope: string;
+  /** What the request means (the route id): a signature is never accepted for a second meaning. */
+  meaning: string;
+  signature: string;
+  expiresAtMs: number;
+  nowMs: number;
+}
+
+/**
+ * Signature memory for requests that carry no nonce (Dianping): the signature value itself is
+ * the nonce. A signature seen before for another meaning (a consume re-sent to the refund route)
+ * is refused; one seen for the same meaning is a verbatim repeat — `repeat`, for the flow to answer
+ * as a duplicate (its idempotency records do) and never as something new.
+ */
+export async function checkSignatureReuse(mem: NonceMemory, c: SignatureCheck): Promise<'first' | 'repeat'> {
+  const sig = c.signature.toUpperCase();
+  const first = await mem.remember(c.scope, sig, c.expiresAtMs, c.nowMs);
+  const sameMeaning = !(await mem.remember(c.scope, `${c.meaning}|${sig}`, c.expiresAtMs, c.nowMs));
+  if (first) return 'first';
+  if (sameMeaning) return 'repeat';
+  throw new CbError(
+    'CB_REPLAYED_NONCE',
+    'this signature was already used for another request: a signed request is accepted for one meaning only',
+  );
 }

@@ -28,6 +28,34 @@ export function plateFromExtra(v: unknown): string | undefined {
   return PLATE.test(t) ? t : undefined;
 }
 
+/** P云 event_id width: the seed gives no limit; 32 is what order numbers are commonly held in. */
+export const EVENT_ID_LENGTH = 32;
+
+/**
+ * P云 event_id of a claim: `E` + 31 base-32 characters of SHA-256(partner, request_id). Derived,
+ * so a retry sends the same event_id (P云 answers 1403 with the original grant), and scoped, so
+ * two partners sending the same request_id never meet at P云.
+ */
+export function eventIdFor(partnerId: string, requestId: string): string {
+  return `E${base32(createHash('sha256').update(`${partnerId}\u0000${requestId}`).digest(), EVENT_ID_LENGTH - 1)}`;
+}
+
+function base32(digest: Buffer, length: number): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let acc = 0;
+  let out = '';
+  for (const byte of digest) {
+    acc = ((acc << 8) | byte) & 0xffff;
+    bits += 8;
+    while (bits >= 5 && out.length < length) {
+      out += alphabet[(acc >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  return out;
+}
+
 /**
  * A Tencent coupon_id (at most 20 characters, seed 002) for a P云 grant serial: the serial itself
  * when it fits, else `CB` + 18 base-32 characters of its SHA-1 — deterministic, so a retried
@@ -35,20 +63,7 @@ export function plateFromExtra(v: unknown): string | undefined {
  */
 export function couponIdFor(grantSerial: string): string {
   if (grantSerial.length <= 20) return grantSerial;
-  const digest = createHash('sha1').update(grantSerial).digest();
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let acc = 0;
-  let out = '';
-  for (const byte of digest) {
-    acc = (acc << 8) | byte;
-    bits += 8;
-    while (bits >= 5 && out.length < 18) {
-      out += alphabet[(acc >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  return `CB${out}`;
+  return `CB${base32(createHash('sha1').update(grantSerial).digest(), 18)}`;
 }
 
 function str(v: unknown): string {

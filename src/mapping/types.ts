@@ -86,6 +86,8 @@ export interface NotifyDoc extends Pick<MappingDoc, '$schema' | 'id' | 'descript
 }
 
 export interface StockEntry {
+  /** The partners allowed on this stock (claim, query, sync); to anyone else it does not exist. */
+  partners: string[];
   park_uuid: string;
   store_code?: string;
   api_store_code?: string;

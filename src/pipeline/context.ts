@@ -47,6 +47,8 @@ export interface Exchange {
   retryable?: boolean;
   /** Keys `couponbridge trace` finds this exchange by (request_id, coupon ids, orderId…). */
   businessKeys: string[];
+  /** The same signed request was already received on this route (Dianping): a verbatim repeat. */
+  signatureRepeat?: boolean;
   /** Extra facts a flow records for the journal (ledger changes, skipped calls…). */
   notes: string[];
   /** What settlement must show a person (reconcile/anomalies.ts); stored with the journal record. */

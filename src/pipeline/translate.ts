@@ -6,6 +6,7 @@
 import type { Answer } from '../dialects/types';
 import { CbError, toCbError, type CbCode } from '../errors';
 import type { Exchange } from './context';
+import type { CouponRecord } from '../store/types';
 import { identify, parse, replay, validateInbound, verify } from './stages/inbound';
 import { buildFields, mapContext, selectBranch } from './stages/map';
 import { alreadyApplied, applyLedgerState, ledgerContext, loadLedgerCoupon } from '../ledger/coupons';
@@ -40,6 +41,19 @@ export function failed(x: Exchange, e: unknown): Answer {
   return x.answer;
 }
 
+/**
+ * A ledger-backed call names the coupon at P云 by the grant serial the ledger holds; a coupon
+ * registered from a sync has none, and only `grant_serial_fallback: coupon_id` lets its coupon_id
+ * stand in (docs/security.md).
+ */
+function requireGrantSerial(x: Exchange, coupon: CouponRecord | undefined): void {
+  if (!coupon || coupon.grantSerial || x.rt.config.grant_serial_fallback !== 'none') return;
+  throw new CbError(
+    'CB_COUPON_NOT_FOUND',
+    `coupon ${coupon.couponId ?? coupon.id} has no P云 grant serial in the ledger (grant_serial_fallback: none)`,
+  );
+}
+
 export async function translate(x: Exchange): Promise<Answer> {
   try {
     await acceptInbound(x);
@@ -54,6 +68,7 @@ export async function translate(x: Exchange): Promise<Answer> {
       const code = (branch.error?.cb_code ?? 'CB_MAPPING_FAILED') as CbCode;
       throw new CbError(code, branch.error?.message ?? `branch ${branch.name} refuses this message`);
     } else {
+      requireGrantSerial(x, coupon);
       await forward(x, buildFields(x));
       await applyLedgerState(x, coupon);
     }

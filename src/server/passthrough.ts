@@ -1,24 +1,92 @@
 /**
- * Flow X — passthrough. A legacy system holding couponbridge-issued P云-style credentials calls
- * any P云 path under /pyun/gate/**: its signature is verified with those credentials, the
- * message is re-signed with the real P云 app_id and secret, and http-proxy-middleware forwards
- * it to P云 and streams the answer back unchanged.
+ * Flow X — passthrough. A legacy system holding couponbridge-issued P云-style credentials calls a
+ * P云 path the operator allows, under /pyun/gate/<path>; couponbridge checks, in order:
+ *  1. the path's shape: plain segments only (letters, digits, `._~-`, no segment starting with a
+ *     dot), no `%` escapes, backslashes or empty segments — so `..`, `%2e%2e`, `\` and `//` never
+ *     leave /gate/ (refused as an unknown route, 1400, before the body is read);
+ *  2. the partner's signature (form `pyun-form-md5`, or JSON with `Authorization: pyun-json-md5`);
+ *  3. freshness: P云's `timestamp` (epoch ms) inside ±`replay.window_s`, and the signature
+ *     unseen in that window (remembered in the store per partner);
+ *  4. the path and method against `passthrough.allow` (empty by default: nothing is reachable) —
+ *     after the signature, so that only partners learn which paths exist.
+ * Then the message is re-signed with the real P云 app_id and secret; the query string, which no
+ * P云 signature covers, is dropped; outbound headers are built from scratch (host, content type
+ * and length, user agent, the exchange id), so nothing the client sent but the signed message
+ * reaches P云. http-proxy-middleware streams P云's answer back unchanged.
  */
 import type { IncomingMessage, ServerResponse, ClientRequest } from 'node:http';
 import { createProxyMiddleware } from 'http-proxy-middleware';
 import type { RequestHandler } from 'express';
 import { CbError, toCbError } from '../errors';
 import type { RawRequest } from '../dialects/types';
-import { getDialect, type Runtime } from '../runtime';
+import type { PassthroughRule } from '../config/types';
+import { getDialect, type Partner, type Runtime } from '../runtime';
 import { assertVerified, partnerFor, requireKeyId } from '../pipeline/stages/inbound';
+import { newExchangeId } from '../pipeline/context';
 import { transportFields } from '../flows/shared';
 import { errorAnswer } from '../pipeline/stages/answer';
+import { checkWindow } from '../ledger/replay-guard';
 import { readRawBody } from './raw-body';
 import { sendAnswer } from './respond';
 
 const PREFIX = '/pyun/gate/';
+/** /pyun/gate followed by plain segments; a segment may not start with a dot. */
+const SAFE_PATH = /^\/pyun\/gate(?:\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+$/;
+const USER_AGENT = 'couponbridge/passthrough';
 
-type Forward = IncomingMessage & { cbBody?: Buffer; cbHeaders?: Record<string, string>; cbSentAt?: number };
+type Forward = IncomingMessage & {
+  /** The re-signed P云 path (with its re-signed query for a GET). */
+  cbPath?: string;
+  cbBody?: Buffer;
+  cbHeaders?: Record<string, string>;
+  cbSentAt?: number;
+};
+
+/** The P云 path (`/gate/…`) of a request path, or CB_ROUTE_NOT_FOUND when it could leave /gate/. */
+export function gatePath(requestPath: string): string {
+  if (!SAFE_PATH.test(requestPath)) {
+    throw new CbError('CB_ROUTE_NOT_FOUND', 'passthrough path refused: only plain segments under /gate/');
+  }
+  return requestPath.slice('/pyun'.length);
+}
+
+/** True when a rule allows this P云 path and method (exact path, or a subtree ending in `/**`). */
+export function allowed(rules: PassthroughRule[], path: string, method: string): boolean {
+  return rules.some((r) => {
+    const methods: string[] = r.methods ?? ['POST'];
+    if (!methods.includes(method)) return false;
+    return r.path.endsWith('/**') ? path.startsWith(r.path.slice(0, -2)) : path === r.path;
+  });
+}
+
+/** P云's timestamp inside the window and the signature seen once: a captured request cannot be re-sent. */
+async function requireFresh(
+  rt: Runtime,
+  partner: Partner,
+  fields: Record<string, unknown>,
+  signature: string,
+): Promise<void> {
+  const nowMs = Date.now();
+  const windowS = rt.config.replay.window_s;
+  const ts = fields.timestamp;
+  const tsMs = typeof ts === 'string' && /^\d{13}$/.test(ts) ? Number(ts) : typeof ts === 'number' ? ts : NaN;
+  if (Number.isNaN(tsMs)) {
+    throw new CbError(
+      'CB_STALE_TIMESTAMP',
+      `timestamp ${JSON.stringify(ts ?? null)} is not epoch milliseconds`,
+    );
+  }
+  checkWindow(tsMs, ts, windowS, nowMs);
+  const fresh = await rt.nonces.remember(
+    `pyun-sig:${partner.id}`,
+    signature.toUpperCase(),
+    tsMs + windowS * 2000,
+    nowMs,
+  );
+  if (!fresh) {
+    throw new CbError('CB_REPLAYED_NONCE', `this signature was already used within the ${windowS} s window`);
+  }
+}
 
 export function createPassthrough(rt: Runtime): RequestHandler {
   const pyun = getDialect('pyun');
@@ -28,12 +96,17 @@ export function createPassthrough(rt: Runtime): RequestHandler {
   const proxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
     target: upstream?.baseUrl ?? 'http://127.0.0.1:9',
     changeOrigin: true,
-    pathRewrite: (path) => path.slice('/pyun'.length),
+    // The checked, re-signed path: a POST's query string is covered by no signature, so it is dropped.
+    pathRewrite: (path, req) => (req as Forward).cbPath ?? path.split('?', 1)[0].slice('/pyun'.length),
     proxyTimeout: upstream?.timeoutMs ?? 5000,
     on: {
       proxyReq(proxyReq: ClientRequest, req: IncomingMessage) {
         const f = req as Forward;
         if (!f.cbBody) return;
+        // Headers from scratch: only what the proxy itself set for this hop (host, connection) stays.
+        for (const name of proxyReq.getHeaderNames()) {
+          if (name !== 'host' && name !== 'connection') proxyReq.removeHeader(name);
+        }
         for (const [k, v] of Object.entries(f.cbHeaders ?? {})) proxyReq.setHeader(k, v);
         proxyReq.setHeader('content-length', f.cbBody.length);
         proxyReq.write(f.cbBody);
@@ -57,29 +130,37 @@ export function createPassthrough(rt: Runtime): RequestHandler {
       if (!upstream)
         throw new CbError('CB_UPSTREAM_UNREACHABLE', 'no P云 upstream configured (upstreams.pyun.base_url)');
       const [path, query = ''] = req.url.split('?', 2);
+      const target = gatePath(path);
+      const get = req.method === 'GET';
       const raw: RawRequest = {
         method: req.method,
         path,
-        query,
+        // A GET's query is its signed message; a POST's is signed by nothing and never read.
+        query: get ? query : '',
         headers: req.headers,
         body: await readRawBody(req, rt.config.server.body_limit_bytes),
       };
       const msg = pyun.parse(raw);
       const partner = partnerFor(rt, pyun, requireKeyId(pyun, pyun.identify(msg, raw)));
       assertVerified(pyun.verify(msg, raw, partner.creds));
+      const signature = req.headers.authorization ?? msg.signingParams.sign ?? '';
+      await requireFresh(rt, partner, msg.fields, signature);
+      if (!allowed(rt.config.passthrough.allow, target, req.method)) {
+        throw new CbError('CB_ROUTE_NOT_FOUND', `P云 path ${target} is not in passthrough.allow`);
+      }
       const business: Record<string, unknown> = {};
       for (const [k, val] of Object.entries(msg.fields)) if (!common.has(k)) business[k] = val;
-      const encoding = msg.encoding === 'json' ? 'json' : 'form';
-      const built = pyun.buildRequest(
-        { method: 'POST', path: path.slice('/pyun'.length), encoding },
-        business,
-        upstream.creds,
-      );
+      const encoding = get ? 'query' : msg.encoding === 'json' ? 'json' : 'form';
+      const method = get ? 'GET' : 'POST';
+      const built = pyun.buildRequest({ method, path: target, encoding }, business, upstream.creds);
+      const exchange = newExchangeId();
       const f = req as Forward;
+      f.cbPath = built.path;
       f.cbBody = Buffer.from(built.body ?? '', 'utf8');
-      f.cbHeaders = built.headers;
+      f.cbHeaders = { ...built.headers, 'user-agent': USER_AGENT, 'x-couponbridge-exchange': exchange };
       f.cbSentAt = performance.now();
-      rt.logger.log('http', 'passthrough', { path, partner: partner.id });
+      res.setHeader('x-couponbridge-exchange', exchange);
+      rt.logger.log('http', 'passthrough', { exchange, path: target, partner: partner.id });
       proxy(req, res, next);
     } catch (e) {
       sendAnswer(res, errorAnswer(pyun, toCbError(e)));

@@ -44,7 +44,7 @@ export function undeliveredClaimFromRow(r: Row): UndeliveredClaim {
   return {
     couponRef: String(r.id),
     partner: String(r.partner),
-    requestId: String(r.event_id),
+    requestId: String(r.request_id),
     couponId: optStr(r.coupon_id),
     grantSerial: optStr(r.grant_serial),
     state: r.state,

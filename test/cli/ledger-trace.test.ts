@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { parseForm } from '../../src/dialects';
 import { grantSerialFor } from '../../src/sandbox';
+import { eventIdFor } from '../../src/mapping/converters';
 import { projectRoot } from '../../src/util/paths';
 import { creds, startStack, type Stack } from '../support/stack';
 
@@ -64,7 +65,7 @@ describe('ledger and trace commands', () => {
         .requests({ target: 'pyun', path: '/gate/1.0/parking/internal/mcoupon/grant/sync' })
         .at(-1)!.body,
     );
-    assert.equal(f.grant_serial, grantSerialFor(requestId));
+    assert.equal(f.grant_serial, grantSerialFor(eventIdFor('sp-test', requestId)));
     assert.equal((await stack.running.rt.store.getCoupon({ couponId }))?.state, 'used');
     const again = await stack.tencent('/tencent/coupon/status/rsync', {
       app_channel_id: 0,
@@ -87,7 +88,7 @@ describe('ledger and trace commands', () => {
   test('ledger show prints the coupon and its history', () => {
     const out = cli('ledger', 'show', couponId);
     assert.match(out, /state +used/);
-    assert.match(out, new RegExp(`grant_serial +${grantSerialFor(requestId)}`));
+    assert.match(out, new RegExp(`grant_serial +${grantSerialFor(eventIdFor('sp-test', requestId))}`));
     assert.match(out, /∅ → pending/);
     assert.match(out, /pending → available/);
     assert.match(out, /available → used {2}by sp-test {2}exchange x/);

@@ -101,7 +101,7 @@ describe('loadConfig', () => {
     });
     assert.equal(c.store, 'sqlite:/srv/var/couponbridge.db');
     assert.equal(c.mappings, '/srv/mappings');
-    assert.deepEqual(c.replay, { window_s: 300 });
+    assert.deepEqual(c.replay, { window_s: 300, signature_memory_days: 30 });
     assert.deepEqual(c.journal, { max_age_days: 7, max_rows: 100000 });
     assert.deepEqual(c.log, { level: 'info', mask_plates: false });
     assert.deepEqual(c.upstreams.pyun, {
@@ -115,8 +115,11 @@ describe('loadConfig', () => {
     assert.deepEqual(c.partners, []);
     assert.deepEqual(c.outbox.retry_schedule_ms, [1000, 2000, 5000, 15000, 60000, 300000, 900000, 3600000]);
     assert.equal(c.outbox.jitter, 0.2);
-    assert.equal(c.grant_serial_fallback, 'coupon_id');
-    assert.deepEqual(c.warnings, []);
+    assert.equal(c.grant_serial_fallback, 'none');
+    assert.deepEqual(c.passthrough, { allow: [] });
+    assert.deepEqual(c.warnings, [
+      'c.yaml:2: /upstreams/pyun: push_secret not set: P云 payment pushes are verified with app_secret, the secret couponbridge signs its own P云 calls with',
+    ]);
   });
 
   test('fills an optional upstream with defaults only when the file declares it', () => {
@@ -167,9 +170,10 @@ describe('loadConfig', () => {
   test('warns, without failing, about a secret written literally', () => {
     const text = `${base}partners:\n  - { id: sp, dialect: tencent, api_key: k, secret: plain }\n`;
     const c = parseConfig(text, 'c.yaml', env);
-    assert.deepEqual(c.warnings, [
-      'c.yaml:7: /partners/0/secret: secret written literally in the file; use ${ENV_VAR}',
-    ]);
+    assert.deepEqual(
+      c.warnings.filter((w) => w.includes('literally')),
+      ['c.yaml:7: /partners/0/secret: secret written literally in the file; use ${ENV_VAR}'],
+    );
     assert.equal(c.partners[0].secret, 'plain');
   });
 

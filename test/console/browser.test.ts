@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { projectRoot } from '../../src/util/paths';
 import { fastOutboxYaml, pushedCoupon, startStack, type Stack } from '../support/stack';
-import { sendSampleTraffic, trafficPartnersYaml, type Traffic } from '../support/traffic';
+import { sendSampleTraffic, trafficConfigYaml, type Traffic } from '../support/traffic';
 
 const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'console-token-for-browser-tests';
@@ -39,7 +39,7 @@ before(async () => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
   mkdirSync(shots, { recursive: true });
   stack = await startStack({
-    extraYaml: `${trafficPartnersYaml}\n${fastOutboxYaml}\nconsole: { token: ${TOKEN} }`,
+    extraYaml: `${trafficConfigYaml}\n${fastOutboxYaml}\nconsole: { token: ${TOKEN} }`,
   });
   traffic = await sendSampleTraffic(stack);
   // A P云 payment push of a fresh claim, whose notification Tencent refuses for good: a dead letter.

@@ -24,6 +24,7 @@ import { request } from 'undici';
 import { getDialect } from '../../src/dialects';
 import { grantSerialFor, signedPyunPush, startSandbox, type Sandbox } from '../../src/sandbox';
 import { projectRoot } from '../../src/util/paths';
+import { testMappings } from '../support/stack';
 
 export interface CrashOptions {
   kills: number;
@@ -59,7 +60,7 @@ function configYaml(store: string, sb: Sandbox, port: number, leaseMs: number): 
   return `
 server: { host: 127.0.0.1, port: ${port}, shutdown_grace_ms: 200 }
 store: "${store}"
-mappings: "${join(projectRoot(), 'mappings')}"
+mappings: "${testMappings('', ['sp-crash'])}"
 log: { level: error }
 upstreams:
   pyun: { base_url: "${sb.pyunUrl}", app_id: op-crash, app_secret: "\${PYUN_SECRET}", timeout_ms: 1000 }

@@ -58,17 +58,17 @@ export function uniq(prefix: string): string {
   return `${prefix}${Date.now().toString(36)}${seq}`;
 }
 
-/** Puts an available coupon in the ledger, as a Tencent claim or sync would have. */
+/** Puts an available coupon of `partner` (default: the POS the tests send as) in the ledger. */
 export async function seedCoupon(
   stack: Stack,
   couponCode: string,
-  o: { faceValue?: number; grantSerial?: string; parkUuid?: string } = {},
+  o: { faceValue?: number; grantSerial?: string; parkUuid?: string; partner?: string } = {},
 ): Promise<CouponRecord> {
   const { coupon } = await stack.running.rt.store.upsertCoupon(
     {
       id: `seed:${couponCode}`,
       stockId: 'cb-demo-001',
-      partner: 'sp-test',
+      partner: o.partner ?? parkPos.id,
       couponCode,
       grantSerial: o.grantSerial ?? `G-${couponCode}`,
       parkUuid: o.parkUuid ?? 'park-from-ledger',

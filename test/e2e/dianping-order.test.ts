@@ -80,7 +80,12 @@ describe('D4 consumeCouponOrder', () => {
   test('concurrent refunds of one order all succeed and refund each coupon once', async () => {
     const msg = order();
     assert.deepEqual((await dianping(stack, ORDER, msg)).json, { status: 'success' });
-    const answers = await Promise.all(Array.from({ length: 10 }, () => dianping(stack, ORDER, msg)));
+    // Each refund its own signed request: a verbatim re-send of the consume is never a refund.
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        dianping(stack, ORDER, { ...msg, consumeTime: CONSUME_TIME + 1 + i }),
+      ),
+    );
     for (const a of answers) assert.deepEqual(a.json, { status: 'success' });
     const coupon = await stack.running.rt.store.getCoupon({ couponCode: String(msg.couponCode) });
     const refunds = (await stack.running.rt.store.history(coupon!.id)).filter((h) => h.to === 'refunded');
@@ -122,7 +127,11 @@ describe('D4 consumeCouponOrder', () => {
       attributes: '{}',
     });
     assert.deepEqual(ext.json, { status: 'success' });
-    const refund = await dianping(stack, ORDER, order({ orderId, couponCode: undefined }));
+    const refund = await dianping(
+      stack,
+      ORDER,
+      order({ orderId, couponCode: undefined, consumeTime: CONSUME_TIME + 1 }),
+    );
     assert.deepEqual(refund.json, { status: 'success' });
     assert.equal((await stack.running.rt.store.getCoupon({ couponCode: code }))?.state, 'refunded');
     assert.equal(redeems(stack).length, 0);

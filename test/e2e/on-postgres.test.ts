@@ -1,6 +1,7 @@
 /**
  * The scale-out store end to end: the claim (quotas and idempotency under concurrency), the P1
- * push, T4 with its outbox and the Dianping consume suites run again with PostgreSQL as the store
+ * push, T4 with its outbox, the Dianping consume suites and the Dianping replay attacks (signature
+ * memory in the nonce table) run again with PostgreSQL as the store
  * (each stack in a schema of its own; see test/support/stack.ts). With CI=true an unreachable
  * server fails the run; locally the check is skipped, loudly.
  */
@@ -12,9 +13,14 @@ import { Client } from 'pg';
 import { projectRoot } from '../../src/util/paths';
 
 const url = process.env.COUPONBRIDGE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const suites = ['t2-claim', 'p1-payment-push', 'tencent-deactivate', 'dianping-consume', 'reconcile'].map(
-  (n) => join(projectRoot(), 'test', 'e2e', `${n}.test.ts`),
-);
+const suites = [
+  't2-claim',
+  'p1-payment-push',
+  'tencent-deactivate',
+  'dianping-consume',
+  'ownership-dianping',
+  'reconcile',
+].map((n) => join(projectRoot(), 'test', 'e2e', `${n}.test.ts`));
 
 async function reachable(): Promise<string | undefined> {
   const c = new Client({ connectionString: url });

@@ -165,3 +165,38 @@ describe('P1 payment push', () => {
     assert.equal(res.json.code, '1001', res.body);
   });
 });
+
+describe('P1 trust: a push secret of its own (issue 11)', () => {
+  test('with upstreams.pyun.push_secret set, a push signed with app_secret is refused and one signed with push_secret accepted', async () => {
+    const pushSecret = 'pyun-push-secret-000000001';
+    const s = await startStack({ pyunPushSecret: pushSecret });
+    try {
+      const fields = (serial: string) => ({
+        park_uuid: 'park-1',
+        park_name: 'P云',
+        parking_serial: '1',
+        pay_serial: serial,
+        pay_value: '100',
+        pay_time: '1618994563000',
+        plate: '川A660P1',
+        channel: '200102',
+        identity: 'x',
+        discounts: '[]',
+        mcoupons: '[]',
+      });
+      const send = (serial: string, secret: string) =>
+        s.post(
+          '/pyun/notify/payment',
+          signedPyunPush(fields(serial), creds.pyunUpstream.app_id, secret),
+          form,
+        );
+      const withAppSecret = await send(`PS-a-${Date.now()}`, creds.pyunUpstream.app_secret);
+      assert.notEqual(withAppSecret.json.code, '1001');
+      assert.equal(withAppSecret.status, 401);
+      const withPushSecret = await send(`PS-p-${Date.now()}`, pushSecret);
+      assert.equal(withPushSecret.json.code, '1001', withPushSecret.body);
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -20,7 +20,8 @@ const STATUS = '/tencent/coupon/status/rsync';
 let stack: Stack;
 
 before(async () => {
-  stack = await startStack({ extraYaml: parkPosYaml });
+  // The legacy fallback is on: the day includes a legacy SP syncing coupons the ledger never registered.
+  stack = await startStack({ extraYaml: `${parkPosYaml}\ngrant_serial_fallback: coupon_id` });
 });
 after(async () => {
   await stack.close();
@@ -166,8 +167,10 @@ describe('reconcile: a day of traffic', () => {
     refs.o2 = uniq('O2');
     refs.h1 = uniq('H1');
     assert.equal((await consume(refs.o2, [refs.h1, refs.x], '10', '5')).json.status, 'error');
-    // N1 redeemed again at P云 through a status sync: 1403
-    assert.equal((await stack.tencent(STATUS, statusSync(n1, 2))).json.code, 0);
+    // a legacy coupon the ledger never registered, redeemed twice by sp-test's status syncs: P云 1403
+    refs.dup = `L${randomUUID().slice(0, 8)}`;
+    assert.equal((await stack.tencent(STATUS, statusSync(refs.dup, 2))).json.code, 0);
+    assert.equal((await stack.tencent(STATUS, statusSync(refs.dup, 2))).json.code, 0);
     // a push naming a coupon nobody issued
     refs.ghost = `GHOST${randomUUID().slice(0, 8)}`;
     assert.equal((await push(`PS${randomUUID().slice(0, 12)}`, refs.ghost)).json?.code, '1001');
@@ -218,7 +221,7 @@ describe('reconcile: a day of traffic', () => {
     assert.deepEqual(got, [
       ['notification_dead', 'sp-test', `outbox:${dead.id}`],
       ['push_unknown_coupon', 'pyun', refs.ghost],
-      ['redeem_duplicate', 'sp-test', refs.n1],
+      ['redeem_duplicate', 'sp-test', refs.dup],
       ['redeem_refused', parkPos.id, refs.x],
       ['dianping_half_consumed', parkPos.id, refs.o2],
       ['claim_answer_undelivered', 'sp-test', refs.lostClaim],

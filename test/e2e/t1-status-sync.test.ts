@@ -32,7 +32,9 @@ function lastPyun() {
 }
 
 before(async () => {
-  stack = await startStack({ pyunTimeoutMs: 800 });
+  // These cases translate coupons the ledger does not hold: the legacy fallback (issue 11 default:
+  // none, covered by ownership-tencent.test.ts).
+  stack = await startStack({ pyunTimeoutMs: 800, extraYaml: 'grant_serial_fallback: coupon_id' });
 });
 after(async () => {
   await stack.close();

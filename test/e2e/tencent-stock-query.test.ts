@@ -116,7 +116,7 @@ describe('T3 stock query', () => {
     assert.equal(d.remaining_coupons, 0);
   });
 
-  test('a synced discount presentation and status override the catalogue', async () => {
+  test('a synced presentation and status override the catalogue; its type, amounts, quotas and dates do not', async () => {
     const sync = await stack.tencent('/tencent/stock/rsync', {
       app_channel_id: 11,
       app_id: 'wx2222222222',
@@ -140,14 +140,17 @@ describe('T3 stock query', () => {
     const d = res.json.data;
     assert.equal(d.app_channel_id, 11);
     assert.equal(d.stock_name, '停车88折券');
-    assert.equal(d.coupon_type, 3);
-    assert.equal(d.fixed_normal_coupon, undefined);
-    assert.equal(d.discount_coupon.discount_amount_max, 2000);
-    assert.equal(d.discount_coupon.discount_percent, 88);
-    assert.equal(d.max_coupons, 80);
+    assert.equal(d.coupon_name, '88折券');
     assert.equal(d.create_time, '2025-01-15T09:00:00.000+08:00');
     assert.equal(d.stock_status, 5);
-    assert.equal(d.remaining_coupons, 80 - d.issued_coupons);
+    // What the operator set in mappings/stocks.yaml stays (issue 11: a sync is presentation only).
+    assert.equal(d.coupon_type, 1);
+    assert.equal(d.discount_coupon, undefined);
+    assert.equal(d.fixed_normal_coupon.coupon_amount, 30);
+    assert.equal(d.max_coupons, 50);
+    assert.equal(d.max_coupons_per_user, 1);
+    assert.equal(d.available_begin_time, '2025-01-01T00:00:00.000+08:00');
+    assert.equal(d.remaining_coupons, Math.max(0, 50 - d.issued_coupons));
   });
 
   test('a bad signature and a stale timestamp are answered in the Tencent envelope', async () => {

@@ -74,7 +74,7 @@ function assertSignedByCouponbridge(r: RecordedRequest): void {
 }
 
 async function view(rt: Running['rt'], stockId: string) {
-  return stockView(rt.store, rt.table.stocks, stockId);
+  return stockView(rt.store, rt.table.stocks, stockId, 'sp-test');
 }
 
 async function outboxOf(rt: Running['rt'], seqId: string): Promise<OutboxItem[]> {
@@ -119,7 +119,7 @@ describe('T5 stock sync', () => {
     assert.deepEqual(sync?.presentation, stockSync(), 'the business part, without the common parameters');
     const v = await view(stack.running.rt, 'cb-demo-001');
     assert.equal(v?.stock_name, '停车6元代金券');
-    assert.equal(v?.face_value_fen, 600);
+    assert.equal(v?.face_value_fen, 500, 'the face value stays the operator’s (issue 11)');
     assert.equal(
       v?.park_uuid,
       '49f0cc52-e8c7-41e3-b54d-af666b8cc11a',
@@ -161,17 +161,17 @@ describe('T5 stock sync', () => {
     assert.equal(call.fields!.extra, 'stopped by the SP');
   });
 
-  test('a stock missing from the catalogue is recorded (and forwarded) but not in the stock view', async () => {
+  test('a stock missing from the catalogue is unknown (400201): nothing recorded, nothing forwarded', async () => {
     const seqId = randomUUID();
     const res = await stack.tencent(STATUS, {
       seq_id: seqId,
       stock_id: 'synced-only-stock',
       stock_status: 3,
     });
-    assert.equal(res.json.code, 0);
-    assert.equal((await stack.running.rt.store.getStockSync('synced-only-stock'))?.status, 3);
+    assert.equal(res.json.code, 400201);
+    assert.equal(await stack.running.rt.store.getStockSync('synced-only-stock'), undefined);
     assert.equal(await view(stack.running.rt, 'synced-only-stock'), undefined);
-    await settled(seqId);
+    assert.deepEqual(await outboxOf(stack.running.rt, seqId), []);
   });
 
   test('Tencent down: the SP is answered success at once; the forward is delivered once Tencent is back, same seq_id', async () => {

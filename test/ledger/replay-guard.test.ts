@@ -1,6 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkReplay, type NonceMemory } from '../../src/ledger/replay-guard';
+import { checkReplay, checkSignatureReuse, type NonceMemory } from '../../src/ledger/replay-guard';
+import { beijingTimeToMs } from '../../src/pipeline/stages/signature-replay';
+import { eventIdFor } from '../../src/mapping/converters';
 import { CbError } from '../../src/errors';
 
 /** A nonce memory on a test clock (the runtime's store-backed one reads the wall clock). */
@@ -76,5 +78,51 @@ describe('replay guard', () => {
       'CB_STALE_TIMESTAMP',
       /not an epoch/,
     );
+  });
+});
+
+describe('signature memory (Dianping: no nonce, one meaning per signature)', () => {
+  const sig = (meaning: string, signature: string, nowMs = now) => ({
+    scope: 'dianping-sig:pos-a',
+    meaning,
+    signature,
+    expiresAtMs: nowMs + 30 * 86_400_000,
+    nowMs,
+  });
+
+  test('first use, then a verbatim repeat on the same route, never the same signature on another route', async () => {
+    const mem = createMemoryNonces();
+    assert.equal(await checkSignatureReuse(mem, sig('consume', 'ABC')), 'first');
+    assert.equal(
+      await checkSignatureReuse(mem, sig('consume', 'abc')),
+      'repeat',
+      'case does not make it new',
+    );
+    await rejects(checkSignatureReuse(mem, sig('order', 'ABC')), 'CB_REPLAYED_NONCE', /one meaning only/);
+    assert.equal(await checkSignatureReuse(mem, sig('order', 'DEF')), 'first');
+  });
+
+  test('the memory lasts its period, then the signature is new again', async () => {
+    const mem = createMemoryNonces();
+    await checkSignatureReuse(mem, sig('consume', 'ABC'));
+    const later = now + 30 * 86_400_000 + 1;
+    assert.equal(await checkSignatureReuse(mem, sig('order', 'ABC', later)), 'first');
+  });
+
+  test('router timestamps are Beijing time', () => {
+    assert.equal(beijingTimeToMs('2024-03-01 10:15:30'), Date.parse('2024-03-01T02:15:30Z'));
+    assert.ok(Number.isNaN(beijingTimeToMs('2024-03-01T10:15:30')));
+    assert.ok(Number.isNaN(beijingTimeToMs(undefined)));
+  });
+});
+
+describe('P云 event_id of a claim', () => {
+  test('deterministic, 32 characters, distinct per partner for the same request_id', () => {
+    const a = eventIdFor('sp-a', 'req-1');
+    assert.equal(a, eventIdFor('sp-a', 'req-1'));
+    assert.match(a, /^E[A-Z2-7]{31}$/);
+    assert.notEqual(a, eventIdFor('sp-b', 'req-1'));
+    // Concatenated without a separator both would read "sp-a1req".
+    assert.notEqual(eventIdFor('sp-a', '1req'), eventIdFor('sp-a1', 'req'));
   });
 });

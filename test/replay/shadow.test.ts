@@ -11,13 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/util/paths';
 import { openStore } from '../../src/store/open';
-import { creds, startStack, type Stack } from '../support/stack';
+import { creds, startStack, testMappings, type Stack } from '../support/stack';
 import { runReplay, type ReplayOptions } from '../../src/cli/commands/replay';
-import { sendSampleTraffic, trafficPartnersYaml, type Traffic } from '../support/traffic';
+import { sendSampleTraffic, trafficConfigYaml, type Traffic } from '../support/traffic';
 
 const dir = mkdtempSync(join(tmpdir(), 'cb-replay-'));
 const db = join(dir, 'cb.db');
 const configFile = join(dir, 'couponbridge.yaml');
+/** The shipped mappings, with the test SP allowed on their stocks (as the stack runs them). */
+const shipped = testMappings();
 let stack: Stack;
 let traffic: Traffic;
 
@@ -33,7 +35,7 @@ function replay(...args: string[]) {
 /** A copy of the shipped mappings with one file's text edited. */
 function editedMappings(file: string, from: string, to: string): string {
   const copy = mkdtempSync(join(tmpdir(), 'cb-candidate-'));
-  cpSync(join(projectRoot(), 'mappings'), copy, { recursive: true });
+  cpSync(shipped, copy, { recursive: true });
   const text = readFileSync(join(copy, file), 'utf8');
   assert.ok(text.includes(from), `${file} contains ${from}`);
   writeFileSync(join(copy, file), text.replace(from, to));
@@ -41,14 +43,14 @@ function editedMappings(file: string, from: string, to: string): string {
 }
 
 before(async () => {
-  stack = await startStack({ store: `sqlite:${db}`, extraYaml: trafficPartnersYaml });
+  stack = await startStack({ store: `sqlite:${db}`, mappings: shipped, extraYaml: trafficConfigYaml });
   traffic = await sendSampleTraffic(stack);
   // The same partners and upstream credentials as the stack (replay re-signs with them); the
   // upstream URLs are never called.
   writeFileSync(
     configFile,
     `store: "sqlite:${db}"
-mappings: "${join(projectRoot(), 'mappings')}"
+mappings: "${shipped}"
 upstreams:
   pyun: { base_url: "${stack.sandbox.pyunUrl}", app_id: ${creds.pyunUpstream.app_id}, app_secret: ${creds.pyunUpstream.app_secret} }
   tencent: { base_url: "${stack.sandbox.tencentUrl}", api_key: ${creds.tencentUpstream.api_key}, secret: ${creds.tencentUpstream.secret} }
@@ -57,7 +59,7 @@ partners:
   - { id: sp-test, dialect: tencent, api_key: ${creds.sp.api_key}, secret: ${creds.sp.secret}, defaults: { park_uuid: park-from-partner-defaults } }
   - { id: pos-test, dialect: dianping, app_key: ${creds.pos.app_key}, secret: ${creds.pos.secret} }
   - { id: legacy-test, dialect: pyun, app_id: ${creds.legacy.app_id}, app_secret: ${creds.legacy.app_secret} }
-${trafficPartnersYaml}
+${trafficConfigYaml}
 `,
   );
   await stack.close();
@@ -75,7 +77,7 @@ const lines = (out: string, re: RegExp) => out.split('\n').filter((l) => re.test
 
 describe('couponbridge replay', () => {
   test('the shipped mappings replay every journaled exchange without a difference', () => {
-    const r = replay('--mappings', join(projectRoot(), 'mappings'));
+    const r = replay('--mappings', shipped);
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out, /no difference in \d+ exchanges/);
     for (const route of [
@@ -166,35 +168,20 @@ describe('couponbridge replay', () => {
       r.err,
       /candidate mappings rejected:\n.*tencent-coupon-status-rsync\.yaml:\d+: .*no_such_field/,
     );
-    const t = replay('--mappings', join(projectRoot(), 'mappings'), '--since', 'yesterday');
+    const t = replay('--mappings', shipped, '--since', 'yesterday');
     assert.equal(t.code, 2);
     assert.match(t.err, /neither an ISO-8601 time nor an age/);
   });
 
   test('an unknown route is bad input', async () => {
-    await assert.rejects(
-      replayHere('--mappings', join(projectRoot(), 'mappings'), '--route', 'nope'),
-      /unknown route "nope"/,
-    );
+    await assert.rejects(replayHere('--mappings', shipped, '--route', 'nope'), /unknown route "nope"/);
   });
 
   test('--since and --partner select exchanges', async () => {
-    const future = await replayHere(
-      '--mappings',
-      join(projectRoot(), 'mappings'),
-      '--since',
-      '2099-01-01T00:00:00Z',
-    );
+    const future = await replayHere('--mappings', shipped, '--since', '2099-01-01T00:00:00Z');
     assert.equal(future.code, 0);
     assert.match(future.out, /^no difference in 0 exchanges$/m);
-    const pos = await replayHere(
-      '--mappings',
-      join(projectRoot(), 'mappings'),
-      '--partner',
-      'pos-park',
-      '--since',
-      '1h',
-    );
+    const pos = await replayHere('--mappings', shipped, '--partner', 'pos-park', '--since', '1h');
     assert.match(pos.out, /^dianping\.consume-coupon: 1 replayed, 0 differ$/m);
     assert.doesNotMatch(pos.out, /^tencent\./m);
   });

@@ -19,12 +19,20 @@ let running: Running;
 before(async () => {
   nock.disableNetConnect();
   nock.enableNetConnect('127.0.0.1');
-  running = await startServer(testConfig({ pyun: PYUN }), {
-    logger: createLogger({ level: 'error' }),
-    store: await openStore('sqlite::memory:'),
-    watch: false,
-    outbox: false,
-  });
+  running = await startServer(
+    testConfig(
+      { pyun: PYUN },
+      {
+        extraYaml: 'passthrough: { allow: [{ path: /gate/1.0/parking/order/query }, { path: /gate/1.0/x }] }',
+      },
+    ),
+    {
+      logger: createLogger({ level: 'error' }),
+      store: await openStore('sqlite::memory:'),
+      watch: false,
+      outbox: false,
+    },
+  );
 });
 after(async () => {
   await running.stop();

@@ -13,7 +13,7 @@ import { request } from 'undici';
 import { getDialect } from '../../src/dialects';
 import { startSandbox } from '../../src/sandbox';
 import { projectRoot } from '../../src/util/paths';
-import { creds, spCreds } from '../support/stack';
+import { creds, spCreds, testMappings } from '../support/stack';
 
 test(
   'SIGTERM finishes the exchange in flight, then exits 0 within the grace period',
@@ -27,7 +27,8 @@ test(
       config,
       `server: { host: 127.0.0.1, port: ${port}, shutdown_grace_ms: 4000 }
 store: "sqlite:${join(dir, 'cb.db')}"
-mappings: "${join(projectRoot(), 'mappings')}"
+mappings: "${testMappings()}"
+grant_serial_fallback: coupon_id
 log: { level: error }
 upstreams:
   pyun: { base_url: "${sb.pyunUrl}", app_id: ${creds.pyunUpstream.app_id}, app_secret: "\${PYUN_SECRET}", timeout_ms: 3000 }

@@ -1027,14 +1027,20 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
 
       test('finds claims whose answer was never recorded: started or missing records, pending ones too', async () => {
         const route = 'tencent.sp-coupon-receive';
+        // Ledger ids as the claim flow makes them: claim:<partner>:<request_id>; the event id is P云's.
+        const ref = (id: string) => `claim:tencent-sp:req-${id}`;
         const claim = async (id: string, ms: number, activate: boolean) => {
           await store.reserveCoupon(
-            reservation(id, { eventId: `req-${id}` }),
+            reservation(ref(id), { eventId: `E-derived-${id}` }),
             { maxCoupons: 99, maxPerUser: 9 },
             meta(ms, { exchangeId: `x-${id}` }),
           );
           if (activate)
-            await store.activateCoupon(id, { couponId: `C-${id}`, grantSerial: `G-${id}` }, meta(ms + 1));
+            await store.activateCoupon(
+              ref(id),
+              { couponId: `C-${id}`, grantSerial: `G-${id}` },
+              meta(ms + 1),
+            );
         };
         const key = (id: string) => ({ partner: 'tencent-sp', route, key: `req-${id}` });
         const ok: StoredAnswer = { status: 200, contentType: 'application/json', body: '{"code":0}' };
@@ -1047,7 +1053,7 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
         await claim('pending', 30, false);
         await store.idemBegin(key('pending'), 'fp', at(30));
         await claim('released', 40, false);
-        await store.releaseCoupon('released', meta(41));
+        await store.releaseCoupon(ref('released'), meta(41));
         await claim('fresh', 60_000, true);
         await store.idemBegin(key('fresh'), 'fp', at(60_000));
         await available('synced'); // no event_id: not a claim
@@ -1056,16 +1062,16 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
         assert.deepEqual(
           found.map((c) => [c.couponRef, c.requestId, c.state, c.idempotency, c.exchangeId, c.grantSerial]),
           [
-            ['started', 'req-started', 'available', 'started', 'x-started', 'G-started'],
-            ['missing', 'req-missing', 'available', undefined, 'x-missing', 'G-missing'],
-            ['pending', 'req-pending', 'pending', 'started', 'x-pending', undefined],
+            ['claim:tencent-sp:req-started', 'req-started', 'available', 'started', 'x-started', 'G-started'],
+            ['claim:tencent-sp:req-missing', 'req-missing', 'available', undefined, 'x-missing', 'G-missing'],
+            ['claim:tencent-sp:req-pending', 'req-pending', 'pending', 'started', 'x-pending', undefined],
           ],
         );
         assert.equal(found[0].reservedAt.getTime(), t0.getTime());
         // records purged before the claim was made cannot be told from a lost answer
         assert.deepEqual(
           (await store.undeliveredClaims(day, route, at(50_000), at(25))).map((c) => c.couponRef),
-          ['started', 'pending'],
+          ['claim:tencent-sp:req-started', 'claim:tencent-sp:req-pending'],
         );
       });
 

@@ -3,6 +3,8 @@
  * config built from literal test secrets, and helpers to send signed partner messages.
  */
 import { randomUUID } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { createLogger } from '../../src/log';
@@ -52,10 +54,29 @@ export function pushedCoupon(grantSerial: string, code: string): Record<string, 
   };
 }
 
+/**
+ * The shipped mappings in a temporary directory, with `partners` (default: the test SP, sp-test)
+ * allowed on every catalogue stock besides the demo SP, and `extraStocks` (YAML entries indented
+ * under `stocks:`) appended to the catalogue.
+ */
+export function testMappings(extraStocks = '', partners = ['sp-test']): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cb-mappings-'));
+  cpSync(join(projectRoot(), 'mappings'), dir, { recursive: true });
+  const file = join(dir, 'stocks.yaml');
+  const catalogue = readFileSync(file, 'utf8').replaceAll(
+    'partners: [sp-demo]',
+    `partners: [${['sp-demo', ...partners].join(', ')}]`,
+  );
+  writeFileSync(file, catalogue + extraStocks);
+  return dir;
+}
+
 export interface StackOptions {
   store?: string;
   mappings?: string;
   pyunTimeoutMs?: number;
+  /** upstreams.pyun.push_secret (absent: P云 pushes are verified with app_secret). */
+  pyunPushSecret?: string;
   bodyLimit?: number;
   extraYaml?: string;
 }
@@ -67,10 +88,10 @@ export function testConfig(
   const yaml = `
 server: { host: 127.0.0.1, port: 0, body_limit_bytes: ${o.bodyLimit ?? 65536}, shutdown_grace_ms: 500 }
 store: "${o.store ?? 'sqlite::memory:'}"
-mappings: "${o.mappings ?? join(projectRoot(), 'mappings')}"
+mappings: "${o.mappings ?? testMappings()}"
 log: { level: error }
 upstreams:
-  pyun: { base_url: "${urls.pyun}", app_id: ${creds.pyunUpstream.app_id}, app_secret: ${creds.pyunUpstream.app_secret}, timeout_ms: ${o.pyunTimeoutMs ?? 1500} }
+  pyun: { base_url: "${urls.pyun}", app_id: ${creds.pyunUpstream.app_id}, app_secret: ${creds.pyunUpstream.app_secret}, timeout_ms: ${o.pyunTimeoutMs ?? 1500}${o.pyunPushSecret ? `, push_secret: ${o.pyunPushSecret}` : ''} }
 ${urls.tencent ? `  tencent: { base_url: "${urls.tencent}", api_key: ${creds.tencentUpstream.api_key}, secret: ${creds.tencentUpstream.secret}, timeout_ms: 1500 }` : ''}
 ${urls.dianping ? `  dianping: { base_url: "${urls.dianping}", app_key: ${creds.dianpingUpstream.app_key}, secret: ${creds.dianpingUpstream.secret}, timeout_ms: 1500 }` : ''}
 partners:

@@ -10,8 +10,11 @@ import { signedPyunPush } from '../../src/sandbox';
 import { creds, pushedCoupon, type Stack } from './stack';
 import { parkPosCreds, parkPosYaml } from '../e2e/dianping-client';
 
-/** The stack's extra partner the Dianping message comes from (a POS with a default park). */
-export const trafficPartnersYaml = parkPosYaml;
+/**
+ * The configuration the sample traffic needs beside the stack's own: the Dianping POS, and the
+ * legacy grant_serial_fallback, since its T1 expire and record name coupons the ledger never held.
+ */
+export const trafficConfigYaml = `${parkPosYaml}\ngrant_serial_fallback: coupon_id`;
 
 const uid = () => randomUUID().replace(/-/g, '').slice(0, 12);
 

@@ -78,8 +78,23 @@ export async function runDemo(opts: {
   say('couponbridge demo — sandbox P云/Tencent/Dianping upstreams, SQLite store');
   say(`  couponbridge  ${running.url}   (config couponbridge.demo.yaml, mappings ./mappings)`);
   say(`  sandbox P云   ${sandbox.pyunUrl}`);
+  // T1 acts only on the SP's own coupons (grant_serial_fallback: none): put one in the ledger, as
+  // a /coupon/rsync from sp-demo would have.
+  await running.rt.store.upsertCoupon(
+    {
+      id: `tencent:${couponId}`,
+      stockId: 'cb-demo-001',
+      partner: 'sp-demo',
+      couponId,
+      userCode: 'demo-user',
+      grantSerial: couponId,
+      faceValue: 500,
+      state: 'available',
+    },
+    { actor: 'sp-demo', at: new Date(), reason: 'demo: a coupon synced by sp-demo' },
+  );
   say();
-  say('1) A Tencent SP reports coupon used (coupon_status=2), signed tencent-md5 with partner sp-demo:');
+  say(`1) Tencent SP sp-demo reports its coupon ${couponId} used (coupon_status=2), signed tencent-md5:`);
   say(`   curl -s -X POST ${url} -H 'content-type: application/json' -d '${signed.body}'`);
   const res = await request(url, { method: 'POST', headers: signed.headers, body: signed.body });
   say(`   → HTTP ${res.statusCode} ${await res.body.text()}`);

@@ -5,6 +5,7 @@
 import { CbError } from '../../errors';
 import { formatDiagnostics } from '../../schema/registry';
 import { checkReplay } from '../../ledger/replay-guard';
+import { signatureReplay } from './signature-replay';
 import { partnerKey, type Partner, type Runtime } from '../../runtime';
 import type { Dialect, VerifyOutcome } from '../../dialects/types';
 import type { Exchange } from '../context';
@@ -55,10 +56,12 @@ function upstreamAsCaller(x: Exchange, keyId: string): Partner {
       `${d.credentialKeys.keyId} "${keyId}" is not couponbridge's ${d.name} app`,
     );
   }
+  // P云 signs its pushes with a secret of their own when one is configured (push_secret).
+  const push = (x.rt.config.upstreams as Record<string, { push_secret?: string } | undefined>)[d.name];
   return {
     id: d.name,
     dialect: d,
-    creds: u.creds,
+    creds: push?.push_secret ? { ...u.creds, secret: push.push_secret } : u.creds,
     defaults: {},
     timestampUnit: 'auto',
     config: { id: d.name, dialect: d.name },
@@ -70,6 +73,7 @@ export function verify(x: Exchange): void {
 }
 
 export async function replay(x: Exchange): Promise<void> {
+  if (x.route.dialect.name === 'dianping') return signatureReplay(x);
   const r = x.route.dialect.replay;
   if (!r) return;
   const f = x.msg!.fields;

@@ -5,11 +5,13 @@
 import { CbError } from '../../errors';
 import { MappingError, type MapContext } from '../../mapping/compile';
 import type { Exchange } from '../context';
+import { stockOf } from '../../ledger/ownership';
 
 export function mapContext(x: Exchange, ledger?: Record<string, unknown>): MapContext {
   const fields = x.msg!.fields;
   const stockId = typeof fields.stock_id === 'string' ? fields.stock_id : undefined;
-  const stock = stockId ? x.rt.table.stocks[stockId] : undefined;
+  // Only a stock the caller is allowed on feeds a mapping (ledger/ownership.ts).
+  const stock = stockOf(x.rt.table.stocks, stockId, x.partner!.id);
   return {
     in: fields,
     stock: stock ? { stock_id: stockId, ...stock } : undefined,

@@ -26,13 +26,17 @@ GROUP BY partner, stock_id, kind
 ORDER BY partner, stock_id, kind;
 
 -- name: undelivered_claims
-SELECT c.id, c.partner, c.event_id, c.coupon_id, c.grant_serial, c.state, t.at, t.exchange_id,
-  i.state AS idem_state
+-- A claim's ledger id is `claim:<partner>:<request_id>` (flows/claim.ts), so the request_id, the
+-- idempotency key, is the id's tail (P云's event_id is derived from it and cannot be joined).
+SELECT c.id, c.partner, substr(c.id, length(c.partner) + 8) AS request_id, c.coupon_id, c.grant_serial,
+  c.state, t.at, t.exchange_id, i.state AS idem_state
 FROM coupon_transitions t
 JOIN coupons c ON c.id = t.coupon_ref
-LEFT JOIN idempotency i ON i.partner = c.partner AND i.route = :route AND i.business_key = c.event_id
+LEFT JOIN idempotency i ON i.partner = c.partner AND i.route = :route
+  AND i.business_key = substr(c.id, length(c.partner) + 8)
 WHERE t.at >= :from AND t.at < :to AND t.at < :stale_before
   AND t.to_state = 'pending' AND t.from_state IS NULL AND c.event_id IS NOT NULL
+  AND c.id LIKE 'claim:%'
   AND (i.state = 'started' OR (i.state IS NULL AND t.at >= :kept_since))
 ORDER BY t.at, c.id;
 
