@@ -16,6 +16,7 @@ import type { SchemaRegistry } from './schema/registry';
 import type { NonceMemory } from './ledger/replay-guard';
 import type { ExchangeRecord, NonceEntry, Store } from './store/types';
 import { createBatcher, type Batcher } from './util/batcher';
+import { isCbError } from './errors';
 
 export { getDialect };
 
@@ -211,7 +212,10 @@ export function createStoreNonces(store: Store): NonceMemory {
 
 /**
  * The exchange journal's writer: records are batched off the request path (≤ 20 ms, ≤ 128 a
- * transaction); each add() resolves with the error that lost that record, if any.
+ * transaction); each add() resolves with the error that lost that record, if any. While the store
+ * cannot serve, a batch is lost whole (each record's loss is logged with its exchange id; the
+ * journal is a record of answers already sent, not something a caller was promised), so an outage
+ * costs neither memory nor a second round of failing writes.
  */
 export function createJournalWriter(store: Store): Batcher<ExchangeRecord, Error | undefined> {
   return createBatcher(
@@ -219,7 +223,8 @@ export function createJournalWriter(store: Store): Batcher<ExchangeRecord, Error
       try {
         await store.appendExchanges(list);
         return list.map(() => undefined);
-      } catch {
+      } catch (e) {
+        if (isCbError(e) && e.code === 'CB_STORE_UNAVAILABLE') return list.map(() => e);
         // One bad record must not cost the batch: write them one by one; only failures are lost (and logged).
         const results = await Promise.allSettled(list.map((x) => store.appendExchange(x)));
         return results.map((r) => (r.status === 'rejected' ? (r.reason as Error) : undefined));

@@ -23,8 +23,19 @@ import type { Metrics } from './metrics';
 export interface AppState {
   ready: boolean;
   draining: boolean;
-  /** Extra readiness probes (e.g. the store). */
-  probes: Array<() => Promise<void>>;
+  /** Readiness probes: /readyz names the first failing one (e.g. `"store": "postgres"`). */
+  probes: Array<{ name: string; target: string; check: () => Promise<void> }>;
+}
+
+/** A readiness probe that has not answered by then counts as failed. */
+const PROBE_TIMEOUT_MS = 2000;
+
+function bounded(check: () => Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS);
+  });
+  return Promise.race([check(), late]).finally(() => clearTimeout(timer));
 }
 
 /** The dialect whose envelope answers an unmatched path: by the first path segment. */
@@ -99,12 +110,15 @@ export function createApp(rt: Runtime, state: AppState, metrics?: Metrics): expr
       res.status(503).json({ status: state.draining ? 'draining' : 'starting' });
       return;
     }
-    try {
-      for (const p of state.probes) await p();
-      res.json({ status: 'ready', routes: rt.table.byId.size });
-    } catch (e) {
-      res.status(503).json({ status: 'not ready', reason: (e as Error).message });
+    for (const p of state.probes) {
+      try {
+        await bounded(p.check);
+      } catch (e) {
+        res.status(503).json({ status: 'not ready', [p.name]: p.target, reason: (e as Error).message });
+        return;
+      }
     }
+    res.json({ status: 'ready', routes: rt.table.byId.size });
   });
   if (metrics) {
     app.get('/metrics', async (_req, res) => {

@@ -15,6 +15,7 @@ import { createHttpServer, type AppState } from './app';
 import { createMetrics } from './metrics';
 import { loadCheckedTable, watchMappings } from './reload';
 import { openStore } from '../store/open';
+import { guardStore } from '../store/guard';
 import { hostWorkerId, startOutboxWorker, type OutboxWorker } from '../outbox/worker';
 import { onNotificationsStored } from '../outbox/enqueue';
 import type { Store } from '../store/types';
@@ -68,9 +69,37 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     });
   const registry = opts.registry ?? loadSchemaRegistry();
   const table = loadCheckedTable(config.mappings, { registry });
-  const store = opts.store ?? (await openStore(config.store));
+  const backend = config.store.split(':')[0].replace(/ql$/, '');
+  const opened =
+    opts.store ??
+    (await openStore(config.store, {
+      onError: (e) => logger.warn('store connection failed', { store: backend, error: e.message }),
+    }));
+  const store = guardStore(opened, {
+    onChange: (h, downMs) =>
+      h.up
+        ? logger.warn('store reachable again', { store: backend, down_ms: downMs })
+        : logger.error('store unreachable: answering 503 until it is back', {
+            store: backend,
+            reason: h.reason,
+          }),
+  });
   const rt = createRuntime(config, { registry, logger, table, store });
-  const state: AppState = { ready: false, draining: false, probes: [() => store.ping()] };
+  const state: AppState = {
+    ready: false,
+    draining: false,
+    probes: [
+      {
+        name: 'store',
+        target: backend,
+        check: async () => {
+          const h = store.health();
+          if (!h.up) throw new Error(`${h.reason} (down since ${h.since!.toISOString()})`);
+          await store.ping();
+        },
+      },
+    ],
+  };
   const maintenance = startMaintenance(rt);
   const metrics = createMetrics();
   const server = createHttpServer(rt, state, metrics);
@@ -107,7 +136,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   logger.info('couponbridge listening', {
     url,
     routes: [...rt.table.byId.keys()],
-    store: config.store.split(':')[0],
+    store: backend,
   });
 
   let stopping: Promise<void> | undefined;
