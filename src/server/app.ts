@@ -54,7 +54,12 @@ function observe(rt: Runtime, metrics: Metrics | undefined, x: Exchange): void {
   metrics?.exchanges.inc({ route: x.route.id, outcome });
   metrics?.duration.observe({ route: x.route.id }, seconds);
   const ok = outcome === 'success' || outcome === 'recorded' || outcome === 'replayed';
-  const level = ok ? 'http' : 'warn';
+  // A store fault or an internal error needs the operator; a refused or failed exchange does not.
+  const level = ok
+    ? 'http'
+    : outcome === 'CB_STORE_UNAVAILABLE' || outcome === 'CB_INTERNAL'
+      ? 'error'
+      : 'warn';
   // winston formats (and redacts) an entry before its transport drops it: skip that work here.
   if (!rt.logger.isLevelEnabled(level)) return;
   rt.logger.log(level, 'exchange', {

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { request } from 'undici';
+import type { Logger } from 'winston';
 import { createLogger } from '../../src/log';
 import { parseConfig } from '../../src/config/load';
 import type { Config } from '../../src/config/types';
@@ -58,6 +59,8 @@ export interface StackOptions {
   pyunTimeoutMs?: number;
   bodyLimit?: number;
   extraYaml?: string;
+  /** Default: errors only, to the console. */
+  logger?: Logger;
 }
 
 export function testConfig(
@@ -132,7 +135,10 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     { pyun: sandbox.pyunUrl, tencent: sandbox.tencentUrl, dianping: sandbox.dianpingUrl },
     o,
   );
-  const running = await startServer(config, { logger: createLogger({ level: 'error' }), watch: false });
+  const running = await startServer(config, {
+    logger: o.logger ?? createLogger({ level: 'error' }),
+    watch: false,
+  });
   const post = async (
     path: string,
     body: string,
