@@ -16,6 +16,7 @@ import type { SchemaRegistry } from './schema/registry';
 import type { NonceMemory } from './ledger/replay-guard';
 import type { ExchangeRecord, NonceEntry, Store } from './store/types';
 import { createBatcher, type Batcher } from './util/batcher';
+import { createInFlightLimit, type InFlightLimit } from './http/in-flight';
 import { isCbError } from './errors';
 
 export { getDialect };
@@ -36,6 +37,8 @@ export interface Upstream {
   client: UpstreamClient;
   baseUrl: string;
   timeoutMs: number;
+  /** Calls in flight to it, capped by max_in_flight (translated routes and the passthrough share it). */
+  inFlight: InFlightLimit;
 }
 
 export interface Route {
@@ -124,16 +127,19 @@ function buildUpstreams(config: Config): Map<string, Upstream> {
       scheme: (raw.scheme as SchemeName | undefined) ?? dialect.defaultScheme,
       schemeOptions: raw.empty_values ? { emptyValues: raw.empty_values as 'skip' | 'sign' } : undefined,
     };
+    const inFlight = createInFlightLimit(name, u.max_in_flight);
     out.set(name, {
       name,
       dialect,
       creds,
       baseUrl: u.base_url,
       timeoutMs: u.timeout_ms,
+      inFlight,
       client: dialect.createClient({
         baseUrl: u.base_url,
         timeoutMs: u.timeout_ms,
         connections: (raw.connections as number | undefined) ?? 32,
+        inFlight,
       }),
     });
   }

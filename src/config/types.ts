@@ -23,6 +23,7 @@ export interface PyunUpstream {
   app_id: string;
   app_secret: string;
   timeout_ms: number;
+  max_in_flight: number;
   connections: number;
   coupon_value_unit_for_time: 'fen' | 'minutes';
 }
@@ -32,6 +33,7 @@ export interface TencentUpstream {
   api_key: string;
   secret: string;
   timeout_ms: number;
+  max_in_flight: number;
   empty_values?: EmptyValues;
 }
 
@@ -41,6 +43,7 @@ export interface DianpingUpstream {
   secret: string;
   scheme: 'dianping-sha1' | 'dianping-router-md5';
   timeout_ms: number;
+  max_in_flight: number;
   empty_values?: EmptyValues;
 }
 

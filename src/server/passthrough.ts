@@ -79,6 +79,8 @@ export function createPassthrough(rt: Runtime): RequestHandler {
       f.cbBody = Buffer.from(built.body ?? '', 'utf8');
       f.cbHeaders = built.headers;
       f.cbSentAt = performance.now();
+      // The passthrough counts against P云's max_in_flight like a translated call.
+      res.once('close', upstream.inFlight.acquire(`POST P云 passthrough ${path}`));
       rt.logger.log('http', 'passthrough', { path, partner: partner.id });
       proxy(req, res, next);
     } catch (e) {

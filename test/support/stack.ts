@@ -57,6 +57,8 @@ export interface StackOptions {
   store?: string;
   mappings?: string;
   pyunTimeoutMs?: number;
+  /** upstreams.pyun.max_in_flight (default: the configuration default). */
+  pyunMaxInFlight?: number;
   bodyLimit?: number;
   extraYaml?: string;
   /** Default: errors only, to the console. */
@@ -73,7 +75,7 @@ store: "${o.store ?? 'sqlite::memory:'}"
 mappings: "${o.mappings ?? join(projectRoot(), 'mappings')}"
 log: { level: error }
 upstreams:
-  pyun: { base_url: "${urls.pyun}", app_id: ${creds.pyunUpstream.app_id}, app_secret: ${creds.pyunUpstream.app_secret}, timeout_ms: ${o.pyunTimeoutMs ?? 1500} }
+  pyun: { base_url: "${urls.pyun}", app_id: ${creds.pyunUpstream.app_id}, app_secret: ${creds.pyunUpstream.app_secret}, timeout_ms: ${o.pyunTimeoutMs ?? 1500}${o.pyunMaxInFlight ? `, max_in_flight: ${o.pyunMaxInFlight}` : ''} }
 ${urls.tencent ? `  tencent: { base_url: "${urls.tencent}", api_key: ${creds.tencentUpstream.api_key}, secret: ${creds.tencentUpstream.secret}, timeout_ms: 1500 }` : ''}
 ${urls.dianping ? `  dianping: { base_url: "${urls.dianping}", app_key: ${creds.dianpingUpstream.app_key}, secret: ${creds.dianpingUpstream.secret}, timeout_ms: 1500 }` : ''}
 partners:
