@@ -23,6 +23,8 @@ import type { Metrics } from './metrics';
 export interface AppState {
   ready: boolean;
   draining: boolean;
+  /** Ids of the exchanges being handled (the process policy names them in its log lines). */
+  inFlight: Set<string>;
   /** Readiness probes: /readyz names the first failing one (e.g. `"store": "postgres"`). */
   probes: Array<{ name: string; target: string; check: () => Promise<void> }>;
 }
@@ -82,6 +84,7 @@ export async function handleRoute(
   path: string,
   query: string,
   metrics?: Metrics,
+  inFlight?: Set<string>,
 ): Promise<void> {
   let body: Buffer;
   try {
@@ -93,6 +96,7 @@ export async function handleRoute(
   }
   const raw: RawRequest = { method: req.method ?? 'GET', path, query, headers: req.headers, body };
   const x = newExchange(rt, route, raw);
+  inFlight?.add(x.id);
   let answer: Answer;
   try {
     answer = await runFlow(x);
@@ -100,6 +104,7 @@ export async function handleRoute(
     answer = failed(x, e);
   }
   sendAnswer(res, answer, { 'x-couponbridge-exchange': x.id });
+  inFlight?.delete(x.id);
   observe(rt, metrics, x);
   recordExchange(rt, x);
 }
@@ -151,7 +156,7 @@ export function createHttpServer(rt: Runtime, state: AppState, metrics?: Metrics
     const path = q === -1 ? url : url.slice(0, q);
     const route = rt.table.routes.get(`${req.method} ${path}`);
     if (route && !state.draining) {
-      void handleRoute(rt, route, req, res, path, q === -1 ? '' : url.slice(q + 1), metrics);
+      void handleRoute(rt, route, req, res, path, q === -1 ? '' : url.slice(q + 1), metrics, state.inFlight);
       return;
     }
     if (state.draining) res.setHeader('connection', 'close');

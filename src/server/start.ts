@@ -88,6 +88,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const state: AppState = {
     ready: false,
     draining: false,
+    inFlight: new Set(),
     probes: [
       {
         name: 'store',
@@ -147,10 +148,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       clearInterval(maintenance);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      // A keep-alive connection turns idle once its exchange is answered: close it then, so the
+      // drain ends with the last answer rather than at the end of the grace period.
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
       const grace = new Promise<void>((resolve) =>
         setTimeout(resolve, config.server.shutdown_grace_ms).unref(),
       );
       await Promise.race([closed, grace]);
+      clearInterval(sweep);
       server.closeAllConnections();
       unwake?.();
       await outbox?.stop(config.server.shutdown_grace_ms);
