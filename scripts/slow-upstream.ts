@@ -1,5 +1,7 @@
 // `npm run slow-upstream -- --seconds 60`: P云 answering slowly while Tencent keeps sending (issue 10),
-// with the configuration's default cap; prints answers by code, the most calls in flight and the RSS.
+// with the configuration's default cap (64) and connections (32); prints answers by code, the most
+// calls in flight and the RSS. The rate is modest because generator, sandbox and couponbridge share
+// one process (and this machine): raise --rate on a quiet host.
 import { runSlowUpstream } from '../test/support/slow-upstream';
 
 const arg = (name: string, def: number) => {
@@ -10,17 +12,17 @@ const arg = (name: string, def: number) => {
 void (async () => {
   const options = {
     seconds: arg('seconds', 60),
-    ratePerSecond: arg('rate', 200),
-    maxInFlight: arg('max-in-flight', 256),
+    ratePerSecond: arg('rate', 50),
+    maxInFlight: arg('max-in-flight', 64),
     delayMs: arg('delay-ms', 3000),
     timeoutMs: arg('timeout-ms', 5000),
   };
   const r = await runSlowUpstream(options);
   console.log(JSON.stringify({ options, ...r }, null, 2));
   const bounded = r.maxInFlightSeen <= options.maxInFlight && r.slowestRefusalMs < options.delayMs;
-  const onlyExpected = Object.keys(r.answers).every(
-    (k) => k === 'HTTP 200 code 0' || k === 'HTTP 503 code 500000',
-  );
+  // Success, busy (refused at once) or timeout (waited too long for one of the pool's connections).
+  const expected = ['HTTP 200 code 0', 'HTTP 503 code 500000', 'HTTP 504 code 500000'];
+  const onlyExpected = Object.keys(r.answers).every((k) => expected.includes(k));
   console.log(bounded && onlyExpected ? 'slow upstream: PASS' : 'slow upstream: FAIL');
   process.exit(bounded && onlyExpected ? 0 : 1);
 })();
