@@ -138,7 +138,9 @@ function buildUpstreams(config: Config): Map<string, Upstream> {
       client: dialect.createClient({
         baseUrl: u.base_url,
         timeoutMs: u.timeout_ms,
-        connections: (raw.connections as number | undefined) ?? 32,
+        // Every call admitted gets a connection at once: a call waiting in the pool for one would,
+        // behind a slow upstream, spend its timeout there and fail anyway (measured: issue 10).
+        connections: Math.max((raw.connections as number | undefined) ?? 32, u.max_in_flight),
         inFlight,
       }),
     });

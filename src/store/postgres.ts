@@ -146,7 +146,10 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
     options: schema ? `-c search_path=${schema}` : undefined,
     types: keepJsonText,
     connectionTimeoutMillis: connectTimeoutMs,
+    // TCP keepalive probes after 10 s idle: an idle pooled connection to a vanished server is
+    // found dead by the OS instead of by the next query.
     keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
   };
   const sql = loadStatements('postgres');
   // A migration may legitimately run long: it gets a connection without the query timeout.

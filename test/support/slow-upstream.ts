@@ -8,7 +8,7 @@
  * load generator and couponbridge share it.
  */
 import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { startStack } from './stack';
 
 export interface SlowUpstreamOptions {
@@ -27,9 +27,13 @@ export interface SlowUpstreamResult {
   maxInFlightSeen: number;
   /** Grant/syncs the sandbox P云 received. */
   reachedPyun: number;
-  /** The slowest refusal (busy) and the slowest answer of any kind. */
+  /** Refusals (busy): median, 99th percentile and slowest; the slowest answer of any kind. */
+  refusalP50Ms: number;
+  refusalP99Ms: number;
   slowestRefusalMs: number;
   slowestMs: number;
+  /** The longest the event loop was blocked (host stalls included: generator and server share it). */
+  eventLoopDelayMaxMs: number;
   rssBeforeMb: number;
   rssAfterMb: number;
   rssPeakMb: number;
@@ -56,8 +60,10 @@ export async function runSlowUpstream(o: SlowUpstreamOptions): Promise<SlowUpstr
     let rssPeak = rssBefore;
     let maxInFlightSeen = 0;
     const answers: Record<string, number> = {};
-    let slowestRefusalMs = 0;
+    const refusals: number[] = [];
     let slowestMs = 0;
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
     const pending = new Set<Promise<void>>();
 
     const sampler = setInterval(() => {
@@ -84,7 +90,7 @@ export async function runSlowUpstream(o: SlowUpstreamOptions): Promise<SlowUpstr
               const key = `HTTP ${r.status} code ${String(r.json?.code)}`;
               answers[key] = (answers[key] ?? 0) + 1;
               slowestMs = Math.max(slowestMs, ms);
-              if (r.status === 503) slowestRefusalMs = Math.max(slowestRefusalMs, ms);
+              if (r.status === 503) refusals.push(ms);
             },
             (e: Error) => {
               const key = `transport error ${e.message}`;
@@ -98,13 +104,20 @@ export async function runSlowUpstream(o: SlowUpstreamOptions): Promise<SlowUpstr
     });
     await Promise.all([...pending]);
     clearInterval(sampler);
+    loop.disable();
+    refusals.sort((a, b) => a - b);
+    const pct = (q: number) =>
+      Math.round(refusals[Math.min(refusals.length - 1, Math.floor(refusals.length * q))] ?? 0);
     return {
       sent,
       answers,
       maxInFlightSeen,
       reachedPyun: stack.sandbox.requests({ target: 'pyun' }).length,
-      slowestRefusalMs: Math.round(slowestRefusalMs),
+      refusalP50Ms: pct(0.5),
+      refusalP99Ms: pct(0.99),
+      slowestRefusalMs: Math.round(refusals.at(-1) ?? 0),
       slowestMs: Math.round(slowestMs),
+      eventLoopDelayMaxMs: Math.round(loop.max / 1e6),
       rssBeforeMb: mb(rssBefore),
       rssAfterMb: mb(process.memoryUsage().rss),
       rssPeakMb: mb(rssPeak),
