@@ -38,15 +38,8 @@ function where(running: Running): Record<string, unknown> {
   return { exchanges_in_flight: ids.slice(0, MAX_LISTED), in_flight: ids.length };
 }
 
-export interface ProcessPolicy {
-  /** Removes the handlers (tests). */
-  uninstall(): void;
-}
-
-export function installProcessPolicy(
-  running: Running,
-  exit: (code: number) => void = (code) => process.exit(code),
-): ProcessPolicy {
+export function installProcessPolicy(running: Running): void {
+  const exit = (code: number) => process.exit(code);
   const logger = running.rt.logger;
   let ending = false;
 
@@ -74,20 +67,8 @@ export function installProcessPolicy(
     end(EXIT_PROGRAMMING_ERROR, { reason: 'programming error', exit_code: EXIT_PROGRAMMING_ERROR });
   };
 
-  const onException = fault('uncaughtException');
-  const onRejection = fault('unhandledRejection');
-  const onTerm = () => end(0, { signal: 'SIGTERM' });
-  const onInt = () => end(0, { signal: 'SIGINT' });
-  process.on('uncaughtException', onException);
-  process.on('unhandledRejection', onRejection);
-  process.once('SIGTERM', onTerm);
-  process.once('SIGINT', onInt);
-  return {
-    uninstall() {
-      process.off('uncaughtException', onException);
-      process.off('unhandledRejection', onRejection);
-      process.off('SIGTERM', onTerm);
-      process.off('SIGINT', onInt);
-    },
-  };
+  process.on('uncaughtException', fault('uncaughtException'));
+  process.on('unhandledRejection', fault('unhandledRejection'));
+  process.once('SIGTERM', () => end(0, { signal: 'SIGTERM' }));
+  process.once('SIGINT', () => end(0, { signal: 'SIGINT' }));
 }
