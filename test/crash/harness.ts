@@ -82,7 +82,8 @@ class Server {
         stdio: ['ignore', 'ignore', 'inherit'],
       },
     );
-    for (let i = 0; i < 200; i++) {
+    // 30 s: a loaded CI host can take over 10 s to start a tsx child.
+    for (let i = 0; i < 600; i++) {
       try {
         const r = await request(`${this.url}/healthz`);
         await r.body.text();
@@ -92,7 +93,9 @@ class Server {
       }
       await sleep(50);
     }
-    throw new Error('couponbridge did not start');
+    // A child left running would keep the test process (and npm test) alive.
+    await this.kill();
+    throw new Error('couponbridge did not start within 30 s');
   }
 
   async kill(): Promise<void> {
