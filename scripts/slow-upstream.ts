@@ -1,5 +1,5 @@
 // `npm run slow-upstream -- --seconds 60`: P云 answering slowly while Tencent keeps sending (issue 10),
-// with the configuration's default cap (32); prints answers by code, the most
+// with the configuration's default cap (128); prints answers by code, the most
 // calls in flight and the RSS. The rate is modest because generator, sandbox and couponbridge share
 // one process (and this machine): raise --rate on a quiet host.
 import { runSlowUpstream } from '../test/support/slow-upstream';
@@ -13,7 +13,7 @@ void (async () => {
   const options = {
     seconds: arg('seconds', 60),
     ratePerSecond: arg('rate', 50),
-    maxInFlight: arg('max-in-flight', 32),
+    maxInFlight: arg('max-in-flight', 128),
     delayMs: arg('delay-ms', 3000),
     timeoutMs: arg('timeout-ms', 5000),
   };

@@ -109,7 +109,7 @@ describe('loadConfig', () => {
       app_id: 'op-test',
       app_secret: 'pyun-test-secret',
       timeout_ms: 5000,
-      max_in_flight: 32,
+      max_in_flight: 128,
       connections: 32,
       coupon_value_unit_for_time: 'fen',
     });
@@ -128,7 +128,7 @@ describe('loadConfig', () => {
       api_key: 'k',
       secret: 'ts',
       timeout_ms: 5000,
-      max_in_flight: 32,
+      max_in_flight: 128,
     });
     assert.equal(c.upstreams.dianping, undefined);
   });

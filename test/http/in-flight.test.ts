@@ -80,8 +80,8 @@ describe('in-flight cap per upstream', () => {
       assert.equal(r.maxInFlightSeen, o.maxInFlight, 'the cap was reached and never passed');
       const refused = r.answers['HTTP 503 code 500000'];
       assert.ok(refused > r.sent / 2, `most of the load is refused: ${refused} of ${r.sent}`);
-      // Refused before any slot could free up: not queued behind the slow calls.
-      assert.ok(r.slowestRefusalMs < o.delayMs, `slowest refusal ${r.slowestRefusalMs} ms`);
+      // Refused, not queued: every call that reached P云 was answered by it, none of the refused did.
+      assert.equal(r.reachedPyun, r.answers['HTTP 200 code 0']);
       // P云 saw at most the cap per slow period (plus the one in progress at the end).
       assert.ok(
         r.reachedPyun <= o.maxInFlight * ((o.seconds * 1000) / o.delayMs + 1),
