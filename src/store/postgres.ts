@@ -21,7 +21,7 @@
 import { Pool, types, type PoolClient, type PoolConfig, type QueryResult } from 'pg';
 import { CbError } from '../errors';
 import { assertTransition, canRelease } from '../ledger/state-machine';
-import { isConnectionLost, storeFailure } from './failures';
+import { isConnectionLost, storeFailure, StoreUnavailableError } from './failures';
 import { planTransition } from './plan';
 import {
   couponFromRow,
@@ -179,6 +179,24 @@ export class PostgresStore implements Store {
     this.st = Object.fromEntries(Object.entries(sql).map(([name, text]) => [name, toPositional(text)]));
   }
 
+  /**
+   * pg-pool reports a wait for a free pooled connection with the same "timeout exceeded when
+   * trying to connect" as a server that does not answer: with every connection checked out, it is
+   * contention (503 for this call), not a lost database (which would open the store guard).
+   */
+  private failure(e: unknown): unknown {
+    const f = storeFailure(e);
+    const max = this.pool.options.max;
+    if (
+      isConnectionLost(f) &&
+      /trying to connect/.test((f as Error).message) &&
+      this.pool.totalCount >= max
+    ) {
+      return new StoreUnavailableError(`all ${max} connections are busy: ${(f as Error).message}`, false);
+    }
+    return f;
+  }
+
   private async exec(db: Queryable, name: string, params: Row): Promise<QueryResult> {
     const { text, names } = this.st[name];
     const missing = names.filter((n) => !(n in params));
@@ -186,7 +204,7 @@ export class PostgresStore implements Store {
     try {
       return await db.query({ name: `cb.${name}`, text, values: names.map((n) => params[n] ?? null) });
     } catch (e) {
-      throw storeFailure(e);
+      throw this.failure(e);
     }
   }
 
@@ -207,7 +225,7 @@ export class PostgresStore implements Store {
     try {
       c = await this.pool.connect();
     } catch (e) {
-      throw storeFailure(e);
+      throw this.failure(e);
     }
     try {
       await c.query('BEGIN');
