@@ -58,7 +58,9 @@ describe('store guard', () => {
       let resumed = false;
       const up = g.whenUp().then(() => (resumed = true));
       state.fault = undefined;
-      await up;
+      // The probe's timer is unref'd (it must not keep a stopping server alive): hold the loop here.
+      const hold = setInterval(() => undefined, 1000);
+      await up.finally(() => clearInterval(hold));
       assert.ok(resumed);
       assert.equal(g.health().up, true);
       assert.equal(await g.purgeNonces(new Date()), 0);
