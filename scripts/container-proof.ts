@@ -192,10 +192,12 @@ export async function proveContainer(opts: {
       `server: { host: 0.0.0.0, port: 0 }
 store: "sqlite:/var/lib/couponbridge/couponbridge.db"
 mappings: /app/mappings
+grant_serial_fallback: coupon_id
 upstreams:
   pyun: { base_url: "${sandbox.pyunUrl}", app_id: op-image-proof, app_secret: "\${PYUN_APP_SECRET}" }
 partners:
-  - { id: sp-image, dialect: tencent, api_key: SPIMAGEKEY, secret: "\${SP_IMAGE_SECRET}" }
+  # sp-demo: the partner the shipped stock catalogue allows on its stocks.
+  - { id: sp-demo, dialect: tencent, api_key: SPIMAGEKEY, secret: "\${SP_IMAGE_SECRET}" }
 `
         .replace('/var/lib/couponbridge', varLib)
         .replace('/app/', `${app}/`),

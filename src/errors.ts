@@ -22,6 +22,11 @@ export const errorCatalog = {
   CB_UPSTREAM_UNREACHABLE: { status: 502, message: 'upstream unreachable', retryable: true },
   CB_UPSTREAM_BAD_ANSWER: { status: 502, message: 'upstream answered something unreadable', retryable: true },
   CB_UPSTREAM_REJECTED: { status: 502, message: 'upstream refused the request', retryable: false },
+  CB_UPSTREAM_BUSY: {
+    status: 503,
+    message: 'too many calls to the upstream in flight; retry later',
+    retryable: true,
+  },
   CB_IDEMPOTENCY_CONFLICT: {
     status: 409,
     message: 'business key reused with a different payload',

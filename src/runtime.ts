@@ -16,6 +16,8 @@ import type { SchemaRegistry } from './schema/registry';
 import type { NonceMemory } from './ledger/replay-guard';
 import type { ExchangeRecord, NonceEntry, Store } from './store/types';
 import { createBatcher, type Batcher } from './util/batcher';
+import { createInFlightLimit, type InFlightLimit } from './http/in-flight';
+import { isCbError } from './errors';
 
 export { getDialect };
 
@@ -35,6 +37,8 @@ export interface Upstream {
   client: UpstreamClient;
   baseUrl: string;
   timeoutMs: number;
+  /** Calls in flight to it, capped by max_in_flight (translated routes and the passthrough share it). */
+  inFlight: InFlightLimit;
 }
 
 export interface Route {
@@ -123,16 +127,21 @@ function buildUpstreams(config: Config): Map<string, Upstream> {
       scheme: (raw.scheme as SchemeName | undefined) ?? dialect.defaultScheme,
       schemeOptions: raw.empty_values ? { emptyValues: raw.empty_values as 'skip' | 'sign' } : undefined,
     };
+    const inFlight = createInFlightLimit(name, u.max_in_flight);
     out.set(name, {
       name,
       dialect,
       creds,
       baseUrl: u.base_url,
       timeoutMs: u.timeout_ms,
+      inFlight,
       client: dialect.createClient({
         baseUrl: u.base_url,
         timeoutMs: u.timeout_ms,
-        connections: (raw.connections as number | undefined) ?? 32,
+        // Every call admitted gets a connection at once: a call waiting in the pool for one would,
+        // behind a slow upstream, spend its timeout there and fail anyway (measured: issue 10).
+        connections: Math.max((raw.connections as number | undefined) ?? 32, u.max_in_flight),
+        inFlight,
       }),
     });
   }
@@ -211,7 +220,10 @@ export function createStoreNonces(store: Store): NonceMemory {
 
 /**
  * The exchange journal's writer: records are batched off the request path (≤ 20 ms, ≤ 128 a
- * transaction); each add() resolves with the error that lost that record, if any.
+ * transaction); each add() resolves with the error that lost that record, if any. While the store
+ * cannot serve, a batch is lost whole (each record's loss is logged with its exchange id; the
+ * journal is a record of answers already sent, not something a caller was promised), so an outage
+ * costs neither memory nor a second round of failing writes.
  */
 export function createJournalWriter(store: Store): Batcher<ExchangeRecord, Error | undefined> {
   return createBatcher(
@@ -219,7 +231,8 @@ export function createJournalWriter(store: Store): Batcher<ExchangeRecord, Error
       try {
         await store.appendExchanges(list);
         return list.map(() => undefined);
-      } catch {
+      } catch (e) {
+        if (isCbError(e) && e.code === 'CB_STORE_UNAVAILABLE') return list.map(() => e);
         // One bad record must not cost the batch: write them one by one; only failures are lost (and logged).
         const results = await Promise.allSettled(list.map((x) => store.appendExchange(x)));
         return results.map((r) => (r.status === 'rejected' ? (r.reason as Error) : undefined));

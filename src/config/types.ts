@@ -25,6 +25,7 @@ export interface PyunUpstream {
   /** Verifies P云's pushes; absent: app_secret (startup warning). */
   push_secret?: string;
   timeout_ms: number;
+  max_in_flight: number;
   connections: number;
   coupon_value_unit_for_time: 'fen' | 'minutes';
 }
@@ -34,6 +35,7 @@ export interface TencentUpstream {
   api_key: string;
   secret: string;
   timeout_ms: number;
+  max_in_flight: number;
   empty_values?: EmptyValues;
 }
 
@@ -43,6 +45,7 @@ export interface DianpingUpstream {
   secret: string;
   scheme: 'dianping-sha1' | 'dianping-router-md5';
   timeout_ms: number;
+  max_in_flight: number;
   empty_values?: EmptyValues;
 }
 

@@ -2,6 +2,7 @@
  * The contract every dialect folder implements. Code outside src/dialects/ imports only this
  * file and src/dialects/index.ts (enforced by ESLint no-restricted-imports).
  */
+import type { InFlightLimit } from '../http/in-flight';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CbCode } from '../errors';
 
@@ -138,10 +139,12 @@ export interface ClientOptions {
   connectTimeoutMs?: number;
   /** Keep-alive pool size. */
   connections?: number;
+  /** Shared cap on calls in flight to this upstream; absent: no cap (the outbox bounds its own). */
+  inFlight?: InFlightLimit;
 }
 
 export interface UpstreamClient {
-  /** Throws CbError CB_UPSTREAM_TIMEOUT / CB_UPSTREAM_UNREACHABLE; returns any HTTP status with its body. */
+  /** Throws CbError CB_UPSTREAM_TIMEOUT / CB_UPSTREAM_UNREACHABLE / CB_UPSTREAM_BUSY; returns any HTTP status with its body. */
   send(req: OutboundRequest, opts?: { timeoutMs?: number }): Promise<UpstreamAnswer>;
   close(): Promise<void>;
 }

@@ -7,6 +7,7 @@
  * Transport failures become CbErrors: CB_UPSTREAM_TIMEOUT for any timeout (connect included),
  * CB_UPSTREAM_UNREACHABLE for refused/reset/DNS and other socket errors. The detail names the
  * method and the upstream URL without its query string (a GET query carries signatures).
+ * With `inFlight`, a call beyond the upstream's cap is refused at once (CB_UPSTREAM_BUSY, in-flight.ts).
  */
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
@@ -100,6 +101,7 @@ export function createHttpClient(opts: ClientOptions): UpstreamClient {
     if (!req.path.startsWith('/')) throw new Error(`upstream path must start with '/': ${req.path}`);
     const path = `${prefix}${req.path}`;
     const target = `${req.method} ${base.origin}${path.split('?')[0]}`;
+    const release = opts.inFlight?.acquire(target);
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), timeoutMs);
     const started = performance.now();
@@ -124,6 +126,7 @@ export function createHttpClient(opts: ClientOptions): UpstreamClient {
       throw transportError(e, target, timeoutMs, deadline.signal.aborted);
     } finally {
       clearTimeout(timer);
+      release?.();
     }
   }
 

@@ -20,6 +20,11 @@
  *   retried at once. A unique id per process (the default) releases nothing.
  * - Delivery is at least once: a crash between the partner's answer and `markDelivered` sends the
  *   row again, with the same partner-side dedup key (seq_id / orderId), so the partner de-duplicates.
+ * - Store faults: a claim that fails because the store cannot serve (CB_STORE_UNAVAILABLE) pauses
+ *   the worker — one log line, `paused` true — and claims are retried with backoff (the poll
+ *   interval doubling up to 5 s), or at once when the store guard reports the database back. The
+ *   first claim that works resumes it (one log line). Rows are never lost meanwhile: they stay in
+ *   the store, and an outcome that could not be stored leaves the row leased until its lease ends.
  * - `stop(graceMs)`: claims nothing more, waits for the deliveries in flight up to graceMs, then
  *   abandons the rest without touching the store again (their leases expire and they are retried),
  *   and closes the partner clients. Call it before the store and the upstream clients close.
@@ -32,6 +37,8 @@ import { redact } from '../log';
 import { writeJournal } from '../ledger/journal';
 import type { ExchangeRecord, OutboxItem } from '../store/types';
 import type { Runtime } from '../runtime';
+import { isCbError } from '../errors';
+import type { GuardedStore } from '../store/guard';
 import { Destinations } from './destination';
 import { deliver, type AttemptRecord, type DeliveryOutcome } from './deliver';
 import { kindKey } from './kinds';
@@ -67,6 +74,8 @@ export interface OutboxWorkerOptions {
 
 export interface OutboxWorker {
   readonly id: string;
+  /** True while claims fail because the store cannot serve; the worker resumes by itself. */
+  readonly paused: boolean;
   /** Stops claiming, lets deliveries in flight finish up to graceMs, abandons the rest, closes clients. */
   stop(graceMs: number): Promise<void>;
   /** Claims and delivers due rows now (coalesced with a claim already running). */
@@ -81,6 +90,7 @@ export function hostWorkerId(port: number): string {
 }
 
 const REFILL_MS = 2;
+const MAX_PAUSE_BACKOFF_MS = 5000;
 const KEY_FIELDS = ['coupon_id', 'orderId', 'stock_id', 'grant_serial', 'couponCode', 'user_code'];
 
 function businessKeys(item: OutboxItem): string[] {
@@ -146,6 +156,8 @@ export function startOutboxWorker(rt: Runtime, opts: OutboxWorkerOptions = {}): 
   let pumping: Promise<void> | undefined;
   let again = false;
   let timer: NodeJS.Timeout | undefined;
+  let pausedSince: number | undefined;
+  let backoffMs = cfg.poll_interval_ms;
 
   async function releaseOwnLeases(): Promise<void> {
     const now = new Date();
@@ -227,18 +239,42 @@ export function startOutboxWorker(rt: Runtime, opts: OutboxWorkerOptions = {}): 
     });
   }
 
-  async function pumpLoop(): Promise<void> {
+  function pause(e: unknown): void {
+    const error = (e as Error).message;
+    if (pausedSince === undefined) {
+      pausedSince = Date.now();
+      backoffMs = cfg.poll_interval_ms;
+      rt.logger.error('outbox paused: the store cannot serve', { worker: workerId, error });
+      // Resume as soon as the store guard sees the database again, not only at the next backoff.
+      void (rt.store as Partial<GuardedStore>).whenUp?.().then(() => {
+        if (pausedSince !== undefined && !stopped) wake();
+      });
+    } else backoffMs = Math.min(backoffMs * 2, MAX_PAUSE_BACKOFF_MS);
+  }
+
+  function resume(): void {
+    if (pausedSince === undefined) return;
+    rt.logger.warn('outbox resumed', { worker: workerId, paused_ms: Date.now() - pausedSince });
+    pausedSince = undefined;
+  }
+
+  /** Claims until the slots are full or nothing is due; false when the store could not serve. */
+  async function pumpLoop(): Promise<boolean> {
     try {
       do {
         again = false;
         const room = maxInFlight - inflight.size;
         if (room <= 0) break;
         const items = await claim(room);
+        resume();
         for (const item of items) void track(item);
         if (items.length === room) again = true;
       } while (again && !stopped);
+      return true;
     } catch (e) {
-      rt.logger.error('outbox claim failed', { worker: workerId, error: (e as Error).message });
+      if (isCbError(e) && e.code === 'CB_STORE_UNAVAILABLE') pause(e);
+      else rt.logger.error('outbox claim failed', { worker: workerId, error: (e as Error).message });
+      return false;
     }
   }
 
@@ -258,13 +294,13 @@ export function startOutboxWorker(rt: Runtime, opts: OutboxWorkerOptions = {}): 
       return;
     }
     clearTimeout(timer);
-    pumping = pumpLoop().finally(() => {
+    pumping = pumpLoop().then((claimed) => {
       pumping = undefined;
       if (stopped) return;
-      if (again)
+      if (claimed && again)
         wake(); // woken after the loop's last check
       else if (opts.poll !== false) {
-        timer = setTimeout(wake, cfg.poll_interval_ms);
+        timer = setTimeout(wake, pausedSince === undefined ? cfg.poll_interval_ms : backoffMs);
         timer.unref();
       }
     });
@@ -305,5 +341,13 @@ export function startOutboxWorker(rt: Runtime, opts: OutboxWorkerOptions = {}): 
   }
 
   if (opts.poll !== false) wake();
-  return { id: workerId, stop, wake, drainOnce };
+  return {
+    id: workerId,
+    get paused() {
+      return pausedSince !== undefined;
+    },
+    stop,
+    wake,
+    drainOnce,
+  };
 }

@@ -23,8 +23,21 @@ import type { Metrics } from './metrics';
 export interface AppState {
   ready: boolean;
   draining: boolean;
-  /** Extra readiness probes (e.g. the store). */
-  probes: Array<() => Promise<void>>;
+  /** Ids of the exchanges being handled (the process policy names them in its log lines). */
+  inFlight: Set<string>;
+  /** Readiness probes: /readyz names the first failing one (e.g. `"store": "postgres"`). */
+  probes: Array<{ name: string; target: string; check: () => Promise<void> }>;
+}
+
+/** A readiness probe that has not answered by then counts as failed. */
+const PROBE_TIMEOUT_MS = 2000;
+
+function bounded(check: () => Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS);
+  });
+  return Promise.race([check(), late]).finally(() => clearTimeout(timer));
 }
 
 /** The dialect whose envelope answers an unmatched path: by the first path segment. */
@@ -43,7 +56,12 @@ function observe(rt: Runtime, metrics: Metrics | undefined, x: Exchange): void {
   metrics?.exchanges.inc({ route: x.route.id, outcome });
   metrics?.duration.observe({ route: x.route.id }, seconds);
   const ok = outcome === 'success' || outcome === 'recorded' || outcome === 'replayed';
-  const level = ok ? 'http' : 'warn';
+  // A store fault or an internal error needs the operator; a refused or failed exchange does not.
+  const level = ok
+    ? 'http'
+    : outcome === 'CB_STORE_UNAVAILABLE' || outcome === 'CB_INTERNAL'
+      ? 'error'
+      : 'warn';
   // winston formats (and redacts) an entry before its transport drops it: skip that work here.
   if (!rt.logger.isLevelEnabled(level)) return;
   rt.logger.log(level, 'exchange', {
@@ -66,6 +84,7 @@ export async function handleRoute(
   path: string,
   query: string,
   metrics?: Metrics,
+  inFlight?: Set<string>,
 ): Promise<void> {
   let body: Buffer;
   try {
@@ -77,6 +96,7 @@ export async function handleRoute(
   }
   const raw: RawRequest = { method: req.method ?? 'GET', path, query, headers: req.headers, body };
   const x = newExchange(rt, route, raw);
+  inFlight?.add(x.id);
   let answer: Answer;
   try {
     answer = await runFlow(x);
@@ -84,6 +104,7 @@ export async function handleRoute(
     answer = failed(x, e);
   }
   sendAnswer(res, answer, { 'x-couponbridge-exchange': x.id });
+  inFlight?.delete(x.id);
   observe(rt, metrics, x);
   recordExchange(rt, x);
 }
@@ -99,12 +120,15 @@ export function createApp(rt: Runtime, state: AppState, metrics?: Metrics): expr
       res.status(503).json({ status: state.draining ? 'draining' : 'starting' });
       return;
     }
-    try {
-      for (const p of state.probes) await p();
-      res.json({ status: 'ready', routes: rt.table.byId.size });
-    } catch (e) {
-      res.status(503).json({ status: 'not ready', reason: (e as Error).message });
+    for (const p of state.probes) {
+      try {
+        await bounded(p.check);
+      } catch (e) {
+        res.status(503).json({ status: 'not ready', [p.name]: p.target, reason: (e as Error).message });
+        return;
+      }
     }
+    res.json({ status: 'ready', routes: rt.table.byId.size });
   });
   if (metrics) {
     app.get('/metrics', async (_req, res) => {
@@ -138,7 +162,7 @@ export function createHttpServer(rt: Runtime, state: AppState, metrics?: Metrics
     const path = q === -1 ? url : url.slice(0, q);
     const route = rt.table.routes.get(`${req.method} ${path}`);
     if (route && !state.draining) {
-      void handleRoute(rt, route, req, res, path, q === -1 ? '' : url.slice(q + 1), metrics);
+      void handleRoute(rt, route, req, res, path, q === -1 ? '' : url.slice(q + 1), metrics, state.inFlight);
       return;
     }
     if (state.draining) res.setHeader('connection', 'close');

@@ -160,6 +160,8 @@ export function createPassthrough(rt: Runtime): RequestHandler {
       f.cbHeaders = { ...built.headers, 'user-agent': USER_AGENT, 'x-couponbridge-exchange': exchange };
       f.cbSentAt = performance.now();
       res.setHeader('x-couponbridge-exchange', exchange);
+      // The passthrough counts against P云's max_in_flight like a translated call.
+      res.once('close', upstream.inFlight.acquire(`POST P云 passthrough ${target}`));
       rt.logger.log('http', 'passthrough', { exchange, path: target, partner: partner.id });
       proxy(req, res, next);
     } catch (e) {

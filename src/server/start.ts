@@ -15,6 +15,7 @@ import { createHttpServer, type AppState } from './app';
 import { createMetrics } from './metrics';
 import { loadCheckedTable, watchMappings } from './reload';
 import { assertNoPendingMigrations, openStore } from '../store/open';
+import { guardStore } from '../store/guard';
 import { hostWorkerId, startOutboxWorker, type OutboxWorker } from '../outbox/worker';
 import { onNotificationsStored } from '../outbox/enqueue';
 import type { Store } from '../store/types';
@@ -45,9 +46,9 @@ export function idempotencyRetentionMs(journal: { max_age_days: number }): numbe
 }
 
 /** Pending migrations are applied at open, unless `store.migrate: manual` asks an operator to. */
-async function openConfiguredStore(config: Config): Promise<Store> {
+async function openConfiguredStore(config: Config, onError: (e: Error) => void): Promise<Store> {
   if (config.store_settings.migrate === 'manual') await assertNoPendingMigrations(config.store);
-  return openStore(config.store, { maxConnections: config.store_settings.pool_max });
+  return openStore(config.store, { maxConnections: config.store_settings.pool_max, onError });
 }
 
 /** Housekeeping: expired nonces, old journal rows, old idempotency records. */
@@ -78,9 +79,38 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     });
   const registry = opts.registry ?? loadSchemaRegistry();
   const table = loadCheckedTable(config.mappings, { registry });
-  const store = opts.store ?? (await openConfiguredStore(config));
+  const backend = config.store.split(':')[0].replace(/ql$/, '');
+  const opened =
+    opts.store ??
+    (await openConfiguredStore(config, (e) =>
+      logger.warn('store connection failed', { store: backend, error: e.message }),
+    ));
+  const store = guardStore(opened, {
+    onChange: (h, downMs) =>
+      h.up
+        ? logger.warn('store reachable again', { store: backend, down_ms: downMs })
+        : logger.error('store unreachable: answering 503 until it is back', {
+            store: backend,
+            reason: h.reason,
+          }),
+  });
   const rt = createRuntime(config, { registry, logger, table, store });
-  const state: AppState = { ready: false, draining: false, probes: [() => store.ping()] };
+  const state: AppState = {
+    ready: false,
+    draining: false,
+    inFlight: new Set(),
+    probes: [
+      {
+        name: 'store',
+        target: backend,
+        check: async () => {
+          const h = store.health();
+          if (!h.up) throw new Error(`${h.reason} (down since ${h.since!.toISOString()})`);
+          await store.ping();
+        },
+      },
+    ],
+  };
   const maintenance = startMaintenance(rt);
   const metrics = createMetrics();
   const server = createHttpServer(rt, state, metrics);
@@ -117,7 +147,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   logger.info('couponbridge listening', {
     url,
     routes: [...rt.table.byId.keys()],
-    store: config.store.split(':')[0],
+    store: backend,
   });
 
   let stopping: Promise<void> | undefined;
@@ -128,10 +158,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       clearInterval(maintenance);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      // A keep-alive connection turns idle once its exchange is answered: close it then, so the
+      // drain ends with the last answer rather than at the end of the grace period.
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
       const grace = new Promise<void>((resolve) =>
         setTimeout(resolve, config.server.shutdown_grace_ms).unref(),
       );
       await Promise.race([closed, grace]);
+      clearInterval(sweep);
       server.closeAllConnections();
       unwake?.();
       await outbox?.stop(config.server.shutdown_grace_ms);

@@ -9,11 +9,19 @@
  *   (a startup option, so no connection ever runs without it). Tests isolate themselves this way.
  * - json columns come back as text (the pool's type parser), so payloads round-trip exactly.
  * - Statements are the named artefacts of sql/postgres/, prepared once per connection.
+ * - Every wait is bounded, so a lost database costs a caller seconds, never a hang: a connection
+ *   (or a free pooled one) within `connect_timeout` (URL, seconds; default 3), each query within
+ *   `query_timeout` (URL, ms; default 4000; client side, so a silent network is noticed too).
+ *   Migrations run on a connection of their own without the query timeout.
+ * - Every connection has an 'error' listener for its whole life (pg emits 'error' on a client
+ *   whose server goes away, also while it is checked out between two queries; unheard, that event
+ *   ends the process). A broken connection is destroyed, never pooled again; the pool opens new
+ *   ones on demand, so the store recovers by itself once the server is back.
  */
 import { Client, Pool, types, type ClientBase, type PoolClient, type PoolConfig, type QueryResult } from 'pg';
 import { CbError } from '../errors';
 import { assertTransition, canRelease } from '../ledger/state-machine';
-import { storeFailure } from './failures';
+import { isConnectionLost, storeFailure, StoreUnavailableError } from './failures';
 import { planTransition } from './plan';
 import {
   couponFromRow,
@@ -96,11 +104,14 @@ import type {
 } from './types';
 
 export interface PostgresOptions {
-  /** Errors of idle pooled connections (e.g. a server restart); the next query reports them too. */
+  /** Errors of pooled connections (e.g. a server restart); the query running on one reports it too. */
   onError?: (e: Error) => void;
   /** Pool size per instance (default 10). */
   maxConnections?: number;
 }
+
+const DEFAULT_CONNECT_TIMEOUT_S = 3;
+const DEFAULT_QUERY_TIMEOUT_MS = 4000;
 
 type Queryable = Pool | PoolClient;
 
@@ -122,34 +133,72 @@ const answerParams = (a: StoredAnswer): Row => ({
   body: Buffer.from(a.body, 'utf8'),
 });
 
-/** Splits `?schema=NAME` off the URL; the rest goes to pg unchanged. */
-export function parsePostgresUrl(url: string): { connectionString: string; schema?: string } {
+function positiveParam(u: URL, name: string, fallback: number): number {
+  const raw = u.searchParams.get(name);
+  u.searchParams.delete(name);
+  if (raw === null) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) === 0) {
+    throw new Error(`store: ${name} must be a positive integer, not ${JSON.stringify(raw)}`);
+  }
+  return Number(raw);
+}
+
+/**
+ * Splits couponbridge's own parameters off the URL — `schema`, `connect_timeout` (seconds) and
+ * `query_timeout` (ms) — the rest goes to pg unchanged.
+ */
+export function parsePostgresUrl(url: string): {
+  connectionString: string;
+  schema?: string;
+  connectTimeoutMs: number;
+  queryTimeoutMs: number;
+} {
   const u = new URL(url);
   const schema = u.searchParams.get('schema') ?? undefined;
   u.searchParams.delete('schema');
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw new Error(`store: schema name ${JSON.stringify(schema)} must be a lower-case identifier`);
   }
-  return { connectionString: u.toString(), schema };
+  const connectTimeoutMs = positiveParam(u, 'connect_timeout', DEFAULT_CONNECT_TIMEOUT_S) * 1000;
+  const queryTimeoutMs = positiveParam(u, 'query_timeout', DEFAULT_QUERY_TIMEOUT_MS);
+  return { connectionString: u.toString(), schema, connectTimeoutMs, queryTimeoutMs };
+}
+
+function newPool(config: PoolConfig, onError?: (e: Error) => void): Pool {
+  const pool = new Pool(config);
+  const report = (e: Error) => onError?.(e);
+  pool.on('error', report);
+  pool.on('connect', (c) => c.on('error', report));
+  return pool;
 }
 
 export async function openPostgres(url: string, opts: PostgresOptions = {}): Promise<PostgresStore> {
-  const { connectionString, schema } = parsePostgresUrl(url);
-  const pool = new Pool({
+  const { connectionString, schema, connectTimeoutMs, queryTimeoutMs } = parsePostgresUrl(url);
+  const base: PoolConfig = {
     connectionString,
-    max: opts.maxConnections ?? 10,
     options: schema ? `-c search_path=${schema}` : undefined,
     types: keepJsonText,
-  });
-  pool.on('error', (e) => opts.onError?.(e));
-  const store = new PostgresStore(pool, loadStatements('postgres'));
+    connectionTimeoutMillis: connectTimeoutMs,
+    // TCP keepalive probes after 10 s idle: an idle pooled connection to a vanished server is
+    // found dead by the OS instead of by the next query.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  };
+  const sql = loadStatements('postgres');
+  // A migration may legitimately run long: it gets a connection without the query timeout.
+  const migrator = newPool({ ...base, max: 1 }, opts.onError);
   try {
-    await store.migrate(schema);
+    await new PostgresStore(migrator, sql).migrate(schema);
   } catch (e) {
-    await pool.end();
     throw storeFailure(e);
+  } finally {
+    await migrator.end();
   }
-  return store;
+  const pool = newPool(
+    { ...base, max: opts.maxConnections ?? 10, query_timeout: queryTimeoutMs },
+    opts.onError,
+  );
+  return new PostgresStore(pool, sql);
 }
 
 export class PostgresStore implements Store {
@@ -163,6 +212,24 @@ export class PostgresStore implements Store {
     this.st = Object.fromEntries(Object.entries(sql).map(([name, text]) => [name, toPositional(text)]));
   }
 
+  /**
+   * pg-pool reports a wait for a free pooled connection with the same "timeout exceeded when
+   * trying to connect" as a server that does not answer: with every connection checked out, it is
+   * contention (503 for this call), not a lost database (which would open the store guard).
+   */
+  private failure(e: unknown): unknown {
+    const f = storeFailure(e);
+    const max = this.pool.options.max;
+    if (
+      isConnectionLost(f) &&
+      /trying to connect/.test((f as Error).message) &&
+      this.pool.totalCount >= max
+    ) {
+      return new StoreUnavailableError(`all ${max} connections are busy: ${(f as Error).message}`, false);
+    }
+    return f;
+  }
+
   private async exec(db: Queryable, name: string, params: Row): Promise<QueryResult> {
     const { text, names } = this.st[name];
     const missing = names.filter((n) => !(n in params));
@@ -170,7 +237,7 @@ export class PostgresStore implements Store {
     try {
       return await db.query({ name: `cb.${name}`, text, values: names.map((n) => params[n] ?? null) });
     } catch (e) {
-      throw storeFailure(e);
+      throw this.failure(e);
     }
   }
 
@@ -191,7 +258,7 @@ export class PostgresStore implements Store {
     try {
       c = await this.pool.connect();
     } catch (e) {
-      throw storeFailure(e);
+      throw this.failure(e);
     }
     try {
       await c.query('BEGIN');
@@ -200,13 +267,17 @@ export class PostgresStore implements Store {
       c.release();
       return result;
     } catch (e) {
-      // A connection that cannot even roll back is broken: destroy it rather than pool it.
-      const rolledBack = await c.query('ROLLBACK').then(
-        () => true,
-        () => false,
-      );
+      const failure = storeFailure(e);
+      // A lost connection is destroyed without waiting on a ROLLBACK (the server rolls back an
+      // aborted session); one that cannot even roll back is broken too. Neither is pooled again.
+      const rolledBack =
+        !isConnectionLost(failure) &&
+        (await c.query('ROLLBACK').then(
+          () => true,
+          () => false,
+        ));
       c.release(!rolledBack);
-      throw storeFailure(e);
+      throw failure;
     }
   }
 

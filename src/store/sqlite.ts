@@ -6,6 +6,13 @@
  * - Every write runs in `db.transaction(fn).immediate()` (BEGIN IMMEDIATE): the write lock is taken
  *   before the first read, so check-and-insert (idempotency, quota, state) is atomic across
  *   connections and processes. `busy_timeout` (default 5000 ms) makes a second writer wait.
+ * - That wait blocks the event loop (better-sqlite3 is synchronous). So once a write gave up on a
+ *   lock held past busy_timeout (SQLITE_BUSY), the next writes do not wait at all until one gets
+ *   the lock: one caller pays the wait, the others are answered 503 at once instead of each
+ *   stalling the process for busy_timeout in turn. The first successful write restores the wait.
+ * - SQLITE_BUSY, SQLITE_FULL (disk or max_page_count), SQLITE_READONLY and I/O errors fail the one
+ *   call as CB_STORE_UNAVAILABLE (failures.ts); the transaction is rolled back and the connection
+ *   stays usable.
  * - synchronous=NORMAL (default): in WAL mode a commit survives a process crash (kill -9) — the WAL
  *   is written before the commit returns; only an OS crash or power loss can drop the last commits,
  *   and never corrupts the file. `?synchronous=full` in the URL fsyncs every commit instead.
@@ -98,6 +105,7 @@ export interface SqliteOptions {
   synchronous?: 'normal' | 'full';
 }
 
+const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 const iso = (d: Date): string => d.toISOString();
 const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 const EXPORT_PAGE = 1000;
@@ -113,12 +121,12 @@ export function openSqlite(opts: SqliteOptions): SqliteStore {
   const db = new Database(opts.path);
   try {
     db.pragma('journal_mode = WAL');
-    db.pragma(`busy_timeout = ${Math.trunc(opts.busyTimeoutMs ?? 5000)}`);
+    db.pragma(`busy_timeout = ${Math.trunc(opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS)}`);
     db.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('foreign_keys = ON');
     const sql = loadStatements('sqlite');
     applySqliteMigrations(db);
-    return new SqliteStore(db, sql);
+    return new SqliteStore(db, sql, opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
   } catch (e) {
     db.close();
     throw storeFailure(e);
@@ -128,10 +136,13 @@ export function openSqlite(opts: SqliteOptions): SqliteStore {
 export class SqliteStore implements Store {
   readonly backend = 'sqlite' as const;
   private readonly st: Record<string, Database.Statement>;
+  /** A write gave up on a lock held past busy_timeout; writes do not wait until one succeeds. */
+  private contended = false;
 
   constructor(
     private readonly db: Database.Database,
     sql: Statements,
+    private readonly busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS,
   ) {
     this.st = Object.fromEntries(Object.entries(sql).map(([name, text]) => [name, db.prepare(text)]));
   }
@@ -145,7 +156,21 @@ export class SqliteStore implements Store {
   }
 
   private write<T>(fn: () => T): Promise<T> {
-    return this.read(() => this.db.transaction(fn).immediate());
+    return this.read(() => {
+      try {
+        const result = this.db.transaction(fn).immediate();
+        if (this.contended) this.setContended(false);
+        return result;
+      } catch (e) {
+        if ((e as { code?: unknown }).code === 'SQLITE_BUSY' && !this.contended) this.setContended(true);
+        throw e;
+      }
+    });
+  }
+
+  private setContended(on: boolean): void {
+    this.contended = on;
+    this.db.pragma(`busy_timeout = ${on ? 0 : Math.trunc(this.busyTimeoutMs)}`);
   }
 
   private get(name: string, params: Row = {}): Row | undefined {

@@ -109,6 +109,7 @@ describe('loadConfig', () => {
       app_id: 'op-test',
       app_secret: 'pyun-test-secret',
       timeout_ms: 5000,
+      max_in_flight: 128,
       connections: 32,
       coupon_value_unit_for_time: 'fen',
     });
@@ -126,7 +127,12 @@ describe('loadConfig', () => {
     assert.equal(parseConfig(base, 'c.yaml', env).upstreams.tencent, undefined);
     const text = `${base}  tencent: { api_key: k, secret: "\${T}" }\n`;
     const c = parseConfig(text, 'c.yaml', { ...env, T: 'ts' });
-    assert.deepEqual(c.upstreams.tencent, { api_key: 'k', secret: 'ts', timeout_ms: 5000 });
+    assert.deepEqual(c.upstreams.tencent, {
+      api_key: 'k',
+      secret: 'ts',
+      timeout_ms: 5000,
+      max_in_flight: 128,
+    });
     assert.equal(c.upstreams.dianping, undefined);
   });
 

@@ -112,7 +112,7 @@ class Server {
         stdio: ['ignore', process.env.CRASH_DEBUG ? 'inherit' : 'ignore', 'inherit'],
       },
     );
-    // Bounded by 30 s: a start under tsx on a busy machine takes several seconds.
+    // 30 s: a loaded CI host can take over 10 s to start a tsx child.
     for (let i = 0; i < 600; i++) {
       try {
         const r = await request(`${this.url}/healthz`);
@@ -123,7 +123,9 @@ class Server {
       }
       await sleep(50);
     }
-    throw new Error('couponbridge did not start');
+    // A child left running would keep the test process (and npm test) alive.
+    await this.kill();
+    throw new Error('couponbridge did not start within 30 s');
   }
 
   async kill(): Promise<void> {

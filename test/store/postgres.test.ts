@@ -175,10 +175,26 @@ describe('postgres store URL and failures', () => {
     assert.deepEqual(parsePostgresUrl('postgres://u@h:5432/db?schema=cb_1&sslmode=disable'), {
       connectionString: 'postgres://u@h:5432/db?sslmode=disable',
       schema: 'cb_1',
+      connectTimeoutMs: 3000,
+      queryTimeoutMs: 4000,
     });
     assert.equal(parsePostgresUrl('postgres://u@h/db').schema, undefined);
     for (const bad of ['Cb', 'x;drop', '1a', 'a-b']) {
       assert.throws(() => parsePostgresUrl(`postgres://u@h/db?schema=${bad}`), /lower-case identifier/, bad);
+    }
+  });
+
+  test('bounds every wait: connect_timeout (s) and query_timeout (ms) come out of the URL', () => {
+    const p = parsePostgresUrl('postgres://u@h/db?connect_timeout=2&query_timeout=1500&application_name=cb');
+    assert.equal(p.connectionString, 'postgres://u@h/db?application_name=cb');
+    assert.equal(p.connectTimeoutMs, 2000);
+    assert.equal(p.queryTimeoutMs, 1500);
+    for (const bad of ['0', '-1', '1.5', 'x']) {
+      assert.throws(
+        () => parsePostgresUrl(`postgres://u@h/db?query_timeout=${bad}`),
+        /positive integer/,
+        bad,
+      );
     }
   });
 

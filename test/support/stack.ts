@@ -7,6 +7,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
+import type { Logger } from 'winston';
 import { createLogger } from '../../src/log';
 import { parseConfig } from '../../src/config/load';
 import type { Config } from '../../src/config/types';
@@ -77,8 +78,12 @@ export interface StackOptions {
   pyunTimeoutMs?: number;
   /** upstreams.pyun.push_secret (absent: P云 pushes are verified with app_secret). */
   pyunPushSecret?: string;
+  /** upstreams.pyun.max_in_flight (default: the configuration default). */
+  pyunMaxInFlight?: number;
   bodyLimit?: number;
   extraYaml?: string;
+  /** Default: errors only, to the console. */
+  logger?: Logger;
 }
 
 export function testConfig(
@@ -91,7 +96,7 @@ store: "${o.store ?? 'sqlite::memory:'}"
 mappings: "${o.mappings ?? testMappings()}"
 log: { level: error }
 upstreams:
-  pyun: { base_url: "${urls.pyun}", app_id: ${creds.pyunUpstream.app_id}, app_secret: ${creds.pyunUpstream.app_secret}, timeout_ms: ${o.pyunTimeoutMs ?? 1500}${o.pyunPushSecret ? `, push_secret: ${o.pyunPushSecret}` : ''} }
+  pyun: { base_url: "${urls.pyun}", app_id: ${creds.pyunUpstream.app_id}, app_secret: ${creds.pyunUpstream.app_secret}, timeout_ms: ${o.pyunTimeoutMs ?? 1500}${o.pyunPushSecret ? `, push_secret: ${o.pyunPushSecret}` : ''}${o.pyunMaxInFlight ? `, max_in_flight: ${o.pyunMaxInFlight}` : ''} }
 ${urls.tencent ? `  tencent: { base_url: "${urls.tencent}", api_key: ${creds.tencentUpstream.api_key}, secret: ${creds.tencentUpstream.secret}, timeout_ms: 1500 }` : ''}
 ${urls.dianping ? `  dianping: { base_url: "${urls.dianping}", app_key: ${creds.dianpingUpstream.app_key}, secret: ${creds.dianpingUpstream.secret}, timeout_ms: 1500 }` : ''}
 partners:
@@ -153,7 +158,10 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     { pyun: sandbox.pyunUrl, tencent: sandbox.tencentUrl, dianping: sandbox.dianpingUrl },
     o,
   );
-  const running = await startServer(config, { logger: createLogger({ level: 'error' }), watch: false });
+  const running = await startServer(config, {
+    logger: o.logger ?? createLogger({ level: 'error' }),
+    watch: false,
+  });
   const post = async (
     path: string,
     body: string,

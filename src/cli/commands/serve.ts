@@ -1,7 +1,11 @@
-/** `couponbridge serve`: runs the adapter with a deployment config until SIGTERM/SIGINT. */
+/**
+ * `couponbridge serve`: runs the adapter with a deployment config until SIGTERM/SIGINT, under the
+ * process policy (process-policy.ts: operational faults survived, a programming error drains and exits 70).
+ */
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load';
 import { startServer } from '../../server/start';
+import { installProcessPolicy } from '../../server/process-policy';
 
 export function register(program: Command): void {
   program
@@ -13,12 +17,6 @@ export function register(program: Command): void {
     .action(async (opts: { config: string; host?: string; port?: number }) => {
       const config = loadConfig(opts.config, { overrides: { host: opts.host, port: opts.port } });
       for (const w of config.warnings) process.stderr.write(`warning: ${w}\n`);
-      const running = await startServer(config);
-      const stop = (signal: string) => {
-        running.rt.logger.info('stopping', { signal });
-        void running.stop().then(() => process.exit(0));
-      };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
+      installProcessPolicy(await startServer(config));
     });
 }
