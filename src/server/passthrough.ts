@@ -14,6 +14,7 @@ import { assertVerified, partnerFor, requireKeyId } from '../pipeline/stages/inb
 import { transportFields } from '../flows/shared';
 import { errorAnswer } from '../pipeline/stages/answer';
 import { readRawBody } from './raw-body';
+import { assertNoPrototypeKeys } from '../dialects/shared/input-rules';
 import { sendAnswer } from './respond';
 
 const PREFIX = '/pyun/gate/';
@@ -65,6 +66,7 @@ export function createPassthrough(rt: Runtime): RequestHandler {
         body: await readRawBody(req, rt.config.server.body_limit_bytes),
       };
       const msg = pyun.parse(raw);
+      assertNoPrototypeKeys(msg.fields);
       const partner = partnerFor(rt, pyun, requireKeyId(pyun, pyun.identify(msg, raw)));
       assertVerified(pyun.verify(msg, raw, partner.creds));
       const business: Record<string, unknown> = {};

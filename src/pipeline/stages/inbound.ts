@@ -8,9 +8,13 @@ import { checkReplay } from '../../ledger/replay-guard';
 import { partnerKey, type Partner, type Runtime } from '../../runtime';
 import type { Dialect, VerifyOutcome } from '../../dialects/types';
 import type { Exchange } from '../context';
+import { assertNoPrototypeKeys } from '../../dialects/shared/input-rules';
 
+/** Parses the body and applies the input rules (prototype keys, depth) before any signature work. */
 export function parse(x: Exchange): void {
-  x.msg = x.route.dialect.parse(x.raw);
+  const msg = x.route.dialect.parse(x.raw);
+  assertNoPrototypeKeys(msg.fields);
+  x.msg = msg;
 }
 
 /** The key id a message carries, or CB_UNKNOWN_PARTNER naming the missing field. */
