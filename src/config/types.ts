@@ -53,6 +53,8 @@ export interface PartnerConfig {
   app_id?: string;
   secret?: string;
   app_secret?: string;
+  /** [current, previous] instead of the dialect's secret key, while a secret is being rotated. */
+  secrets?: string[];
   scheme?: SchemeName;
   empty_values?: EmptyValues;
   timestamp_unit?: 'auto' | 's' | 'ms';

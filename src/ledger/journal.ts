@@ -29,6 +29,8 @@ export function journalRecord(x: Exchange): ExchangeRecord {
       body: text(x.raw.body),
     },
     partner: x.partner?.id,
+    // which configured secret verified, by position (never the value): shows when a rotation is done
+    verifiedWithSecret: x.secretIndex,
     branch: x.branch?.name,
     outbound: x.outbound
       ? { method: x.outbound.method, url: text(x.outbound.url), body: text(x.outbound.body) }

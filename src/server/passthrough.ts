@@ -10,11 +10,11 @@ import type { RequestHandler } from 'express';
 import { CbError, toCbError } from '../errors';
 import type { RawRequest } from '../dialects/types';
 import { getDialect, type Runtime } from '../runtime';
-import { assertVerified, partnerFor, requireKeyId } from '../pipeline/stages/inbound';
+import { partnerFor, requireKeyId, verifyWithAnySecret } from '../pipeline/stages/inbound';
 import { transportFields } from '../flows/shared';
 import { errorAnswer } from '../pipeline/stages/answer';
 import { readRawBody } from './raw-body';
-import { assertNoPrototypeKeys } from '../dialects/shared/input-rules';
+import { assertNoPrototypeKeys } from '../dialects';
 import { sendAnswer } from './respond';
 
 const PREFIX = '/pyun/gate/';
@@ -68,7 +68,7 @@ export function createPassthrough(rt: Runtime): RequestHandler {
       const msg = pyun.parse(raw);
       assertNoPrototypeKeys(msg.fields);
       const partner = partnerFor(rt, pyun, requireKeyId(pyun, pyun.identify(msg, raw)));
-      assertVerified(pyun.verify(msg, raw, partner.creds));
+      verifyWithAnySecret(pyun, msg, raw, partner);
       const business: Record<string, unknown> = {};
       for (const [k, val] of Object.entries(msg.fields)) if (!common.has(k)) business[k] = val;
       const encoding = msg.encoding === 'json' ? 'json' : 'form';

@@ -59,17 +59,21 @@ function startMaintenance(rt: Runtime, everyMs = 60_000): NodeJS.Timeout {
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<Running> {
+  const initialSecrets = collectSecrets(config);
+  const live: { rt?: Runtime } = {};
   const logger =
     opts.logger ??
     createLogger({
       level: config.log.level,
       maskPlates: config.log.mask_plates,
-      secrets: collectSecrets(config),
+      // the runtime's list, so that secrets swapped in by a credential reload are redacted too
+      secrets: () => live.rt?.secrets ?? initialSecrets,
     });
   const registry = opts.registry ?? loadSchemaRegistry();
   const table = loadCheckedTable(config.mappings, { registry });
   const store = opts.store ?? (await openStore(config.store));
   const rt = createRuntime(config, { registry, logger, table, store });
+  live.rt = rt;
   const state: AppState = { ready: false, draining: false, probes: [() => store.ping()] };
   const maintenance = startMaintenance(rt);
   const metrics = createMetrics();

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load';
 import { startServer } from '../../server/start';
+import { reloadCredentials } from '../../runtime';
 
 export function register(program: Command): void {
   program
@@ -18,6 +19,18 @@ export function register(program: Command): void {
         running.rt.logger.info('stopping', { signal });
         void running.stop().then(() => process.exit(0));
       };
+      // SIGHUP re-reads the file and swaps credentials (secret rotation without downtime)
+      process.on('SIGHUP', () => {
+        try {
+          const next = loadConfig(opts.config, { overrides: { host: opts.host, port: opts.port } });
+          reloadCredentials(running.rt, next);
+          running.rt.logger.info('credentials reloaded', { partners: next.partners.length });
+        } catch (e) {
+          running.rt.logger.error('credential reload rejected; the previous credentials keep serving', {
+            problems: (e as Error).message,
+          });
+        }
+      });
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
     });
