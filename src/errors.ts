@@ -47,6 +47,8 @@ export const errorCatalog = {
   CB_COUPON_MISMATCH: { status: 409, message: 'coupon does not match the order', retryable: false },
   CB_ORDER_INCOMPLETE: { status: 409, message: 'order details missing', retryable: false },
   CB_REFUND_ORDER_NOT_FOUND: { status: 404, message: 'unknown order to refund', retryable: false },
+  CB_RATE_LIMITED: { status: 429, message: 'too many requests; slow down', retryable: true },
+  CB_SHUTTING_DOWN: { status: 503, message: 'shutting down; retry', retryable: true },
   CB_STORE_UNAVAILABLE: { status: 503, message: 'storage unavailable', retryable: true },
   CB_INTERNAL: { status: 500, message: 'internal error', retryable: true },
 } as const satisfies Record<string, { status: number; message: string; retryable: boolean }>;

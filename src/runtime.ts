@@ -16,6 +16,7 @@ import type { SchemaRegistry } from './schema/registry';
 import type { NonceMemory } from './ledger/replay-guard';
 import type { ExchangeRecord, NonceEntry, Store } from './store/types';
 import { createBatcher, type Batcher } from './util/batcher';
+import { memoryRateLimits, type RateLimits } from './rate-limit';
 
 export { getDialect };
 
@@ -74,6 +75,8 @@ export interface Runtime {
   journal: Batcher<ExchangeRecord, Error | undefined>;
   /** Every secret known to the runtime, for log redaction. */
   secrets: string[];
+  /** Per-partner rate limits (in memory; startServer shares them through PostgreSQL when it can). */
+  rateLimits: RateLimits;
 }
 
 export function partnerKey(dialect: string, keyId: string): string {
@@ -207,6 +210,7 @@ export function createRuntime(
     store: deps.store,
     journal: createJournalWriter(deps.store),
     secrets: collectSecrets(config),
+    rateLimits: memoryRateLimits(config),
   };
 }
 

@@ -60,6 +60,8 @@ export interface PartnerConfig {
   timestamp_unit?: 'auto' | 's' | 'ms';
   defaults?: Record<string, string>;
   notify?: { base_url: string };
+  /** At most `burst` requests in any burst/per_second-second window (schemas/config). */
+  rate_limit?: { per_second: number; burst: number };
 }
 
 export interface OutboxConfig {

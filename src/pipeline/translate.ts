@@ -17,6 +17,8 @@ export async function acceptInbound(x: Exchange): Promise<void> {
   parse(x);
   identify(x);
   verify(x);
+  // after verify, so that a forger cannot spend a partner's allowance; before anything is stored
+  await x.rt.rateLimits.take(x.partner!.id);
   await replay(x);
   validateInbound(x);
 }

@@ -41,6 +41,7 @@ function observe(rt: Runtime, metrics: Metrics | undefined, x: Exchange): void {
   const seconds = (performance.now() - x.startedAt) / 1000;
   const outcome = x.outcome ?? 'unknown';
   metrics?.exchanges.inc({ route: x.route.id, outcome });
+  if (outcome === 'CB_RATE_LIMITED' && x.partner) metrics?.rateLimited.inc({ partner: x.partner.id });
   metrics?.duration.observe({ route: x.route.id }, seconds);
   const ok = outcome === 'success' || outcome === 'recorded' || outcome === 'replayed';
   const level = ok ? 'http' : 'warn';

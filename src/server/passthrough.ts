@@ -69,6 +69,7 @@ export function createPassthrough(rt: Runtime): RequestHandler {
       assertNoPrototypeKeys(msg.fields);
       const partner = partnerFor(rt, pyun, requireKeyId(pyun, pyun.identify(msg, raw)));
       verifyWithAnySecret(pyun, msg, raw, partner);
+      await rt.rateLimits.take(partner.id);
       const business: Record<string, unknown> = {};
       for (const [k, val] of Object.entries(msg.fields)) if (!common.has(k)) business[k] = val;
       const encoding = msg.encoding === 'json' ? 'json' : 'form';

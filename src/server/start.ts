@@ -74,6 +74,17 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const store = opts.store ?? (await openStore(config.store));
   const rt = createRuntime(config, { registry, logger, table, store });
   live.rt = rt;
+  if (store.backend === 'postgres' && config.partners.some((p) => p.rate_limit)) {
+    // loaded only here, like the store itself: the SQLite default never pays for `pg`
+    const pg = require('../store/postgres') as typeof import('../store/postgres');
+    const { postgresRateLimits } = require('../rate-limit') as typeof import('../rate-limit');
+    const schema = pg.parsePostgresUrl(config.store).schema;
+    rt.rateLimits = await postgresRateLimits(
+      config,
+      (store as InstanceType<typeof pg.PostgresStore>).pool,
+      schema,
+    );
+  }
   const state: AppState = { ready: false, draining: false, probes: [() => store.ping()] };
   const maintenance = startMaintenance(rt);
   const metrics = createMetrics();
