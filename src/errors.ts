@@ -80,6 +80,21 @@ export class CbError extends Error {
   }
 }
 
+/**
+ * Codes whose detail is couponbridge's own business (a driver message, a constraint name, a
+ * database host:port): the caller gets only "system error, retry"; the detail goes to the journal.
+ */
+const undisclosed: ReadonlySet<CbCode> = new Set<CbCode>(['CB_INTERNAL', 'CB_STORE_UNAVAILABLE']);
+
+/** What the caller may read of an error: its message, or a generic one for internal failures. */
+export function callerMessage(e: CbError): string {
+  return undisclosed.has(e.code) ? `${errorCatalog[e.code].message}: system error, retry` : e.message;
+}
+
+export function isUndisclosed(e: CbError): boolean {
+  return undisclosed.has(e.code);
+}
+
 export function isCbError(e: unknown): e is CbError {
   return e instanceof CbError;
 }

@@ -27,6 +27,10 @@ export interface AppState {
   probes: Array<() => Promise<void>>;
 }
 
+function isLoopback(address: string | undefined): boolean {
+  return address !== undefined && /^(127\.|::1$|::ffff:127\.)/.test(address);
+}
+
 /** The dialect whose envelope answers an unmatched path: by the first path segment. */
 function dialectForPath(path: string): Dialect | undefined {
   const seg = path.split('/')[1];
@@ -37,10 +41,19 @@ function dialectForPath(path: string): Dialect | undefined {
   }
 }
 
+/**
+ * The outcome as a metric label: an upstream code the route's code table does not know becomes
+ * `upstream:other`, so that an upstream (or a fuzzer behind it) cannot grow the label set unboundedly.
+ */
+export function outcomeLabel(x: Exchange, outcome: string): string {
+  if (!outcome.startsWith('upstream:')) return outcome;
+  return x.route.mapping.code(outcome.slice('upstream:'.length)) ? outcome : 'upstream:other';
+}
+
 function observe(rt: Runtime, metrics: Metrics | undefined, x: Exchange): void {
   const seconds = (performance.now() - x.startedAt) / 1000;
   const outcome = x.outcome ?? 'unknown';
-  metrics?.exchanges.inc({ route: x.route.id, outcome });
+  metrics?.exchanges.inc({ route: x.route.id, outcome: outcomeLabel(x, outcome) });
   if (outcome === 'CB_RATE_LIMITED' && x.partner) metrics?.rateLimited.inc({ partner: x.partner.id });
   metrics?.duration.observe({ route: x.route.id }, seconds);
   const ok = outcome === 'success' || outcome === 'recorded' || outcome === 'replayed';
@@ -95,7 +108,7 @@ export function createApp(rt: Runtime, state: AppState, metrics?: Metrics): expr
   app.get('/healthz', (_req, res) => {
     res.status(state.ready ? 200 : 503).json({ status: state.ready ? 'ok' : 'starting' });
   });
-  app.get('/readyz', async (_req, res) => {
+  app.get('/readyz', async (req, res) => {
     if (!state.ready || state.draining) {
       res.status(503).json({ status: state.draining ? 'draining' : 'starting' });
       return;
@@ -104,7 +117,9 @@ export function createApp(rt: Runtime, state: AppState, metrics?: Metrics): expr
       for (const p of state.probes) await p();
       res.json({ status: 'ready', routes: rt.table.byId.size });
     } catch (e) {
-      res.status(503).json({ status: 'not ready', reason: (e as Error).message });
+      // the reason may name the database host:port: only for the machine itself
+      const reason = isLoopback(req.socket.remoteAddress) ? { reason: (e as Error).message } : {};
+      res.status(503).json({ status: 'not ready', ...reason });
     }
   });
   if (metrics) {
@@ -137,6 +152,11 @@ export function createHttpServer(rt: Runtime, state: AppState, metrics?: Metrics
       return;
     }
     if (state.draining) res.setHeader('connection', 'close');
+    if (route) {
+      // a request arriving while draining may succeed on another instance: retryable 503, in its dialect
+      sendAnswer(res, errorAnswer(route.dialect, new CbError('CB_SHUTTING_DOWN')));
+      return;
+    }
     app(req, res);
   });
   const s = rt.config.server;
