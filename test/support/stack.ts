@@ -4,9 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import { request } from 'undici';
 import { createLogger } from '../../src/log';
-import { parseConfig } from '../../src/config/load';
+import { collectSecrets, parseConfig } from '../../src/config/load';
 import type { Config } from '../../src/config/types';
 import { getDialect } from '../../src/dialects';
 import type { Credentials } from '../../src/dialects/types';
@@ -58,6 +59,8 @@ export interface StackOptions {
   pyunTimeoutMs?: number;
   bodyLimit?: number;
   extraYaml?: string;
+  /** Every log line (all levels, redacted with the configured secrets as in production) goes here. */
+  logStream?: Writable;
 }
 
 export function testConfig(
@@ -132,7 +135,10 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     { pyun: sandbox.pyunUrl, tencent: sandbox.tencentUrl, dianping: sandbox.dianpingUrl },
     o,
   );
-  const running = await startServer(config, { logger: createLogger({ level: 'error' }), watch: false });
+  const logger = o.logStream
+    ? createLogger({ level: 'silly', stream: o.logStream, secrets: collectSecrets(config) })
+    : createLogger({ level: 'error' });
+  const running = await startServer(config, { logger, watch: false });
   const post = async (
     path: string,
     body: string,
