@@ -28,7 +28,10 @@ export class BodyTooLarge extends CbError {
 export function readRawBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > limit) {
-    return drain(req, 0, `body of ${declared} bytes exceeds the ${limit}-byte limit`);
+    const detail = `body of ${declared} bytes exceeds the ${limit}-byte limit`;
+    // a body beyond the drain bound would be read for nothing: answer at once
+    if (declared > DRAIN_MAX_BYTES) return Promise.reject(new BodyTooLarge(detail, false));
+    return drain(req, 0, detail);
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

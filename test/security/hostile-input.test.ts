@@ -12,6 +12,7 @@ import { getDialect } from '../../src/dialects';
 import { signedPyunPush } from '../../src/sandbox';
 import { creds, pushedCoupon, startStack, type Stack } from '../support/stack';
 import { parkPosCreds, parkPosYaml } from '../e2e/dianping-client';
+import { DRAIN_MAX_BYTES, DRAIN_MAX_MS } from '../../src/server/raw-body';
 
 let stack: Stack;
 before(async () => {
@@ -249,6 +250,25 @@ describe('oversize bodies', () => {
     assert.equal(json.code, 400000);
     assert.match(json.message, /request body too large/);
     assert.equal(upstreamCalls(), before);
+  });
+
+  test('a declared body beyond the drain bound is answered at once, without reading it', async () => {
+    const { hostname, port } = new URL(stack.url);
+    const started = performance.now();
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), hostname);
+      const received: Buffer[] = [];
+      socket.on('error', reject);
+      socket.on('data', (d: Buffer) => received.push(d));
+      socket.on('close', () => resolve(Buffer.concat(received).toString('utf8')));
+      socket.write(
+        `POST ${T1} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${DRAIN_MAX_BYTES + 1}\r\n\r\n{`,
+      );
+    });
+    assert.match(answer, /^HTTP\/1\.1 413 /);
+    assert.match(answer, /"code":400000/);
+    // it did not wait out the drain bound for a body that could never be drained
+    assert.ok(performance.now() - started < DRAIN_MAX_MS, 'answered before the drain time bound');
   });
 
   test('a streamed oversize body without Content-Length gets the 413 too', async () => {
