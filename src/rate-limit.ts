@@ -4,15 +4,11 @@
  * requests at once and never more than per_second on average. In memory on SQLite (one instance);
  * on PostgreSQL in the table `rate_limits` of the store's schema — created by rate-limiter-flexible
  * itself (CREATE TABLE IF NOT EXISTS, not a migration) — on the store's own pool, so the limit holds
- * across every instance (the library deletes expired rows every 5 minutes). Should PostgreSQL fail, an in-memory limiter of the same shape answers
- * (per instance) rather than refusing or waving through everything.
+ * across every instance (the library deletes expired rows every 5 minutes). Should PostgreSQL
+ * fail, an in-memory limiter of the same shape answers (per instance) rather than refusing or
+ * waving through everything.
  */
-import {
-  RateLimiterMemory,
-  RateLimiterPostgres,
-  RateLimiterRes,
-  type RateLimiterAbstract,
-} from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Pool } from 'pg';
 import type { Config, PartnerConfig } from './config/types';
 import { CbError } from './errors';
@@ -26,6 +22,11 @@ export interface RateLimits {
 
 type Limit = NonNullable<PartnerConfig['rate_limit']>;
 
+/** Loaded only when a partner has a rate_limit: the library's index pulls in every store it supports. */
+function library(): typeof import('rate-limiter-flexible') {
+  return require('rate-limiter-flexible') as typeof import('rate-limiter-flexible');
+}
+
 function shape(id: string, limit: Limit): { keyPrefix: string; points: number; duration: number } {
   return { keyPrefix: `partner:${id}`, points: limit.burst, duration: limit.burst / limit.per_second };
 }
@@ -38,7 +39,7 @@ function limitsOf(limiters: Map<string, RateLimiterAbstract>): RateLimits {
       try {
         await limiter.consume('all');
       } catch (e) {
-        if (!(e instanceof RateLimiterRes)) throw e;
+        if (!(e instanceof library().RateLimiterRes)) throw e;
         const wait = Math.ceil(e.msBeforeNext / 100) / 10;
         throw new CbError(
           'CB_RATE_LIMITED',
@@ -55,7 +56,10 @@ function configured(config: Config): Array<[string, Limit]> {
 
 /** Per-instance limits, kept in memory. */
 export function memoryRateLimits(config: Config): RateLimits {
-  return limitsOf(new Map(configured(config).map(([id, l]) => [id, new RateLimiterMemory(shape(id, l))])));
+  const limits = configured(config);
+  if (limits.length === 0) return { take: () => Promise.resolve() };
+  const { RateLimiterMemory } = library();
+  return limitsOf(new Map(limits.map(([id, l]) => [id, new RateLimiterMemory(shape(id, l))])));
 }
 
 function postgresLimiter(
@@ -64,8 +68,9 @@ function postgresLimiter(
   id: string,
   limit: Limit,
 ): Promise<RateLimiterAbstract> {
+  const { RateLimiterMemory, RateLimiterPostgres } = library();
   return new Promise((resolve, reject) => {
-    const limiter: RateLimiterPostgres = new RateLimiterPostgres(
+    const limiter = new RateLimiterPostgres(
       {
         ...shape(id, limit),
         storeClient: pool,
