@@ -14,7 +14,7 @@ import { partnerFor, requireKeyId, verifyWithAnySecret } from '../pipeline/stage
 import { transportFields } from '../flows/shared';
 import { errorAnswer } from '../pipeline/stages/answer';
 import { readRawBody } from './raw-body';
-import { assertNoPrototypeKeys } from '../dialects';
+import { assertSafeFields } from '../dialects';
 import { sendAnswer } from './respond';
 
 const PREFIX = '/pyun/gate/';
@@ -66,7 +66,7 @@ export function createPassthrough(rt: Runtime): RequestHandler {
         body: await readRawBody(req, rt.config.server.body_limit_bytes),
       };
       const msg = pyun.parse(raw);
-      assertNoPrototypeKeys(msg.fields);
+      assertSafeFields(msg.fields);
       const partner = partnerFor(rt, pyun, requireKeyId(pyun, pyun.identify(msg, raw)));
       verifyWithAnySecret(pyun, msg, raw, partner);
       await rt.rateLimits.take(partner.id);

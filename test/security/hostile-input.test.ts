@@ -149,6 +149,33 @@ describe('prototype keys are a parameter error before any signature work', () =>
   });
 });
 
+describe('text that is not well-formed Unicode', () => {
+  // found by the fuzz run (seed 50261203): a JSON escape of a lone surrogate decodes to a string
+  // no encoder accepts, and the re-signed P云 form failed with a 500
+  test('a correctly signed value with a lone surrogate is a parameter error, nothing called', async () => {
+    const res = await refusedWithoutCalls(() => stack.tencent(T1, { ...statusSync(), coupon_id: 'C\ud800' }));
+    assert.equal(res.status, 400, res.body);
+    assert.equal(res.json.code, 400000, res.body);
+    assert.match(res.json.message, /\/coupon_id: not well-formed Unicode/);
+  });
+
+  test('in a key, and inside a JSON-string field', async () => {
+    const key = await refusedWithoutCalls(() => stack.tencent(T1, withOwn('x\udc00', 'v', statusSync())));
+    assert.equal(key.json.code, 400000, key.body);
+    const inString = await refusedWithoutCalls(() =>
+      stack.tencent(CLAIM, {
+        app_channel_id: 0,
+        user_code: 'u-surrogate',
+        stock_id: 'cb-demo-001',
+        request_id: randomUUID().replace(/-/g, ''),
+        extra: '{"plate":"\\ud83d"}',
+      }),
+    );
+    assert.equal(inString.json.code, 400000, inString.body);
+    assert.match(inString.json.message, /\/extra\/plate: not well-formed Unicode/);
+  });
+});
+
 describe('nesting depth', () => {
   test('a body nested 30,000 levels deep (under the size limit) is a parameter error, not a crash', async () => {
     const deep = `{"a":${'['.repeat(30_000)}${']'.repeat(30_000)}}`;

@@ -1,7 +1,7 @@
 /**
- * Structural rules every inbound message obeys before any signature work: no key that could
- * reach an object's prototype (`__proto__`, `constructor`, `prototype`) at any depth — JSON
- * bodies, form and query fields, and JSON documents carried inside string fields (`mcoupons`,
+ * Structural rules every inbound message obeys before any signature work: well-formed Unicode
+ * text (no lone surrogates, in keys or values); no key that could reach an object's prototype
+ * (`__proto__`, `constructor`, `prototype`) at any depth — JSON bodies, form and query fields, and JSON documents carried inside string fields (`mcoupons`,
  * `couponCode` lists, `extra`) — and no nesting deeper than MAX_JSON_DEPTH. Such a message is a
  * parameter error (CB_BODY_MALFORMED) whatever its signature says: a correctly signed message
  * with a prototype key is still refused, and nothing is called.
@@ -35,27 +35,37 @@ export function assertJsonDepth(text: string, where = 'JSON body'): void {
   }
 }
 
-/** Throws CB_BODY_MALFORMED naming the first prototype key found in the fields (or inside them). */
-export function assertNoPrototypeKeys(fields: Record<string, unknown>): void {
-  const found = findPrototypeKey(fields, '');
-  if (found !== undefined) {
-    throw new CbError('CB_BODY_MALFORMED', `${found}: key "${found.split('/').pop()}" is not allowed`);
-  }
+// a high surrogate not followed by a low one, or a low one not preceded by a high one
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Throws CB_BODY_MALFORMED naming the first offending place in the fields (or inside their JSON
+ * strings): a prototype key, or a key or value that is not well-formed Unicode (a JSON escape such
+ * as "\ud800" decodes to a lone surrogate, which no encoder downstream — the re-signed form, the
+ * journal — accepts).
+ */
+export function assertSafeFields(fields: Record<string, unknown>): void {
+  const found = findUnsafe(fields, '');
+  if (found !== undefined) throw new CbError('CB_BODY_MALFORMED', found);
 }
 
-function findPrototypeKey(v: unknown, path: string): string | undefined {
-  if (typeof v === 'string') return findInJsonString(v, path);
+function findUnsafe(v: unknown, path: string): string | undefined {
+  if (typeof v === 'string') {
+    if (loneSurrogate.test(v)) return `${path || 'value'}: not well-formed Unicode (a lone surrogate)`;
+    return findInJsonString(v, path);
+  }
   if (typeof v !== 'object' || v === null) return undefined;
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
-      const found = findPrototypeKey(v[i], `${path}/${i}`);
+      const found = findUnsafe(v[i], `${path}/${i}`);
       if (found !== undefined) return found;
     }
     return undefined;
   }
   for (const key of Object.keys(v)) {
-    if (PROTOTYPE_KEYS.has(key)) return `${path}/${key}`;
-    const found = findPrototypeKey((v as Record<string, unknown>)[key], `${path}/${key}`);
+    if (PROTOTYPE_KEYS.has(key)) return `${path}/${key}: key "${key}" is not allowed`;
+    if (loneSurrogate.test(key)) return `${path}/: a key is not well-formed Unicode (a lone surrogate)`;
+    const found = findUnsafe((v as Record<string, unknown>)[key], `${path}/${key}`);
     if (found !== undefined) return found;
   }
   return undefined;
@@ -72,5 +82,5 @@ function findInJsonString(s: string, path: string): string | undefined {
   } catch {
     return undefined; // not JSON after all: the schema judges the text as text
   }
-  return findPrototypeKey(decoded, path);
+  return findUnsafe(decoded, path);
 }

@@ -8,12 +8,12 @@ import { checkReplay } from '../../ledger/replay-guard';
 import { partnerKey, type Partner, type Runtime } from '../../runtime';
 import type { Dialect, ParsedMessage, RawRequest, VerifyOutcome } from '../../dialects/types';
 import type { Exchange } from '../context';
-import { assertNoPrototypeKeys } from '../../dialects';
+import { assertSafeFields } from '../../dialects';
 
 /** Parses the body and applies the input rules (prototype keys, depth) before any signature work. */
 export function parse(x: Exchange): void {
   const msg = x.route.dialect.parse(x.raw);
-  assertNoPrototypeKeys(msg.fields);
+  assertSafeFields(msg.fields);
   x.msg = msg;
 }
 
