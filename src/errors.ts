@@ -52,6 +52,8 @@ export const errorCatalog = {
   CB_COUPON_MISMATCH: { status: 409, message: 'coupon does not match the order', retryable: false },
   CB_ORDER_INCOMPLETE: { status: 409, message: 'order details missing', retryable: false },
   CB_REFUND_ORDER_NOT_FOUND: { status: 404, message: 'unknown order to refund', retryable: false },
+  CB_RATE_LIMITED: { status: 429, message: 'too many requests; slow down', retryable: true },
+  CB_SHUTTING_DOWN: { status: 503, message: 'shutting down; retry', retryable: true },
   CB_STORE_UNAVAILABLE: { status: 503, message: 'storage unavailable', retryable: true },
   CB_INTERNAL: { status: 500, message: 'internal error', retryable: true },
 } as const satisfies Record<string, { status: number; message: string; retryable: boolean }>;
@@ -81,6 +83,21 @@ export class CbError extends Error {
   get retryable(): boolean {
     return errorCatalog[this.code].retryable;
   }
+}
+
+/**
+ * Codes whose detail is couponbridge's own business (a driver message, a constraint name, a
+ * database host:port): the caller gets only "system error, retry"; the detail goes to the journal.
+ */
+const undisclosed: ReadonlySet<CbCode> = new Set<CbCode>(['CB_INTERNAL', 'CB_STORE_UNAVAILABLE']);
+
+/** What the caller may read of an error: its message, or a generic one for internal failures. */
+export function callerMessage(e: CbError): string {
+  return undisclosed.has(e.code) ? `${errorCatalog[e.code].message}: system error, retry` : e.message;
+}
+
+export function isUndisclosed(e: CbError): boolean {
+  return undisclosed.has(e.code);
 }
 
 export function isCbError(e: unknown): e is CbError {

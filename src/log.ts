@@ -13,8 +13,13 @@ import { createLogger as createWinston, format, transports, type Logform, type L
 import type { Writable } from 'node:stream';
 
 export interface RedactOptions {
-  /** Secret values to blank out wherever they occur (e.g. collectSecrets(config)). */
-  secrets?: readonly string[];
+  /**
+   * Secret values to blank out wherever they occur (e.g. collectSecrets(config)), or a function
+   * returning the current list (credentials reloaded at run time). Only secrets of at least
+   * MIN_SECRET_LENGTH characters are matched: the config refuses shorter ones, and a short string
+   * would blank out parts of ordinary words.
+   */
+  secrets?: readonly string[] | (() => readonly string[]);
   maskPlates?: boolean;
 }
 
@@ -24,6 +29,13 @@ export interface LoggerOptions extends RedactOptions {
 }
 
 export const REDACTED = '[redacted]';
+
+/**
+ * The shortest secret the config accepts, and so the shortest string redaction looks for. A match
+ * is not limited to word boundaries: a secret glued to other text (a string-to-sign ends in it)
+ * must still be hidden, and a 16-character string does not occur inside ordinary words.
+ */
+export const MIN_SECRET_LENGTH = 16;
 
 const sensitiveKey = /^(sign|authorization|password)$|secret/i;
 const phoneKey = /^(mobile_phone|mobile)$/i;
@@ -107,8 +119,9 @@ function maskTail(tail: string): string {
 
 /** winston format applying `redact` to every field of an entry (its `level` stays as is). */
 export function redactFormat(opts: RedactOptions): Logform.Format {
-  const ctx = contextOf(opts);
+  const fixed = typeof opts.secrets === 'function' ? undefined : contextOf(opts);
   return format((info) => {
+    const ctx = fixed ?? contextOf(opts);
     for (const k of Object.keys(info)) if (k !== 'level') info[k] = walk(info[k], k, ctx, new WeakSet());
     return info;
   })();
@@ -117,11 +130,13 @@ export function redactFormat(opts: RedactOptions): Logform.Format {
 const sortedSecrets = new WeakMap<readonly string[], string[]>();
 
 function contextOf(opts: RedactOptions): Ctx {
-  const given = opts.secrets ?? [];
+  const given = (typeof opts.secrets === 'function' ? opts.secrets() : opts.secrets) ?? [];
   let secrets = sortedSecrets.get(given);
   if (!secrets) {
     // longest first, so that a secret containing another is blanked whole
-    secrets = [...new Set(given)].filter((s) => s !== '').sort((a, b) => b.length - a.length);
+    secrets = [...new Set(given)]
+      .filter((s) => s.length >= MIN_SECRET_LENGTH)
+      .sort((a, b) => b.length - a.length);
     sortedSecrets.set(given, secrets);
   }
   return { secrets, maskPlates: opts.maskPlates === true };

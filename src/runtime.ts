@@ -18,13 +18,17 @@ import type { ExchangeRecord, NonceEntry, Store } from './store/types';
 import { createBatcher, type Batcher } from './util/batcher';
 import { createInFlightLimit, type InFlightLimit } from './http/in-flight';
 import { isCbError } from './errors';
+import { memoryRateLimits, type RateLimits } from './rate-limit';
 
 export { getDialect };
 
 export interface Partner {
   id: string;
   dialect: Dialect;
+  /** Signing and verification credentials; `creds.secret` is the current secret. */
   creds: Credentials;
+  /** Every secret that verifies, current first ([current, previous] while rotating). */
+  secrets: string[];
   defaults: Record<string, unknown>;
   timestampUnit: 'auto' | 's' | 'ms';
   config: PartnerConfig;
@@ -75,6 +79,8 @@ export interface Runtime {
   journal: Batcher<ExchangeRecord, Error | undefined>;
   /** Every secret known to the runtime, for log redaction. */
   secrets: string[];
+  /** Per-partner rate limits (in memory; startServer shares them through PostgreSQL when it can). */
+  rateLimits: RateLimits;
 }
 
 export function partnerKey(dialect: string, keyId: string): string {
@@ -84,7 +90,7 @@ export function partnerKey(dialect: string, keyId: string): string {
 export function partnerCredentials(p: PartnerConfig, dialect: Dialect): Credentials {
   const raw = p as unknown as Record<string, unknown>;
   const keyId = raw[dialect.credentialKeys.keyId];
-  const secret = raw[dialect.credentialKeys.secret];
+  const secret = p.secrets?.[0] ?? raw[dialect.credentialKeys.secret];
   if (typeof keyId !== 'string' || typeof secret !== 'string') {
     throw new Error(
       `partner ${p.id}: needs ${dialect.credentialKeys.keyId} and ${dialect.credentialKeys.secret}`,
@@ -107,6 +113,7 @@ function buildPartners(config: Config): Map<string, Partner> {
       id: p.id,
       dialect,
       creds,
+      secrets: p.secrets ?? [creds.secret],
       defaults: p.defaults ?? {},
       timestampUnit: p.timestamp_unit ?? 'auto',
       config: p,
@@ -115,18 +122,30 @@ function buildPartners(config: Config): Map<string, Partner> {
   return out;
 }
 
-function buildUpstreams(config: Config): Map<string, Upstream> {
-  const out = new Map<string, Upstream>();
+function buildUpstreamCredentials(config: Config): Map<string, Credentials> {
+  const out = new Map<string, Credentials>();
   for (const [name, u] of Object.entries(config.upstreams)) {
     if (!u || !u.base_url) continue;
     const dialect = getDialect(name);
     const raw = u as unknown as Record<string, unknown>;
-    const creds: Credentials = {
+    out.set(name, {
       keyId: String(raw[dialect.credentialKeys.keyId]),
       secret: String(raw[dialect.credentialKeys.secret]),
       scheme: (raw.scheme as SchemeName | undefined) ?? dialect.defaultScheme,
       schemeOptions: raw.empty_values ? { emptyValues: raw.empty_values as 'skip' | 'sign' } : undefined,
-    };
+    });
+  }
+  return out;
+}
+
+function buildUpstreams(config: Config): Map<string, Upstream> {
+  const out = new Map<string, Upstream>();
+  const credentials = buildUpstreamCredentials(config);
+  for (const [name, u] of Object.entries(config.upstreams)) {
+    const creds = credentials.get(name);
+    if (!u?.base_url || !creds) continue;
+    const dialect = getDialect(name);
+    const raw = u as unknown as Record<string, unknown>;
     const inFlight = createInFlightLimit(name, u.max_in_flight);
     out.set(name, {
       name,
@@ -200,6 +219,7 @@ export function createRuntime(
     store: deps.store,
     journal: createJournalWriter(deps.store),
     secrets: collectSecrets(config),
+    rateLimits: memoryRateLimits(config),
   };
 }
 
@@ -240,6 +260,23 @@ export function createJournalWriter(store: Store): Batcher<ExchangeRecord, Error
     },
     { maxItems: 128, maxWaitMs: 20 },
   );
+}
+
+/**
+ * Swaps in the credentials of a freshly loaded config without a restart (SIGHUP on `serve`):
+ * partners (keys, secrets, rotation lists) and the upstreams' key ids and secrets. A request in
+ * flight keeps what it already read. Base URLs and pools are not changed by a reload.
+ */
+export function reloadCredentials(rt: Runtime, config: Config): void {
+  const fresh = buildUpstreamCredentials(config);
+  for (const [name, u] of rt.upstreams) {
+    const creds = fresh.get(name);
+    if (creds) u.creds = creds;
+  }
+  rt.partners = buildPartners(config);
+  rt.config.partners = config.partners;
+  rt.config.upstreams = config.upstreams;
+  rt.secrets = collectSecrets(config);
 }
 
 export async function closeRuntime(rt: Runtime): Promise<void> {

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { REDACTED, createLogger, redact } from '../src/log';
+import { REDACTED, createLogger, redact, redactText } from '../src/log';
 
 describe('redact', () => {
   test('blanks sign, secret-like, authorization and password values at any depth', () => {
@@ -25,6 +25,30 @@ describe('redact', () => {
       },
       my_secret_key: REDACTED,
     });
+  });
+
+  test('never mangles ordinary words: strings shorter than a valid secret are not redacted', () => {
+    const routes = 'dianping.consume-extend-coupon, tencent.sp-coupon-receive';
+    // the startup line of issue 12: a one-character "secret" turned consume-extend into consume-e***tend
+    for (const secret of ['x', 'e', 'coupon', 'consume-extend'])
+      assert.equal(redactText(routes, { secrets: [secret] }), routes, secret);
+  });
+
+  test('a secret glued to other text (the end of a string-to-sign) is still hidden', () => {
+    const secret = 'S3cr3t-rotation-0001';
+    assert.equal(redactText(`a=1&b=2${secret}`, { secrets: [secret] }), 'a=1&b=2***');
+  });
+
+  test('a function gives the current secrets (credentials reloaded at run time)', async () => {
+    let secrets = ['first-secret-value-0001'];
+    const stream = new PassThrough();
+    let text = '';
+    stream.on('data', (c: Buffer) => (text += c.toString()));
+    const log = createLogger({ level: 'error', secrets: () => secrets, stream });
+    secrets = ['second-secret-value-002'];
+    log.error('rotated to second-secret-value-002');
+    await new Promise((r) => setImmediate(r));
+    assert.equal((JSON.parse(text) as { message: string }).message, 'rotated to ***');
   });
 
   test('replaces every occurrence of a known secret inside text', () => {
@@ -82,7 +106,9 @@ describe('redact', () => {
     assert.equal(out.self, '[circular]');
     const shared = { n: 1 };
     assert.deepEqual(redact({ a: shared, b: shared }), { a: { n: 1 }, b: { n: 1 } });
-    const err = redact(new Error('secret is hunter22'), { secrets: ['hunter22'] }) as Record<string, string>;
+    const err = redact(new Error('secret is hunter22-hunter22'), {
+      secrets: ['hunter22-hunter22'],
+    }) as Record<string, string>;
     assert.equal(err.message, 'secret is ***');
   });
 });
@@ -115,12 +141,12 @@ describe('createLogger', () => {
     const stream = new PassThrough();
     let text = '';
     stream.on('data', (c: Buffer) => (text += c.toString()));
-    const log = createLogger({ level: 'error', secrets: ['topsecretvalue'], stream });
-    log.error(new Error('bad topsecretvalue'));
+    const log = createLogger({ level: 'error', secrets: ['topsecretvalue-0001'], stream });
+    log.error(new Error('bad topsecretvalue-0001'));
     await new Promise((r) => setImmediate(r));
     const entry = JSON.parse(text) as Record<string, string>;
     assert.equal(entry.message, 'bad ***');
     assert.match(entry.stack, /^Error: bad \*\*\*/);
-    assert.ok(!text.includes('topsecretvalue'));
+    assert.ok(!text.includes('topsecretvalue-0001'));
   });
 });

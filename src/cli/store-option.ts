@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config/load';
 import { openStore } from '../store/open';
 import type { Store } from '../store/types';
+import { terminalSafe } from './terminal';
 
 export interface StoreOptions {
   store?: string;
@@ -34,6 +35,7 @@ export async function withStore<T>(opts: StoreOptions, fn: (store: Store) => Pro
   }
 }
 
+/** Writes one line of output, terminal control characters escaped (it may hold partner data). */
 export function print(line = ''): void {
-  process.stdout.write(`${line}\n`);
+  process.stdout.write(`${terminalSafe(line)}\n`);
 }

@@ -108,9 +108,13 @@ export function collectSecrets(config: Config): string[] {
   return unique(secretValues(config).map(([, value]) => value)).filter((v) => v !== '');
 }
 
-/** Path and value of every string under a key ending in "secret", at any depth. */
+/** Path and value of every string under a key ending in "secret" or in a `secrets` list, at any depth. */
 function secretValues(v: unknown, path: string[] = []): Array<[string[], string]> {
-  if (typeof v === 'string') return /secret$/i.test(path[path.length - 1] ?? '') ? [[path, v]] : [];
+  if (typeof v === 'string') {
+    const key = path[path.length - 1] ?? '';
+    const parent = path[path.length - 2] ?? '';
+    return /secret$/i.test(key) || (/secrets$/i.test(parent) && /^\d+$/.test(key)) ? [[path, v]] : [];
+  }
   if (Array.isArray(v)) return v.flatMap((x, i) => secretValues(x, [...path, String(i)]));
   if (isPlainObject(v)) return Object.entries(v).flatMap(([k, x]) => secretValues(x, [...path, k]));
   return [];
@@ -162,6 +166,14 @@ function schemaProblem(e: ErrorObject): PathProblem {
         message: `unknown key "${e.params.additionalProperty}" (allowed: ${allowed.join(', ')})`,
       };
     }
+    case 'minLength':
+      // a short secret is named by its length only: the value must not reach the output
+      return typeof e.data === 'string' && secretValues(e.data, path).length > 0
+        ? {
+            path,
+            message: `secret too short: ${e.data.length} characters, at least ${String(e.params.limit)} required`,
+          }
+        : { path, message: e.message ?? e.keyword };
     case 'enum':
       return { path, message: `must be one of: ${(e.params.allowedValues as unknown[]).join(', ')}` };
     default:

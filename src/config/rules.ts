@@ -67,10 +67,14 @@ export function crossFieldProblems(
       problems.push({ path: at('dialect'), message: `unknown dialect "${p.dialect}" (known: ${known})` });
       return;
     }
-    for (const key of [d.keyId, d.secret]) {
-      if (field(p, key) === undefined) {
-        problems.push({ path: at(key), message: `required for a ${p.dialect} partner` });
-      }
+    if (field(p, d.keyId) === undefined) {
+      problems.push({ path: at(d.keyId), message: `required for a ${p.dialect} partner` });
+    }
+    const hasList = field(p, 'secrets') !== undefined;
+    if (field(p, d.secret) === undefined && !hasList) {
+      problems.push({ path: at(d.secret), message: `required for a ${p.dialect} partner (or secrets)` });
+    } else if (field(p, d.secret) !== undefined && hasList) {
+      problems.push({ path: at('secrets'), message: `give either ${d.secret} or secrets, not both` });
     }
     for (const key of credentialKeys) {
       if (key !== d.keyId && key !== d.secret && field(p, key) !== undefined) {

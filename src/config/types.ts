@@ -58,11 +58,15 @@ export interface PartnerConfig {
   app_id?: string;
   secret?: string;
   app_secret?: string;
+  /** [current, previous] instead of the dialect's secret key, while a secret is being rotated. */
+  secrets?: string[];
   scheme?: SchemeName;
   empty_values?: EmptyValues;
   timestamp_unit?: 'auto' | 's' | 'ms';
   defaults?: Record<string, string>;
   notify?: { base_url: string };
+  /** At most `burst` requests in any burst/per_second-second window (schemas/config). */
+  rate_limit?: { per_second: number; burst: number };
 }
 
 export interface OutboxConfig {

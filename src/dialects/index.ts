@@ -23,4 +23,5 @@ export function getDialect(name: string): Dialect {
 export { getScheme, isSchemeName, schemeNames, schemes } from './schemes';
 export { encodeForm, parseForm } from './shared/form';
 export { parseJsonObject } from './shared/json';
+export { assertSafeFields, MAX_JSON_DEPTH } from './shared/input-rules';
 export type { JsonView } from './shared/json';

@@ -80,6 +80,30 @@ function transportError(e: unknown, target: string, timeoutMs: number, deadlineP
   return new CbError('CB_UPSTREAM_UNREACHABLE', `${target}: ${words}${code ? ` (${code})` : ''}`);
 }
 
+/**
+ * Largest upstream or partner answer read. The platforms answer a few hundred bytes; a bigger
+ * answer is not read into memory but replaced by a marker, which then fails as an unreadable
+ * (not JSON) answer — retryable, since the call itself may have taken effect.
+ */
+export const MAX_ANSWER_BYTES = 1024 * 1024;
+
+async function readCapped(
+  body: AsyncIterable<Buffer> & { destroy(): unknown },
+  max: number,
+): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > max) {
+      body.destroy();
+      return `[answer over ${max} bytes, not read]`;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
+}
+
 export function createHttpClient(opts: ClientOptions): UpstreamClient {
   const base = parseBaseUrl(opts.baseUrl);
   if (opts.timeoutMs === undefined) throw new Error('createHttpClient: timeoutMs is required');
@@ -115,7 +139,7 @@ export function createHttpClient(opts: ClientOptions): UpstreamClient {
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
-      const body = await res.body.text();
+      const body = await readCapped(res.body, MAX_ANSWER_BYTES);
       return {
         status: res.statusCode,
         headers: res.headers,

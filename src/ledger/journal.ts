@@ -24,6 +24,8 @@ export interface JournalData {
   notes?: Array<string | undefined>;
   /** JSON text of { ledger, stock, ctx } as the mapping saw them. */
   replay?: string;
+  /** Which of the partner's `secrets` verified the request, by position (never the value). */
+  verifiedWithSecret?: number;
 }
 
 /** Journal text: cut at 16 KiB, then secrets, signatures and personal data removed. */
@@ -54,6 +56,8 @@ export function journalRecord(x: Exchange): ExchangeRecord {
       body: text(x.raw.body),
     },
     partner: x.partner?.id,
+    // which configured secret verified, by position (never the value): shows when a rotation is done
+    verifiedWithSecret: x.secretIndex,
     branch: x.branch?.name,
     outbound: x.outbound
       ? { method: x.outbound.method, url: text(x.outbound.url), body: text(x.outbound.body) }

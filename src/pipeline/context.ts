@@ -36,6 +36,8 @@ export interface Exchange {
   now: Date;
   msg?: ParsedMessage;
   partner?: Partner;
+  /** Position in the partner's `secrets` of the secret that verified (0: current). */
+  secretIndex?: number;
   map?: MapContext;
   branch?: CompiledBranch;
   outbound?: Outbound;

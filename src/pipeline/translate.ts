@@ -4,7 +4,7 @@
  * map back → answer. Every failure at every step becomes the caller's dialect error.
  */
 import type { Answer } from '../dialects/types';
-import { CbError, toCbError, type CbCode } from '../errors';
+import { CbError, isUndisclosed, toCbError, type CbCode } from '../errors';
 import type { Exchange } from './context';
 import type { CouponRecord } from '../store/types';
 import { identify, parse, replay, validateInbound, verify } from './stages/inbound';
@@ -19,6 +19,8 @@ export async function acceptInbound(x: Exchange): Promise<void> {
   parse(x);
   identify(x);
   verify(x);
+  // after verify, so that a forger cannot spend a partner's allowance; before anything is stored
+  await x.rt.rateLimits.take(x.partner!.id);
   await replay(x);
   validateInbound(x);
 }
@@ -35,6 +37,8 @@ export async function forward(x: Exchange, fields: Record<string, unknown>): Pro
 /** Records a failure as the caller's dialect error. */
 export function failed(x: Exchange, e: unknown): Answer {
   const err = toCbError(e);
+  // the caller reads "system error, retry" for these; the journal keeps what happened
+  if (isUndisclosed(err)) x.notes.push(`${err.code}: ${err.message}`);
   x.answer = errorAnswer(x.route.dialect, err);
   x.outcome = err.code;
   x.retryable = err.retryable;

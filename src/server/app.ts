@@ -40,6 +40,10 @@ function bounded(check: () => Promise<void>): Promise<void> {
   return Promise.race([check(), late]).finally(() => clearTimeout(timer));
 }
 
+function isLoopback(address: string | undefined): boolean {
+  return address !== undefined && /^(127\.|::1$|::ffff:127\.)/.test(address);
+}
+
 /** The dialect whose envelope answers an unmatched path: by the first path segment. */
 function dialectForPath(path: string): Dialect | undefined {
   const seg = path.split('/')[1];
@@ -50,10 +54,20 @@ function dialectForPath(path: string): Dialect | undefined {
   }
 }
 
+/**
+ * The outcome as a metric label: an upstream code the route's code table does not know becomes
+ * `upstream:other`, so that an upstream (or a fuzzer behind it) cannot grow the label set unboundedly.
+ */
+export function outcomeLabel(x: Exchange, outcome: string): string {
+  if (!outcome.startsWith('upstream:')) return outcome;
+  return x.route.mapping.code(outcome.slice('upstream:'.length)) ? outcome : 'upstream:other';
+}
+
 function observe(rt: Runtime, metrics: Metrics | undefined, x: Exchange): void {
   const seconds = (performance.now() - x.startedAt) / 1000;
   const outcome = x.outcome ?? 'unknown';
-  metrics?.exchanges.inc({ route: x.route.id, outcome });
+  metrics?.exchanges.inc({ route: x.route.id, outcome: outcomeLabel(x, outcome) });
+  if (outcome === 'CB_RATE_LIMITED' && x.partner) metrics?.rateLimited.inc({ partner: x.partner.id });
   metrics?.duration.observe({ route: x.route.id }, seconds);
   const ok = outcome === 'success' || outcome === 'recorded' || outcome === 'replayed';
   // A store fault or an internal error needs the operator; a refused or failed exchange does not.
@@ -115,7 +129,7 @@ export function createApp(rt: Runtime, state: AppState, metrics?: Metrics): expr
   app.get('/healthz', (_req, res) => {
     res.status(state.ready ? 200 : 503).json({ status: state.ready ? 'ok' : 'starting' });
   });
-  app.get('/readyz', async (_req, res) => {
+  app.get('/readyz', async (req, res) => {
     if (!state.ready || state.draining) {
       res.status(503).json({ status: state.draining ? 'draining' : 'starting' });
       return;
@@ -124,7 +138,9 @@ export function createApp(rt: Runtime, state: AppState, metrics?: Metrics): expr
       try {
         await bounded(p.check);
       } catch (e) {
-        res.status(503).json({ status: 'not ready', [p.name]: p.target, reason: (e as Error).message });
+        // the reason may name the database host:port: only for the machine itself
+        const reason = isLoopback(req.socket.remoteAddress) ? { reason: (e as Error).message } : {};
+        res.status(503).json({ status: 'not ready', [p.name]: p.target, ...reason });
         return;
       }
     }
@@ -166,6 +182,11 @@ export function createHttpServer(rt: Runtime, state: AppState, metrics?: Metrics
       return;
     }
     if (state.draining) res.setHeader('connection', 'close');
+    if (route) {
+      // a request arriving while draining may succeed on another instance: retryable 503, in its dialect
+      sendAnswer(res, errorAnswer(route.dialect, new CbError('CB_SHUTTING_DOWN')));
+      return;
+    }
     app(req, res);
   });
   const s = rt.config.server;

@@ -8,6 +8,7 @@ export interface Metrics {
   upstream: Histogram<'upstream' | 'outcome'>;
   outbox: Counter<'kind' | 'destination' | 'outcome'>;
   outboxSeconds: Histogram<'kind'>;
+  rateLimited: Counter<'partner'>;
 }
 
 export function createMetrics(): Metrics {
@@ -46,6 +47,12 @@ export function createMetrics(): Metrics {
       help: 'Outbox delivery attempt duration',
       labelNames: ['kind'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    rateLimited: new Counter({
+      name: 'couponbridge_rate_limited_total',
+      help: 'Requests refused because their partner was over its rate_limit (label: configured partner id)',
+      labelNames: ['partner'],
       registers: [registry],
     }),
   };

@@ -21,12 +21,13 @@ import { CbError, toCbError } from '../errors';
 import type { RawRequest } from '../dialects/types';
 import type { PassthroughRule } from '../config/types';
 import { getDialect, type Partner, type Runtime } from '../runtime';
-import { assertVerified, partnerFor, requireKeyId } from '../pipeline/stages/inbound';
+import { partnerFor, requireKeyId, verifyWithAnySecret } from '../pipeline/stages/inbound';
 import { newExchangeId } from '../pipeline/context';
 import { transportFields } from '../flows/shared';
 import { errorAnswer } from '../pipeline/stages/answer';
 import { checkWindow } from '../ledger/replay-guard';
 import { readRawBody } from './raw-body';
+import { assertSafeFields } from '../dialects';
 import { sendAnswer } from './respond';
 
 const PREFIX = '/pyun/gate/';
@@ -141,8 +142,10 @@ export function createPassthrough(rt: Runtime): RequestHandler {
         body: await readRawBody(req, rt.config.server.body_limit_bytes),
       };
       const msg = pyun.parse(raw);
+      assertSafeFields(msg.fields);
       const partner = partnerFor(rt, pyun, requireKeyId(pyun, pyun.identify(msg, raw)));
-      assertVerified(pyun.verify(msg, raw, partner.creds));
+      verifyWithAnySecret(pyun, msg, raw, partner);
+      await rt.rateLimits.take(partner.id);
       const signature = req.headers.authorization ?? msg.signingParams.sign ?? '';
       await requireFresh(rt, partner, msg.fields, signature);
       if (!allowed(rt.config.passthrough.allow, target, req.method)) {

@@ -70,12 +70,15 @@ function startMaintenance(rt: Runtime, everyMs = 60_000): NodeJS.Timeout {
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<Running> {
+  const initialSecrets = collectSecrets(config);
+  const live: { rt?: Runtime } = {};
   const logger =
     opts.logger ??
     createLogger({
       level: config.log.level,
       maskPlates: config.log.mask_plates,
-      secrets: collectSecrets(config),
+      // the runtime's list, so that secrets swapped in by a credential reload are redacted too
+      secrets: () => live.rt?.secrets ?? initialSecrets,
     });
   const registry = opts.registry ?? loadSchemaRegistry();
   const table = loadCheckedTable(config.mappings, { registry });
@@ -95,6 +98,18 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
           }),
   });
   const rt = createRuntime(config, { registry, logger, table, store });
+  live.rt = rt;
+  if (opened.backend === 'postgres' && config.partners.some((p) => p.rate_limit)) {
+    // loaded only here, like the store itself: the SQLite default never pays for `pg`
+    const pg = require('../store/postgres') as typeof import('../store/postgres');
+    const { postgresRateLimits } = require('../rate-limit') as typeof import('../rate-limit');
+    const schema = pg.parsePostgresUrl(config.store).schema;
+    rt.rateLimits = await postgresRateLimits(
+      config,
+      (opened as InstanceType<typeof pg.PostgresStore>).pool,
+      schema,
+    );
+  }
   const state: AppState = {
     ready: false,
     draining: false,

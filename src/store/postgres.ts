@@ -206,7 +206,8 @@ export class PostgresStore implements Store {
   private readonly st: Record<string, { text: string; names: string[] }>;
 
   constructor(
-    private readonly pool: Pool,
+    /** Shared with the PostgreSQL rate limiter (src/rate-limit.ts). */
+    readonly pool: Pool,
     sql: Statements,
   ) {
     this.st = Object.fromEntries(Object.entries(sql).map(([name, text]) => [name, toPositional(text)]));

@@ -61,7 +61,7 @@ describe('loadConfig', () => {
   });
 
   test('reports a missing required key at its parent', () => {
-    const text = `upstreams:\n  pyun:\n    app_id: op\n    app_secret: s\n`;
+    const text = `upstreams:\n  pyun:\n    app_id: op\n    app_secret: s-0123456789abcdef\n`;
     const problems = problemsOf(() => parseConfig(text, 'c.yaml', env, { baseDir: '/srv' }));
     assert.deepEqual(problems, ['c.yaml:2: /upstreams/pyun/base_url: required key is missing']);
   });
@@ -126,10 +126,10 @@ describe('loadConfig', () => {
   test('fills an optional upstream with defaults only when the file declares it', () => {
     assert.equal(parseConfig(base, 'c.yaml', env).upstreams.tencent, undefined);
     const text = `${base}  tencent: { api_key: k, secret: "\${T}" }\n`;
-    const c = parseConfig(text, 'c.yaml', { ...env, T: 'ts' });
+    const c = parseConfig(text, 'c.yaml', { ...env, T: 'tencent-upstream-ts' });
     assert.deepEqual(c.upstreams.tencent, {
       api_key: 'k',
-      secret: 'ts',
+      secret: 'tencent-upstream-ts',
       timeout_ms: 5000,
       max_in_flight: 128,
     });
@@ -174,21 +174,21 @@ describe('loadConfig', () => {
   });
 
   test('warns, without failing, about a secret written literally', () => {
-    const text = `${base}partners:\n  - { id: sp, dialect: tencent, api_key: k, secret: plain }\n`;
+    const text = `${base}partners:\n  - { id: sp, dialect: tencent, api_key: k, secret: plain-0123456789abcdef }\n`;
     const c = parseConfig(text, 'c.yaml', env);
     assert.deepEqual(
       c.warnings.filter((w) => w.includes('literally')),
       ['c.yaml:7: /partners/0/secret: secret written literally in the file; use ${ENV_VAR}'],
     );
-    assert.equal(c.partners[0].secret, 'plain');
+    assert.equal(c.partners[0].secret, 'plain-0123456789abcdef');
   });
 
   test('collects every secret for log redaction', () => {
-    const text = `${base}partners:\n  - { id: sp, dialect: tencent, api_key: k, secret: s1 }\n  - { id: lp, dialect: pyun, app_id: a, app_secret: s2 }\n`;
+    const text = `${base}partners:\n  - { id: sp, dialect: tencent, api_key: k, secret: s1-0123456789abcdef }\n  - { id: lp, dialect: pyun, app_id: a, app_secret: s2-0123456789abcdef }\n`;
     assert.deepEqual(collectSecrets(parseConfig(text, 'c.yaml', env)).sort(), [
       'pyun-test-secret',
-      's1',
-      's2',
+      's1-0123456789abcdef',
+      's2-0123456789abcdef',
     ]);
   });
 });
@@ -199,14 +199,14 @@ describe('cross-field rules', () => {
 
   test('rejects a duplicate partner id', () => {
     const problems = load(
-      '  - { id: sp, dialect: tencent, api_key: k1, secret: s }\n  - { id: sp, dialect: dianping, app_key: k2, secret: s }\n',
+      '  - { id: sp, dialect: tencent, api_key: k1, secret: s-0123456789abcdef }\n  - { id: sp, dialect: dianping, app_key: k2, secret: s-0123456789abcdef }\n',
     );
     assert.deepEqual(problems, ['c.yaml:8: /partners/1/id: duplicate partner id "sp" (also /partners/0/id)']);
   });
 
   test('rejects a key id used twice within one dialect, not across dialects', () => {
     const problems = load(
-      '  - { id: a, dialect: tencent, api_key: k, secret: s }\n  - { id: b, dialect: dianping, app_key: k, secret: s }\n  - { id: c, dialect: tencent, api_key: k, secret: s }\n',
+      '  - { id: a, dialect: tencent, api_key: k, secret: s-0123456789abcdef }\n  - { id: b, dialect: dianping, app_key: k, secret: s-0123456789abcdef }\n  - { id: c, dialect: tencent, api_key: k, secret: s-0123456789abcdef }\n',
     );
     assert.deepEqual(problems, [
       'c.yaml:9: /partners/2/api_key: api_key "k" is already used by /partners/0 (tencent)',
@@ -214,32 +214,35 @@ describe('cross-field rules', () => {
   });
 
   test('rejects an unknown dialect and lists the known ones', () => {
-    assert.deepEqual(load('  - { id: a, dialect: alipay, api_key: k, secret: s }\n'), [
+    assert.deepEqual(load('  - { id: a, dialect: alipay, api_key: k, secret: s-0123456789abcdef }\n'), [
       'c.yaml:7: /partners/0/dialect: unknown dialect "alipay" (known: pyun, tencent, dianping)',
     ]);
   });
 
   test('takes the dialect list from the caller when given', () => {
-    const text = `${base}partners:\n  - { id: a, dialect: alipay, api_key: k, secret: s }\n`;
+    const text = `${base}partners:\n  - { id: a, dialect: alipay, api_key: k, secret: s-0123456789abcdef }\n`;
     const dialects = { alipay: { keyId: 'api_key', secret: 'secret', schemes: ['tencent-md5'] as const } };
     assert.equal(parseConfig(text, 'c.yaml', env, { dialects }).partners[0].dialect, 'alipay');
   });
 
   test("requires the dialect's own credential keys and refuses another dialect's", () => {
-    assert.deepEqual(load('  - { id: a, dialect: pyun, api_key: k, secret: s }\n'), [
+    assert.deepEqual(load('  - { id: a, dialect: pyun, api_key: k, secret: s-0123456789abcdef }\n'), [
       'c.yaml:7: /partners/0/app_id: required for a pyun partner',
-      'c.yaml:7: /partners/0/app_secret: required for a pyun partner',
+      'c.yaml:7: /partners/0/app_secret: required for a pyun partner (or secrets)',
       'c.yaml:7: /partners/0/api_key: not a pyun credential (a pyun partner has app_id and app_secret)',
       'c.yaml:7: /partners/0/secret: not a pyun credential (a pyun partner has app_id and app_secret)',
     ]);
   });
 
   test('rejects a scheme of another dialect and an unknown scheme name', () => {
-    assert.deepEqual(load('  - { id: a, dialect: dianping, app_key: k, secret: s, scheme: tencent-md5 }\n'), [
-      'c.yaml:7: /partners/0/scheme: scheme "tencent-md5" is not a dianping scheme (dianping-sha1, dianping-router-md5)',
-    ]);
+    assert.deepEqual(
+      load('  - { id: a, dialect: dianping, app_key: k, secret: s-0123456789abcdef, scheme: tencent-md5 }\n'),
+      [
+        'c.yaml:7: /partners/0/scheme: scheme "tencent-md5" is not a dianping scheme (dianping-sha1, dianping-router-md5)',
+      ],
+    );
     assert.match(
-      load('  - { id: a, dialect: dianping, app_key: k, secret: s, scheme: sha256 }\n')[0],
+      load('  - { id: a, dialect: dianping, app_key: k, secret: s-0123456789abcdef, scheme: sha256 }\n')[0],
       /\/partners\/0\/scheme: must be one of:/,
     );
   });
@@ -256,7 +259,7 @@ describe('cross-field rules', () => {
 
   test('accepts a complete set of partners of every dialect', () => {
     const c = parseConfig(
-      `${base}partners:\n  - { id: sp, dialect: tencent, api_key: k, secret: s, defaults: { park_uuid: p1 }, timestamp_unit: ms }\n  - { id: pos, dialect: dianping, app_key: k, secret: s, scheme: dianping-router-md5 }\n  - { id: lp, dialect: pyun, app_id: a, app_secret: s, notify: { base_url: "http://127.0.0.1:1/n" } }\n`,
+      `${base}partners:\n  - { id: sp, dialect: tencent, api_key: k, secret: s-0123456789abcdef, defaults: { park_uuid: p1 }, timestamp_unit: ms }\n  - { id: pos, dialect: dianping, app_key: k, secret: s-0123456789abcdef, scheme: dianping-router-md5 }\n  - { id: lp, dialect: pyun, app_id: a, app_secret: s-0123456789abcdef, notify: { base_url: "http://127.0.0.1:1/n" } }\n`,
       'c.yaml',
       env,
     );

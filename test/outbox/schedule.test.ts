@@ -4,7 +4,7 @@ import { parseConfig } from '../../src/config/load';
 import { nextAttemptAt, retryDelayMs } from '../../src/outbox/schedule';
 
 const defaults = parseConfig(
-  'upstreams: { pyun: { base_url: "http://p", app_id: a, app_secret: s } }',
+  'upstreams: { pyun: { base_url: "http://p", app_id: a, app_secret: s-0123456789abcdef } }',
   'x.yaml',
   {},
 ).outbox;

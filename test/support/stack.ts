@@ -6,10 +6,11 @@ import { randomUUID } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import { request } from 'undici';
 import type { Logger } from 'winston';
 import { createLogger } from '../../src/log';
-import { parseConfig } from '../../src/config/load';
+import { collectSecrets, parseConfig } from '../../src/config/load';
 import type { Config } from '../../src/config/types';
 import { getDialect } from '../../src/dialects';
 import type { Credentials } from '../../src/dialects/types';
@@ -84,6 +85,8 @@ export interface StackOptions {
   extraYaml?: string;
   /** Default: errors only, to the console. */
   logger?: Logger;
+  /** Every log line (all levels, redacted with the configured secrets as in production) goes here. */
+  logStream?: Writable;
 }
 
 export function testConfig(
@@ -158,10 +161,12 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     { pyun: sandbox.pyunUrl, tencent: sandbox.tencentUrl, dianping: sandbox.dianpingUrl },
     o,
   );
-  const running = await startServer(config, {
-    logger: o.logger ?? createLogger({ level: 'error' }),
-    watch: false,
-  });
+  const logger =
+    o.logger ??
+    (o.logStream
+      ? createLogger({ level: 'silly', stream: o.logStream, secrets: collectSecrets(config) })
+      : createLogger({ level: 'error' }));
+  const running = await startServer(config, { logger, watch: false });
   const post = async (
     path: string,
     body: string,

@@ -54,8 +54,14 @@ export function couponLines(c: CouponRecord, history: Transition[]): string[] {
   return lines;
 }
 
+/**
+ * One CSV cell. A text cell starting with = + - @ (or a tab / carriage return) is prefixed with `'`
+ * so that a spreadsheet opening the export shows it instead of running it as a formula (the values
+ * come from partners: coupon codes, serials).
+ */
 export function csvField(v: unknown): string {
-  const s = v === undefined || v === null ? '' : String(v);
+  let s = v === undefined || v === null ? '' : String(v);
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

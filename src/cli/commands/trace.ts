@@ -14,6 +14,8 @@ export function formatExchange(e: ExchangeRecord): string[] {
     `  keys: ${e.businessKeys.join(', ') || '-'}`,
   ];
   const d = (e.data ?? {}) as Record<string, unknown>;
+  // the position in the partner's secrets list, never the value (rotation: 1 = the previous secret)
+  if (typeof d.verifiedWithSecret === 'number') lines.push(`  verified with secret #${d.verifiedWithSecret}`);
   for (const part of ['inbound', 'outbound', 'upstream', 'answer', 'notes']) {
     if (d[part] !== undefined)
       lines.push(`  ${part}: ${JSON.stringify(d[part], null, 2).replace(/\n/g, '\n  ')}`);

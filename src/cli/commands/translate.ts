@@ -20,6 +20,7 @@ import { toCbError } from '../../errors';
 import { transportFields } from '../../flows/shared';
 import { openStore } from '../../store/open';
 import type { RawRequest } from '../../dialects/types';
+import { terminalSafe } from '../terminal';
 
 type Print = (title: string, body: unknown) => void;
 
@@ -179,7 +180,8 @@ export function register(program: Command): void {
       try {
         const body = await readStdin();
         process.exitCode = await dryRun(rt, opts.route, body, opts, (title, b) => {
-          process.stdout.write(`== ${title}\n${typeof b === 'string' ? b : JSON.stringify(b, null, 2)}\n`);
+          const text = typeof b === 'string' ? b : JSON.stringify(b, null, 2);
+          process.stdout.write(terminalSafe(`== ${title}\n${text}\n`));
         });
       } finally {
         await closeRuntime(rt);

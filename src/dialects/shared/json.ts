@@ -8,6 +8,7 @@
  * The text is validated by JSON.parse first, so the scanner only walks well-formed JSON.
  */
 import { CbError } from '../../errors';
+import { assertJsonDepth } from './input-rules';
 
 type Node =
   | { kind: 'leaf'; raw: string }
@@ -91,6 +92,7 @@ function write(node: Node, sortKeys: boolean): string {
 /** Parses a JSON object body; throws CB_BODY_MALFORMED with the parser's reason otherwise. */
 export function parseJsonObject(text: string, opts: { sortNested?: boolean } = {}): JsonView {
   if (text.trim() === '') throw new CbError('CB_BODY_MALFORMED', 'empty body, expected a JSON object');
+  assertJsonDepth(text);
   let fields: unknown;
   try {
     fields = JSON.parse(text);

@@ -3,7 +3,7 @@
  * caller's dialect, validate a success answer against the route's answer schema, and turn
  * any CbError into the caller's error envelope.
  */
-import { CbError, errorCatalog, toCbError, type CbCode } from '../../errors';
+import { CbError, callerMessage, errorCatalog, isUndisclosed, toCbError, type CbCode } from '../../errors';
 import { formatDiagnostics } from '../../schema/registry';
 import { MappingError, type CodeEntry } from '../../mapping/compile';
 import type { Answer, Dialect } from '../../dialects/types';
@@ -52,7 +52,8 @@ export function codeEntryFor(x: Exchange, o: UpstreamOutcome): CodeEntry | undef
 
 export function errorAnswer(d: Dialect, e: unknown): Answer {
   const err = toCbError(e);
-  return d.envelope.error({ code: d.codes[err.code], message: err.message, hint: err.hint }, err.status);
+  const hint = isUndisclosed(err) ? undefined : err.hint;
+  return d.envelope.error({ code: d.codes[err.code], message: callerMessage(err), hint }, err.status);
 }
 
 export function mapBack(x: Exchange): void {

@@ -7,11 +7,15 @@ import { formatDiagnostics } from '../../schema/registry';
 import { checkReplay } from '../../ledger/replay-guard';
 import { signatureReplay } from './signature-replay';
 import { partnerKey, type Partner, type Runtime } from '../../runtime';
-import type { Dialect, VerifyOutcome } from '../../dialects/types';
+import type { Dialect, ParsedMessage, RawRequest, VerifyOutcome } from '../../dialects/types';
 import type { Exchange } from '../context';
+import { assertSafeFields } from '../../dialects';
 
+/** Parses the body and applies the input rules (prototype keys, depth) before any signature work. */
 export function parse(x: Exchange): void {
-  x.msg = x.route.dialect.parse(x.raw);
+  const msg = x.route.dialect.parse(x.raw);
+  assertSafeFields(msg.fields);
+  x.msg = msg;
 }
 
 /** The key id a message carries, or CB_UNKNOWN_PARTNER naming the missing field. */
@@ -62,14 +66,39 @@ function upstreamAsCaller(x: Exchange, keyId: string): Partner {
     id: d.name,
     dialect: d,
     creds: push?.push_secret ? { ...u.creds, secret: push.push_secret } : u.creds,
+    secrets: [push?.push_secret ?? u.creds.secret],
     defaults: {},
     timestampUnit: 'auto',
     config: { id: d.name, dialect: d.name },
   };
 }
 
+/**
+ * Verifies with each of the partner's secrets in turn (current first) and returns the position of
+ * the one that verified; a failure reports the current secret's masked string-to-sign.
+ */
+export function verifyWithAnySecret(
+  d: Dialect,
+  msg: ParsedMessage,
+  raw: RawRequest,
+  partner: Partner,
+): number {
+  let first: VerifyOutcome | undefined;
+  for (let i = 0; i < partner.secrets.length; i++) {
+    const result = d.verify(
+      msg,
+      raw,
+      i === 0 ? partner.creds : { ...partner.creds, secret: partner.secrets[i] },
+    );
+    if (result.ok) return i;
+    first ??= result;
+  }
+  assertVerified(first!);
+  return 0;
+}
+
 export function verify(x: Exchange): void {
-  assertVerified(x.route.dialect.verify(x.msg!, x.raw, x.partner!.creds));
+  x.secretIndex = verifyWithAnySecret(x.route.dialect, x.msg!, x.raw, x.partner!);
 }
 
 export async function replay(x: Exchange): Promise<void> {
