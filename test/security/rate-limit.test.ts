@@ -10,12 +10,16 @@ import { request } from 'undici';
 import { Client } from 'pg';
 import { getDialect } from '../../src/dialects';
 import type { Credentials } from '../../src/dialects/types';
-import { startStack, type Stack } from '../support/stack';
+import { startStack, testMappings, type Stack } from '../support/stack';
 
 const limitedYaml = [
   '  - { id: sp-limited, dialect: tencent, api_key: SPLIMITED01, secret: sp-limited-secret-0001, rate_limit: { per_second: 0.05, burst: 3 } }',
   '  - { id: pos-limited, dialect: dianping, app_key: poslimited, secret: pos-limited-secret-001, rate_limit: { per_second: 0.05, burst: 2 } }',
+  // its T1 messages name coupons the ledger never held: the legacy fallback sends them to P云
+  'grant_serial_fallback: coupon_id',
 ].join('\n');
+/** The shipped mappings with the limited SP allowed on their stocks. */
+const limitedMappings = testMappings('', ['sp-limited']);
 const spLimited: Credentials = {
   keyId: 'SPLIMITED01',
   secret: 'sp-limited-secret-0001',
@@ -47,7 +51,7 @@ async function metricsText(stack: Stack): Promise<string> {
 describe('rate limits on one instance (memory)', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ extraYaml: limitedYaml });
+    stack = await startStack({ mappings: limitedMappings, extraYaml: limitedYaml });
   });
   after(async () => {
     await stack.close();
@@ -95,7 +99,7 @@ describe('rate limits on one instance (memory)', () => {
   });
 
   test('an unsigned flood under a limited partner key does not spend its allowance', async () => {
-    const fresh = await startStack({ extraYaml: limitedYaml });
+    const fresh = await startStack({ mappings: limitedMappings, extraYaml: limitedYaml });
     try {
       for (let i = 0; i < 5; i++) {
         const forged = await fresh.tencent(T1, available(), {
@@ -117,8 +121,8 @@ describe('rate limits across two instances on one PostgreSQL schema', () => {
   let b: Stack;
   before(async () => {
     const store = `${base}?schema=${schema}`;
-    a = await startStack({ store, extraYaml: limitedYaml });
-    b = await startStack({ store, extraYaml: limitedYaml });
+    a = await startStack({ store, mappings: limitedMappings, extraYaml: limitedYaml });
+    b = await startStack({ store, mappings: limitedMappings, extraYaml: limitedYaml });
   });
   after(async () => {
     await a?.close();

@@ -23,7 +23,7 @@ import { creds, startStack, type Stack } from '../support/stack';
 const T1 = '/tencent/coupon/status/rsync';
 let stack: Stack;
 before(async () => {
-  stack = await startStack({ pyunTimeoutMs: 3000 });
+  stack = await startStack({ pyunTimeoutMs: 3000, extraYaml: 'grant_serial_fallback: coupon_id' });
 });
 after(async () => {
   await stack.close();
@@ -75,7 +75,10 @@ describe('/readyz', () => {
   test('shows its reason to loopback only', async () => {
     const { rt, state } = stack.running;
     const failing = () => Promise.reject(new Error('connect ECONNREFUSED 10.9.8.7:5432'));
-    const server = createHttpServer(rt, { ...state, probes: [{ name: 'store', target: 'postgres', check: failing }] });
+    const server = createHttpServer(rt, {
+      ...state,
+      probes: [{ name: 'store', target: 'postgres', check: failing }],
+    });
     await new Promise<void>((r) => server.listen(0, '0.0.0.0', r));
     const port = (server.address() as AddressInfo).port;
     try {
@@ -88,7 +91,7 @@ describe('/readyz', () => {
       assert.ok(external, 'this machine has a non-loopback address to test from');
       const remote = await request(`http://${external}:${port}/readyz`);
       assert.equal(remote.statusCode, 503);
-      assert.deepEqual(await remote.body.json(), { status: 'not ready' });
+      assert.deepEqual(await remote.body.json(), { status: 'not ready', store: 'postgres' });
     } finally {
       await new Promise((r) => server.close(r));
     }

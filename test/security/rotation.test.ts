@@ -13,7 +13,7 @@ import { ConfigError, collectSecrets, parseConfig } from '../../src/config/load'
 import type { Credentials } from '../../src/dialects/types';
 import { reloadCredentials } from '../../src/runtime';
 import { projectRoot } from '../../src/util/paths';
-import { creds, startStack, testConfig, type Stack } from '../support/stack';
+import { creds, startStack, testConfig, testMappings, type Stack } from '../support/stack';
 
 const CURRENT = 'rotating-current-secret-01';
 const PREVIOUS = 'rotating-previous-secret-1';
@@ -23,7 +23,8 @@ const PATH = '/tencent/coupon/status/rsync';
 let stack: Stack;
 before(async () => {
   stack = await startStack({
-    extraYaml: `  - { id: sp-rotating, dialect: tencent, api_key: SPROTATE01, secrets: [${CURRENT}, ${PREVIOUS}] }`,
+    mappings: testMappings('', ['sp-rotating']),
+    extraYaml: `  - { id: sp-rotating, dialect: tencent, api_key: SPROTATE01, secrets: [${CURRENT}, ${PREVIOUS}] }\ngrant_serial_fallback: coupon_id`,
   });
 });
 after(async () => {
