@@ -103,9 +103,10 @@ export function parseConfig(
   return { ...config, warnings };
 }
 
-/** Every secret value of a loaded config, for log redaction. */
+/** Every secret value of a loaded config, for log redaction (the console token included). */
 export function collectSecrets(config: Config): string[] {
-  return unique(secretValues(config).map(([, value]) => value)).filter((v) => v !== '');
+  const values = [...secretValues(config).map(([, value]) => value), config.console?.token ?? ''];
+  return unique(values).filter((v) => v !== '');
 }
 
 /** Path and value of every string under a key ending in "secret" or in a `secrets` list, at any depth. */

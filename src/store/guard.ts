@@ -80,7 +80,14 @@ export function guardStore(store: Store, opts: GuardOptions = {}): GuardedStore 
     );
 
   const wrapped = new Map<PropertyKey, unknown>();
+  // A method assigned through the guard replaces the target's (and drops its cached wrapper); a
+  // wrapper read back and assigned again is kept as it is, never wrapped twice.
+  const wrappers = new WeakSet<object>();
   const guarded = new Proxy(store, {
+    set(target, prop, value) {
+      wrapped.delete(prop);
+      return Reflect.set(target, prop, value);
+    },
     get(target, prop, receiver) {
       if (wrapped.has(prop)) return wrapped.get(prop);
       if (prop === 'health') return health;
@@ -94,7 +101,7 @@ export function guardStore(store: Store, opts: GuardOptions = {}): GuardedStore 
         };
       }
       const value: unknown = Reflect.get(target, prop, receiver);
-      if (typeof value !== 'function') return value;
+      if (typeof value !== 'function' || wrappers.has(value)) return value;
       const method = value as (...a: unknown[]) => Promise<unknown>;
       // ping always reaches the database: it is the probe, and /readyz's own check.
       const probing = prop === 'ping';
@@ -111,6 +118,7 @@ export function guardStore(store: Store, opts: GuardOptions = {}): GuardedStore 
           },
         );
       };
+      wrappers.add(call);
       wrapped.set(prop, call);
       return call;
     },

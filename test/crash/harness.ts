@@ -23,6 +23,7 @@ import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import { getDialect } from '../../src/dialects';
 import { grantSerialFor, signedPyunPush, startSandbox, type Sandbox } from '../../src/sandbox';
+import { eventIdFor } from '../../src/mapping/converters';
 import { projectRoot } from '../../src/util/paths';
 import { testMappings } from '../support/stack';
 
@@ -249,7 +250,11 @@ class Traffic {
           await this.redeem(couponId);
         } else if (couponId) {
           const paySerial = `PS${Date.now()}${n}`;
-          this.pushes.set(paySerial, { couponId, grantSerial: grantSerialFor(requestId), acked: false });
+          this.pushes.set(paySerial, {
+            couponId,
+            grantSerial: grantSerialFor(eventIdFor('sp-crash', requestId)),
+            acked: false,
+          });
           await this.push(paySerial);
         }
         await this.resendUnacknowledged(0.02);
