@@ -87,6 +87,8 @@ function observe(rt: Runtime, metrics: Metrics | undefined, x: Exchange): void {
     status: x.answer?.status,
     ms: Math.round(seconds * 10000) / 10,
     ...(ok ? {} : { answer: x.answer?.body }),
+    // the partner read only "system error, retry": the operator's line carries what happened
+    ...(level === 'error' ? { detail: x.notes.filter(Boolean).join('; ') } : {}),
   });
 }
 

@@ -110,15 +110,21 @@ upstreams:
 
   test('reads the object form of store, with auto as the default', () => {
     const c = parseConfig(yaml('{ url: "sqlite:var/a.db", migrate: manual, pool_max: 4 }'), '/srv/c.yaml', {
-      S: 's',
+      S: 'migrate-test-secret-01',
     });
     assert.equal(c.store, 'sqlite:/srv/var/a.db');
     assert.deepEqual(c.store_settings, { migrate: 'manual', pool_max: 4 });
-    assert.deepEqual(parseConfig(yaml('"sqlite:var/a.db"'), '/srv/c.yaml', { S: 's' }).store_settings, {
-      migrate: 'auto',
-    });
+    assert.deepEqual(
+      parseConfig(yaml('"sqlite:var/a.db"'), '/srv/c.yaml', { S: 'migrate-test-secret-01' }).store_settings,
+      {
+        migrate: 'auto',
+      },
+    );
     assert.throws(
-      () => parseConfig(yaml('{ url: "mysql://x", migrate: later }'), '/srv/c.yaml', { S: 's' }),
+      () =>
+        parseConfig(yaml('{ url: "mysql://x", migrate: later }'), '/srv/c.yaml', {
+          S: 'migrate-test-secret-01',
+        }),
       /\/store\/url: "mysql:\/\/x" is not sqlite/,
     );
   });
@@ -127,7 +133,9 @@ upstreams:
     const dir = mkdtempSync(join(tmpdir(), 'cb-manual-'));
     const url = `sqlite:${join(dir, 'ledger.db')}`;
     try {
-      const config = parseConfig(yaml(`{ url: "${url}", migrate: manual }`), join(dir, 'c.yaml'), { S: 's' });
+      const config = parseConfig(yaml(`{ url: "${url}", migrate: manual }`), join(dir, 'c.yaml'), {
+        S: 'migrate-test-secret-01',
+      });
       const logger = createLogger({ level: 'error' });
       const names = loadMigrations('sqlite').map((m) => m.name);
       await assert.rejects(
