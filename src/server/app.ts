@@ -4,6 +4,7 @@
  * 1.5× a bare proxy's CPU and express routing alone would spend most of it. Everything else
  * (health, readiness, metrics, P云 passthrough, unknown paths) goes through a small express app.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import express from 'express';
 import type { Answer, Dialect, RawRequest } from '../dialects/types';
@@ -42,6 +43,15 @@ function bounded(check: () => Promise<void>): Promise<void> {
 
 function isLoopback(address: string | undefined): boolean {
   return address !== undefined && /^(127\.|::1$|::ffff:127\.)/.test(address);
+}
+
+/** Whether the request carries the console token as `Authorization: Bearer` (compared in constant time). */
+function hasConsoleToken(rt: Runtime, authorization: string | undefined): boolean {
+  const token = rt.config.console?.token;
+  const given = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
+  if (!token || !given) return false;
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(given), digest(token));
 }
 
 /** The dialect whose envelope answers an unmatched path: by the first path segment. */
@@ -140,8 +150,9 @@ export function createApp(rt: Runtime, state: AppState, metrics?: Metrics): expr
       try {
         await bounded(p.check);
       } catch (e) {
-        // the reason may name the database host:port: only for the machine itself
-        const reason = isLoopback(req.socket.remoteAddress) ? { reason: (e as Error).message } : {};
+        // the reason may name the database host:port: only for the machine itself or the operator
+        const shown = isLoopback(req.socket.remoteAddress) || hasConsoleToken(rt, req.headers.authorization);
+        const reason = shown ? { reason: (e as Error).message } : {};
         res.status(503).json({ status: 'not ready', [p.name]: p.target, ...reason });
         return;
       }

@@ -72,8 +72,12 @@ describe('store and driver texts never reach a partner', () => {
 });
 
 describe('/readyz', () => {
-  test('shows its reason to loopback only', async () => {
-    const { rt, state } = stack.running;
+  test('shows its reason to loopback and to the console token only', async () => {
+    const { state } = stack.running;
+    const rt = {
+      ...stack.running.rt,
+      config: { ...stack.running.rt.config, console: { token: 'console-token-0123456789' } },
+    };
     const failing = () => Promise.reject(new Error('connect ECONNREFUSED 10.9.8.7:5432'));
     const server = createHttpServer(rt, {
       ...state,
@@ -92,6 +96,15 @@ describe('/readyz', () => {
       const remote = await request(`http://${external}:${port}/readyz`);
       assert.equal(remote.statusCode, 503);
       assert.deepEqual(await remote.body.json(), { status: 'not ready', store: 'postgres' });
+      const wrong = await request(`http://${external}:${port}/readyz`, {
+        headers: { authorization: 'Bearer console-token-0123456780' },
+      });
+      assert.deepEqual(await wrong.body.json(), { status: 'not ready', store: 'postgres' });
+      const operator = await request(`http://${external}:${port}/readyz`, {
+        headers: { authorization: 'Bearer console-token-0123456789' },
+      });
+      assert.equal(operator.statusCode, 503);
+      assert.match(await operator.body.text(), /10\.9\.8\.7:5432/);
     } finally {
       await new Promise((r) => server.close(r));
     }
