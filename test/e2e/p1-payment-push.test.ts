@@ -5,9 +5,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { signedPyunPush } from '../../src/sandbox';
-import { creds, pushedCoupon, startStack, type Stack } from '../support/stack';
+import { creds, pushedCoupon, startStack, type Stack, claimCoupon } from '../support/stack';
 
 let stack: Stack;
 before(async () => {
@@ -39,24 +38,11 @@ function push(fields: Record<string, unknown>, secret = creds.pyunUpstream.app_s
   return stack.post('/pyun/notify/payment', body, form);
 }
 
-async function claimed(): Promise<{ couponId: string; grantSerial: string }> {
-  const res = await stack.tencent('/tencent/sp/coupon/receive', {
-    app_channel_id: 0,
-    user_code: `u-${randomUUID().slice(0, 8)}`,
-    stock_id: 'cb-demo-001',
-    request_id: randomUUID().replace(/-/g, ''),
-    extra: '{"plate":"川A660P1"}',
-  });
-  assert.equal(res.json.code, 0, res.body);
-  const c = await stack.running.rt.store.getCoupon({ couponId: res.json.data.coupon_id });
-  return { couponId: c!.couponId!, grantSerial: c!.grantSerial! };
-}
-
 const mcoupon = (grantSerial: string, code = 'MC1') => JSON.stringify([pushedCoupon(grantSerial, code)]);
 
 describe('P1 payment push', () => {
   test('a pushed coupon of a Tencent claim enqueues one /coupon/status/rsync and marks the coupon used', async () => {
-    const { couponId, grantSerial } = await claimed();
+    const { couponId, grantSerial } = await claimCoupon(stack);
     const paySerial = `PS${Date.now()}`;
     const res = await push({ pay_serial: paySerial, mcoupons: mcoupon(grantSerial) });
     assert.equal(res.json.code, '1001', res.body);
@@ -83,7 +69,7 @@ describe('P1 payment push', () => {
   });
 
   test('a coupon redeemed through its own partner is not echoed back', async () => {
-    const { couponId, grantSerial } = await claimed();
+    const { couponId, grantSerial } = await claimCoupon(stack);
     const t1 = await stack.tencent('/tencent/coupon/status/rsync', {
       app_channel_id: 0,
       user_code: 'u',

@@ -11,7 +11,7 @@ import { signedPyunPush } from '../../src/sandbox';
 import { CbError } from '../../src/errors';
 import { toCstIso } from '../../src/time';
 import { buildStatement, type Statement } from '../../src/reconcile/statement';
-import { creds, pushedCoupon, startStack, type Stack } from '../support/stack';
+import { creds, paymentPushFields, startStack, type Stack } from '../support/stack';
 import { dianping, parkPos, parkPosYaml, uniq } from './dianping-client';
 
 const CONSUME = '/dianping/api/coupon/consumeCoupon';
@@ -59,19 +59,7 @@ function statusSync(couponId: string, status: 2 | 3, userCode = 'u-sync'): Recor
 
 function push(paySerial: string, grantSerial: string) {
   const body = signedPyunPush(
-    {
-      park_uuid: '49f0cc52-e8c7-41e3-b54d-af666b8cc11a',
-      park_name: 'P云支付体验-停车场',
-      parking_serial: '591668151763415041',
-      pay_serial: paySerial,
-      pay_value: '100',
-      pay_time: '1618994563000',
-      plate: '川A660P1',
-      channel: '200102',
-      identity: '5aeV05nlt6/ig4LplITisYg=',
-      discounts: '[]',
-      mcoupons: JSON.stringify([pushedCoupon(grantSerial, 'MC1')]),
-    },
+    paymentPushFields(paySerial, grantSerial),
     creds.pyunUpstream.app_id,
     creds.pyunUpstream.app_secret,
   );

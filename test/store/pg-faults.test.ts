@@ -12,9 +12,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
-import { startStack, type Stack } from '../support/stack';
+import { startStack, type Stack, claimCoupon } from '../support/stack';
 import { startTcpRelay, type CutMode, type TcpRelay } from '../support/tcp-relay';
-import { claimCoupon, form, push, readyz, retryCode, startLoad, traffic } from '../support/faults';
+import { form, push, readyz, retryCode, startLoad, traffic } from '../support/faults';
 import { parkPosYaml } from '../e2e/dianping-client';
 
 const baseUrl = process.env.COUPONBRIDGE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

@@ -17,8 +17,8 @@ import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { createLogger } from '../../src/log';
-import { startStack, type Stack } from '../support/stack';
-import { claimCoupon, retryCode, traffic, type Sent } from '../support/faults';
+import { startStack, type Stack, claimCoupon } from '../support/stack';
+import { retryCode, traffic, type Sent } from '../support/faults';
 import { parkPosYaml } from '../e2e/dianping-client';
 
 const PYUN_TIMEOUT_MS = 1500;

@@ -3,7 +3,6 @@
  * push, a Dianping consume), timed, and the "system error, retry" code each dialect answers while
  * the store cannot serve (docs/errors.md, CB_STORE_UNAVAILABLE).
  */
-import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
@@ -132,17 +131,4 @@ export function startLoad(s: Stack, workers = 4) {
 export async function readyz(s: Stack): Promise<{ status: number; json: any }> {
   const r = await request(`${s.url}/readyz`);
   return { status: r.statusCode, json: await r.body.json() };
-}
-
-export async function claimCoupon(s: Stack): Promise<{ couponId: string; grantSerial: string }> {
-  const res = await s.tencent('/tencent/sp/coupon/receive', {
-    app_channel_id: 0,
-    user_code: `u-${randomUUID().slice(0, 8)}`,
-    stock_id: 'cb-demo-001',
-    request_id: randomUUID().replace(/-/g, ''),
-    extra: '{"plate":"川A660P1"}',
-  });
-  assert.equal(res.json.code, 0, res.body);
-  const c = await s.running.rt.store.getCoupon({ couponId: res.json.data.coupon_id });
-  return { couponId: c!.couponId!, grantSerial: c!.grantSerial! };
 }

@@ -2,6 +2,7 @@
  * Test harness: the sandbox upstreams plus a couponbridge server on loopback ports, with a
  * config built from literal test secrets, and helpers to send signed partner messages.
  */
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,6 +55,37 @@ export function pushedCoupon(grantSerial: string, code: string): Record<string, 
     grant_time: '1618994000000',
     grant_serial: grantSerial,
   };
+}
+
+/** A P云 payment push paying with one coupon (the seed's example values); sign it with signedPyunPush. */
+export function paymentPushFields(paySerial: string, grantSerial: string): Record<string, string> {
+  return {
+    park_uuid: '49f0cc52-e8c7-41e3-b54d-af666b8cc11a',
+    park_name: 'P云支付体验-停车场',
+    parking_serial: '591668151763415041',
+    pay_serial: paySerial,
+    pay_value: '100',
+    pay_time: '1618994563000',
+    plate: '川A660P1',
+    channel: '200102',
+    identity: '5aeV05nlt6/ig4LplITisYg=',
+    discounts: '[]',
+    mcoupons: JSON.stringify([pushedCoupon(grantSerial, 'MC1')]),
+  };
+}
+
+/** Claims a coupon of cb-demo-001 as the test SP and returns its Tencent and P云 identities. */
+export async function claimCoupon(s: Stack): Promise<{ couponId: string; grantSerial: string }> {
+  const res = await s.tencent('/tencent/sp/coupon/receive', {
+    app_channel_id: 0,
+    user_code: `u-${randomUUID().slice(0, 8)}`,
+    stock_id: 'cb-demo-001',
+    request_id: randomUUID().replace(/-/g, ''),
+    extra: '{"plate":"川A660P1"}',
+  });
+  assert.equal(res.json.code, 0, res.body);
+  const c = await s.running.rt.store.getCoupon({ couponId: res.json.data.coupon_id });
+  return { couponId: c!.couponId!, grantSerial: c!.grantSerial! };
 }
 
 /**

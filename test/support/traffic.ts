@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { getDialect } from '../../src/dialects';
 import { signedPyunPush } from '../../src/sandbox';
-import { creds, pushedCoupon, type Stack } from './stack';
+import { creds, paymentPushFields, type Stack } from './stack';
 import { parkPosCreds, parkPosYaml } from '../e2e/dianping-client';
 
 /**
@@ -113,19 +113,7 @@ export async function sendSampleTraffic(stack: Stack): Promise<Traffic> {
   const push = await stack.post(
     '/pyun/notify/payment',
     signedPyunPush(
-      {
-        park_uuid: '49f0cc52-e8c7-41e3-b54d-af666b8cc11a',
-        park_name: 'P云支付体验-停车场',
-        parking_serial: '591668151763415041',
-        pay_serial: paySerial,
-        pay_value: '100',
-        pay_time: '1618994563000',
-        plate: '川A660P1',
-        channel: '200102',
-        identity: '5aeV05nlt6/ig4LplITisYg=',
-        discounts: '[]',
-        mcoupons: JSON.stringify([pushedCoupon(grantSerial, 'MC1')]),
-      },
+      paymentPushFields(paySerial, grantSerial),
       creds.pyunUpstream.app_id,
       creds.pyunUpstream.app_secret,
     ),
