@@ -20,7 +20,7 @@ import {
 } from '../reconcile/statement';
 import { idempotencyRetentionMs } from '../server/start';
 import { CLAIM_ROUTE } from '../cli/commands/reconcile';
-import { html, Html, select, table } from './html';
+import { html, Html, table } from './html';
 
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 /** The CLI's default `--grace-minutes`: work in flight for less than this is not a discrepancy. */
@@ -143,7 +143,17 @@ export function settlementBody(s: Statement, q: SettlementQuery, partners: strin
       <a id="previous-month" href="${query(shiftMonth(q.month, -1))}">← ${shiftMonth(q.month, -1)}</a>
       <form class="inline" method="get" action="/console/settlement">
         <label>month <input type="month" name="month" value="${q.month}" required /></label>
-        ${select('partner', options, q.partner ?? '', 'partner (empty: all)')}
+        <label
+          >partner
+          <select name="partner">
+            ${options.map(
+              (o) =>
+                html`<option value="${o}" ${o === (q.partner ?? '') ? new Html(' selected') : ''}>
+                  ${o || 'all'}
+                </option>`,
+            )}
+          </select></label
+        >
         <button type="submit">Show</button>
       </form>
       <a id="next-month" href="${query(shiftMonth(q.month, 1))}">${shiftMonth(q.month, 1)} →</a>
