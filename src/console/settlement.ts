@@ -78,14 +78,13 @@ export interface SettlementQuery {
 /** Statements by month and partner; concurrent asks for the same one share one computation. */
 export function settlementSource(rt: Runtime): (q: SettlementQuery) => Promise<Statement> {
   const inFlight = new Map<string, Promise<Statement>>();
-  const store = yieldingStore(rt.store);
   return (q) => {
     const { from, to } = monthDays(q.month);
     const key = `${q.month}\u0000${q.partner ?? ''}`;
     let p = inFlight.get(key);
     if (!p) {
       const now = new Date();
-      p = buildStatement(store, {
+      p = buildStatement(yieldingStore(rt.store), {
         from,
         to,
         partner: q.partner,
