@@ -36,6 +36,9 @@ button { padding: .35rem .8rem; border: 1px solid #2b6cb0; background: #2b6cb0; 
 .card { background: #fff; border: 1px solid #e3e6eb; padding: .6rem 1rem; min-width: 9rem; }
 .card b { display: block; font-size: 1.4rem; }
 .chart { background: #fff; border: 1px solid #e3e6eb; margin-bottom: 1rem; padding: .4rem; }
+nav.months { display: flex; gap: 1rem; align-items: center; margin-bottom: .5rem; }
+nav.months form { margin: 0; }
+.num { font-variant-numeric: tabular-nums; }
 .login { max-width: 22rem; margin: 5rem auto; background: #fff; padding: 1.5rem; border: 1px solid #e3e6eb; }
 .login input { width: 100%; box-sizing: border-box; margin: .4rem 0 1rem; }
 `;

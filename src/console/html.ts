@@ -39,6 +39,7 @@ export const NAV: Array<[string, string]> = [
   ['/console/mappings', 'Mappings'],
   ['/console/dry-run', 'Dry run'],
   ['/console/ledger', 'Ledger'],
+  ['/console/settlement', 'Settlement'],
 ];
 
 export function page(

@@ -1,7 +1,8 @@
 /**
  * The operator console at /console: small server-rendered pages over the same functions as the
  * CLI — the journal (`trace`), the outbox commands, `check`, the shadow replay, the `translate`
- * dry run and `ledger show`. Nothing here is on the translation hot path.
+ * dry run, `ledger show` and `reconcile` (the Settlement page, and its JSON at
+ * /console/api/settlement). Nothing here is on the translation hot path.
  *
  * Access: `console.token` in the config. No token → the console does not exist (404 from the
  * app's unknown-path handler). Otherwise every page needs the token, as `Authorization: Bearer`
@@ -26,10 +27,18 @@ import { couponLines, findCoupon } from '../cli/commands/ledger';
 import { dryRun } from '../cli/commands/translate';
 import { loadCandidate, parseTime, reportLines } from '../cli/commands/replay';
 import { shadowReplay, type ReplayOutcome } from '../replay/shadow';
+import { toJson } from '../reconcile/format';
 import { lastReload } from '../server/reload';
 import { loadAssets } from './assets';
 import { dataBlock, html, Html, page, select, table } from './html';
 import { isOk, journalChart } from './overview';
+import {
+  currentMonth,
+  parseMonth,
+  settlementBody,
+  settlementSource,
+  type SettlementQuery,
+} from './settlement';
 
 const CSP = [
   "default-src 'none'",
@@ -188,6 +197,7 @@ export function createConsole(rt: Runtime): express.Router | undefined {
     if ((bearer && sameText(cookieValue(bearer), session)) || (cookie && sameText(cookie, session)))
       return next();
     res.setHeader('www-authenticate', 'Bearer realm="couponbridge console"');
+    if (req.path.startsWith('/api/')) return res.status(401).json({ error: 'console token required' });
     send(res, 401, loginPage(bearer || cookie ? 'Wrong token.' : undefined));
   });
 
@@ -482,9 +492,36 @@ ${reportLines(outcomes)
       ${result}`;
     send(res, 200, render('Ledger', '/console/ledger', body));
   });
+  const statementOf = settlementSource(rt);
+  /** The month (default: the current one in Shanghai) and partner asked for, or an error message. */
+  const settlementQuery = (req: Request): SettlementQuery | string => {
+    const month = str(req.query.month) ?? currentMonth(new Date());
+    try {
+      parseMonth(month);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return { month, partner: str(req.query.partner) };
+  };
+  router.get('/api/settlement', async (req, res) => {
+    const q = settlementQuery(req);
+    if (typeof q === 'string') return res.status(400).json({ error: q });
+    // The shape of `couponbridge reconcile --format json`.
+    res.type('json').send(toJson(await statementOf(q)));
+  });
+  router.get('/settlement', async (req, res) => {
+    const q = settlementQuery(req);
+    if (typeof q === 'string')
+      return send(res, 400, render('Settlement', '/console/settlement', html`<p class="bad">${q}</p>`));
+    const partners = [...rt.config.partners.map((p) => p.id), 'pyun'].sort();
+    const body = settlementBody(await statementOf(q), q, partners);
+    send(res, 200, render(`Settlement ${q.month}`, '/console/settlement', body));
+  });
+
   // A failure (the store down, say) is logged and shown as a plain 500, never a stack trace.
   router.use((e: Error, req: Request, res: Response, _next: express.NextFunction) => {
     rt.logger.error('console request failed', { path: req.path, error: e.message });
+    if (req.path.startsWith('/api/')) return res.status(500).json({ error: e.message });
     send(res, 500, render('Error', '', html`<p class="bad">${e.message}</p>`));
   });
   return router;

@@ -1,8 +1,8 @@
 /**
  * The operator console's journeys in headless Chromium (Debian's /usr/bin/chromium driven by
  * playwright-core; never a downloaded browser): log in, find an exchange and open its trace,
- * replay a dead letter, shadow-replay an edited mapping and see the difference, dry-run a
- * message. Screenshots go to test/artifacts/console/ (gitignored).
+ * see the month's settlement and follow a discrepancy to its trace, replay a dead letter,
+ * shadow-replay an edited mapping and see the difference, dry-run a message. Screenshots go to test/artifacts/console/ (gitignored).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -128,6 +128,61 @@ describe('console journeys in Chromium', () => {
     assert.doesNotMatch(trace, /13911112222/);
     assert.doesNotMatch(trace, /sp-partner-secret|pyun-upstream-secret/, 'no secret');
     await shot('trace');
+  });
+
+  test('settlement: the month’s totals per partner in 元, and a discrepancy followed to its trace', async () => {
+    await p.click('nav >> text=Settlement');
+    const month = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 7);
+    assert.equal(await p.textContent('h1'), `Settlement ${month}`);
+    const partners = p.locator('#settlement-partners tbody tr');
+    const cells = async (row: ReturnType<Page['locator']>) =>
+      (await row.locator('td').allTextContents()).map((c) => c.trim());
+    // sp-test: the sample claim (redeemed by T1) and the dead-letter claim (redeemed by the P云
+    // push), 500 分 each; the T4 expiry. pos-park: one code of a 30 − 25 元 order, 500 分.
+    assert.deepEqual(await cells(partners.filter({ hasText: 'sp-test' })), [
+      'sp-test',
+      '2',
+      '10.00',
+      '2',
+      '10.00',
+      '1',
+      '0',
+      '0',
+      '0.00',
+    ]);
+    assert.deepEqual(await cells(partners.filter({ hasText: 'pos-park' })), [
+      'pos-park',
+      '0',
+      '0.00',
+      '1',
+      '5.00',
+      '0',
+      '0',
+      '0',
+      '0.00',
+    ]);
+    const dead = p.locator('#discrepancies tbody tr', { hasText: 'notification_dead' });
+    assert.equal(await dead.count(), 1);
+    assert.match((await dead.textContent()) ?? '', /sp-test\s*outbox:\d+.*dead after \d+ attempt/s);
+    await shot('settlement');
+    const exchange = (await dead.locator('a').first().textContent())!.trim();
+    await dead.locator('a').first().click();
+    assert.equal(await p.textContent('h1'), `Exchange ${exchange}`);
+    assert.match((await p.textContent('#trace')) ?? '', /route /);
+    await p.goBack();
+    await p.click('#previous-month');
+    const previous = new Date(`${month}-15T00:00:00Z`);
+    previous.setUTCMonth(previous.getUTCMonth() - 1);
+    assert.equal(await p.textContent('h1'), `Settlement ${previous.toISOString().slice(0, 7)}`);
+    await p.waitForSelector('#no-activity');
+    await p.click('#next-month');
+    assert.equal(await p.textContent('h1'), `Settlement ${month}`);
+    await p.selectOption('select[name=partner]', 'pos-park');
+    await p.click('nav.months button[type=submit]');
+    assert.deepEqual(await p.locator('#settlement-partners tbody tr td:first-child').allTextContents(), [
+      'pos-park',
+    ]);
+    await p.waitForSelector('#no-discrepancies');
   });
 
   test('replay a dead letter: it becomes due and the running worker delivers it', async () => {
