@@ -190,9 +190,15 @@ describe('couponbridge validate', () => {
     assert.equal(form.format, 'form');
     assert.deepEqual(form.problems, []);
     assert.equal(form.partner, 'pos-test');
-    const query = await check('/dianping/api/coupon/consumeCoupon', dianpingWire('GET', consume));
-    assert.equal(query.format, 'query');
-    assert.deepEqual(query.problems, []);
+    for (const captured of [
+      dianpingWire('GET', consume),
+      `https://pos.example.test${dianpingWire('GET', consume)}`,
+      dianpingWire('GET', consume).slice(dianpingWire('GET', consume).indexOf('?')),
+    ]) {
+      const query = await check('/dianping/api/coupon/consumeCoupon', captured);
+      assert.equal(query.format, 'query', captured);
+      assert.deepEqual(query.problems, [], captured);
+    }
     const tampered = await check(
       'dianping.consume-coupon',
       dianpingWire('POST', consume).replace('30.00', '31.00'),
@@ -324,7 +330,12 @@ partners:
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /^couponbridge: unknown route "nope"/);
     assert.equal((await run(['--route', 'tencent.coupon-status-rsync', '--format', 'xml'], '{}')).code, 2);
-    assert.equal((await run(['--route', 'tencent.coupon-status-rsync'], undefined)).code, 2);
+    const empty = await run(['--route', 'tencent.coupon-status-rsync'], undefined);
+    assert.equal(empty.code, 2);
+    assert.equal(
+      empty.stderr,
+      'couponbridge: no input: pipe the captured message on stdin or pass --file <path>\n',
+    );
     assert.equal(
       (await run(['--route', 'tencent.coupon-status-rsync', '--file', 'missing.json'], undefined)).code,
       2,

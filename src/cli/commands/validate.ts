@@ -72,7 +72,9 @@ function detect(
   format?: BodyEncoding,
 ): { format: BodyEncoding; payload: string } {
   const t = text.trim();
-  const afterQuestionMark = t.includes('?') && !t.startsWith('{') ? t.slice(t.indexOf('?') + 1) : undefined;
+  // a request line's target or a URL (`/path?…`, `https://host/path?…`, `?…`): its query string
+  const isUrl = /^(\?|\/|https?:\/\/)/i.test(t) && t.includes('?');
+  const afterQuestionMark = isUrl ? t.slice(t.indexOf('?') + 1) : undefined;
   const kind: BodyEncoding =
     format ??
     (t.startsWith('{')
@@ -228,6 +230,16 @@ function parseAt(value: string): Date {
   return d;
 }
 
+async function readMessage(file: string | undefined, io: CliIo): Promise<string> {
+  try {
+    return await readInputText(file, io);
+  } catch (e) {
+    if (file === undefined || file === '-')
+      throw new UsageError('no input: pipe the captured message on stdin or pass --file <path>');
+    throw e;
+  }
+}
+
 interface CliOptions {
   route: string;
   partner?: string;
@@ -281,7 +293,7 @@ export function register(program: Command, io: CliIo = processIo): void {
           {},
         );
         const at = opts.at === undefined ? undefined : parseAt(opts.at);
-        const text = await readInputText(opts.file, io);
+        const text = await readMessage(opts.file, io);
         let config: Config;
         try {
           config = loadConfig(opts.config);
