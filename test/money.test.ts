@@ -36,6 +36,34 @@ describe('yuanToFen', () => {
       assert.throws(() => yuanToFen(bad), MoneyError, `should reject ${String(bad)}`);
     }
   });
+  test('rejects a sign, a point or an exponent that has no digits', () => {
+    for (const bad of [
+      '+',
+      '-',
+      '.',
+      '+.',
+      '-.',
+      'e',
+      'e5',
+      '1e',
+      '1E',
+      '1e+',
+      '1e-',
+      '.e1',
+      '+e1',
+      '-e-1',
+      '1.',
+    ]) {
+      assert.throws(() => yuanToFen(bad, { allowNegative: true }), MoneyError, `should reject "${bad}"`);
+    }
+    assert.throws(() => yuanToFen('+'), { message: 'not a decimal amount: "+"' });
+    assert.throws(() => yuanToFen('1e'), { message: 'not a decimal amount: "1e"' });
+    // the digits that make them amounts
+    assert.equal(yuanToFen('+5'), 500);
+    assert.equal(yuanToFen('-.5', { allowNegative: true }), -50);
+    assert.equal(yuanToFen('1e0'), 100);
+    assert.equal(yuanToFen('1E+1'), 1000);
+  });
   test('round-trips every integer 分 amount through 元 text', () => {
     fc.assert(
       fc.property(fc.integer({ min: -1e12, max: 1e12 }), (fen) => {

@@ -17,6 +17,8 @@ import { register as registerMigrate } from './commands/migrate';
 import { register as registerExport } from './commands/export';
 import { register as registerImport } from './commands/import';
 import { register as registerReplay } from './commands/replay';
+import { register as registerValidate } from './commands/validate';
+import { register as registerOpenapi } from './commands/openapi';
 
 export function buildProgram(): Command {
   const program = new Command('couponbridge')
@@ -30,6 +32,8 @@ export function buildProgram(): Command {
     registerDemo,
     registerCheck,
     registerTranslate,
+    registerValidate,
+    registerOpenapi,
     registerSign,
     registerVerify,
     registerLedger,

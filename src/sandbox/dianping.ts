@@ -15,6 +15,7 @@ import { dialects } from '../dialects';
 import type { Answer, ParsedMessage, RawRequest, SchemeName } from '../dialects/types';
 import { isCbError, type CbCode } from '../errors';
 import type { Platform, RecordedRequest } from './server';
+import { dianpingRouterSign, dianpingSha1Sign, sameSignature } from './signatures';
 
 const BASE = '/api/coupon/';
 const DETAILS = [
@@ -101,21 +102,20 @@ export class DianpingPlatform implements Platform {
     return operation;
   }
 
-  private authenticate(msg: ParsedMessage, req: RawRequest): void {
+  private authenticate(msg: ParsedMessage, _req: RawRequest): void {
     if (!this.opts.verifySignatures) return;
     const key = dialects.dianping.identify(msg);
     if (key === undefined || key !== this.opts.app_key || this.opts.secret === undefined) {
       throw adapter('CB_UNKNOWN_PARTNER', `appkey ${key ?? '(absent)'} 不存在`);
     }
     if ((msg.signingParams.sign ?? '') === '') throw adapter('CB_SIGN_MISSING', '缺少参数 sign');
-    const creds = {
-      keyId: key,
-      secret: this.opts.secret,
-      scheme: this.opts.scheme,
-      schemeOptions: this.opts.empty_values ? { emptyValues: this.opts.empty_values } : undefined,
-    };
-    const outcome = dialects.dianping.verify(msg, req, creds);
-    if (!outcome.ok) throw adapter('CB_SIGN_MISMATCH', `签名错误 (${outcome.maskedStringToSign})`);
+    const params = msg.signingParams;
+    const expected =
+      this.opts.scheme === 'dianping-router-md5'
+        ? dianpingRouterSign(params, this.opts.secret, this.opts.empty_values)
+        : dianpingSha1Sign(params, key, this.opts.secret, this.opts.empty_values);
+    if (!sameSignature(expected.sign, params.sign))
+      throw adapter('CB_SIGN_MISMATCH', `签名错误 (${expected.masked})`);
   }
 
   private consume(orderId: string, codes: string[], complete: boolean): void {

@@ -19,6 +19,7 @@ import {
   type Target,
 } from './server';
 import { TENCENT_PREFIX, TencentPlatform } from './tencent';
+import { pyunFormSign } from './signatures';
 
 export type { Fault, RecordedRequest, RequestFilter, Target } from './server';
 export { EVENT_PATH, GRANT_SYNC_PATH, grantSerialFor } from './pyun';
@@ -96,13 +97,15 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
  * ms), `sign_type=MD5` and `sign` (pyun-form-md5 with the receiving app's secret).
  */
 export function signedPyunPush(fields: Record<string, unknown>, app_id: string, secret: string): string {
-  const endpoint = { method: 'POST', path: '/', encoding: 'form' } as const;
-  const built = dialects.pyun.buildRequest(endpoint, fields, {
-    keyId: app_id,
-    secret,
-    scheme: 'pyun-form-md5',
-  });
-  return built.body ?? '';
+  const common = ['app_id', 'timestamp', 'sign_type', 'sign'];
+  const values: Record<string, string> = {};
+  for (const [k, v] of Object.entries(fields)) {
+    if (common.includes(k) || v === undefined || v === null) continue;
+    values[k] = typeof v === 'object' ? JSON.stringify(v) : String(v);
+  }
+  Object.assign(values, { app_id, timestamp: String(Date.now()), sign_type: 'MD5' });
+  // signed by the sandbox's own rule (signatures.ts), so couponbridge's verifier meets an independent signer
+  return new URLSearchParams({ ...values, sign: pyunFormSign(values, secret).sign }).toString();
 }
 
 async function postForm(url: string, body: string): Promise<{ status: number; body: string }> {

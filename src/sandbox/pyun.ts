@@ -16,6 +16,7 @@ import { dialects } from '../dialects';
 import type { Answer, ParsedMessage, RawRequest } from '../dialects/types';
 import { isCbError } from '../errors';
 import type { Platform, RecordedRequest } from './server';
+import { pyunFormSign, pyunJsonBodySign, sameSignature } from './signatures';
 
 export const GRANT_SYNC_PATH = '/gate/1.0/parking/internal/mcoupon/grant/sync';
 export const EVENT_PATH = '/gate/1.0/parking/mcoupon/event';
@@ -96,10 +97,14 @@ export class PyunPlatform implements Platform {
         path: route,
       });
     }
-    const creds = { keyId: this.opts.app_id, secret: this.opts.app_secret, scheme: 'pyun-form-md5' as const };
-    const outcome = dialects.pyun.verify(msg, req, creds);
-    if (!outcome.ok)
-      throw new Refusal(200, { code: '1401', message: '签名错误', hint: outcome.maskedStringToSign });
+    // P云's JSON-body APIs carry the signature in Authorization; forms (and JSON without it) in `sign`
+    const authorization = hasAuthorization(req) ? String(req.headers.authorization).trim() : undefined;
+    const expected =
+      msg.encoding === 'json' && authorization !== undefined
+        ? pyunJsonBodySign(msg.rawBody, this.opts.app_secret)
+        : pyunFormSign(msg.signingParams, this.opts.app_secret);
+    if (!sameSignature(expected.sign, authorization ?? msg.signingParams.sign))
+      throw new Refusal(200, { code: '1401', message: '签名错误', hint: expected.masked });
   }
 
   private business(

@@ -20,6 +20,7 @@ import { sendAnswer } from './respond';
 import { recordExchange } from '../ledger/journal';
 import { createPassthrough } from './passthrough';
 import type { Metrics } from './metrics';
+import { openapiHandler } from '../openapi/http';
 
 export interface AppState {
   ready: boolean;
@@ -141,6 +142,7 @@ export function createApp(rt: Runtime, state: AppState, metrics?: Metrics): expr
   app.get('/healthz', (_req, res) => {
     res.status(state.ready ? 200 : 503).json({ status: state.ready ? 'ok' : 'starting' });
   });
+  app.get('/openapi.json', openapiHandler(rt));
   app.get('/readyz', async (req, res) => {
     if (!state.ready || state.draining) {
       res.status(503).json({ status: state.draining ? 'draining' : 'starting' });
