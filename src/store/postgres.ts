@@ -21,6 +21,8 @@
 import { Client, Pool, types, type ClientBase, type PoolClient, type PoolConfig, type QueryResult } from 'pg';
 import { CbError } from '../errors';
 import { isConnectionLost, storeFailure, StoreUnavailableError } from './failures';
+// Shared with the other backend, read as namespaces: decide (what rows mean, decisions.ts),
+// convert (row <-> record, rows.ts), settle (settlement-rows.ts), transfer, and S (the contract's types).
 import * as decide from './decisions';
 import { type Row } from './rows';
 import * as convert from './rows';

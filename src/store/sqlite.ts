@@ -22,6 +22,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { storeFailure } from './failures';
+// Shared with the other backend, read as namespaces: decide (what rows mean, decisions.ts),
+// convert (row <-> record, rows.ts), settle (settlement-rows.ts), transfer, and S (the contract's types).
 import * as decide from './decisions';
 import { type Row } from './rows';
 import * as convert from './rows';
