@@ -6,7 +6,7 @@
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { csvField } from '../cli/commands/ledger';
+import { csvField } from '../util/csv';
 import type { Discrepancy, PartnerStatement, Statement, Totals } from './statement';
 
 const totalColumns: Array<keyof Totals> = [

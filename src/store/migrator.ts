@@ -16,8 +16,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { storeFailure } from './failures';
 import { checkApplied, loadMigrations, loadStatements, type Migration } from './sql-files';
-import type { SqliteOptions } from './sqlite';
-import type { Backend } from './types';
+import type { Backend, SqliteOptions } from './types';
 
 /**
  * `applied`: recorded and unchanged; `pending`: shipped, not yet applied; `changed`: applied, but

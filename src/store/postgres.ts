@@ -20,43 +20,14 @@
  */
 import { Client, Pool, types, type ClientBase, type PoolClient, type PoolConfig, type QueryResult } from 'pg';
 import { CbError } from '../errors';
-import { assertTransition, canRelease } from '../ledger/state-machine';
 import { isConnectionLost, storeFailure, StoreUnavailableError } from './failures';
-import { planTransition } from './plan';
-import {
-  couponFromRow,
-  couponParams,
-  countsFromRows,
-  exchangeFromRow,
-  exchangeParams,
-  idemFromRow,
-  orderFromRow,
-  orderParams,
-  outboxFromRow,
-  outboxIdParam,
-  outboxParams,
-  sameOutboxItem,
-  stockFromRow,
-  stockParams,
-  transitionFromRow,
-  type Row,
-} from './rows';
-import {
-  anomalyFromRow,
-  anomalyParams,
-  groupFromRow,
-  halfConsumedFromRow,
-  periodParams,
-  undeliveredClaimFromRow,
-} from './settlement-rows';
-import {
-  encodeRow,
-  EXPORT_FILTERS,
-  importInto,
-  transferTables,
-  type ColumnKind,
-  type TableShape,
-} from './transfer';
+// Shared with the other backend, read as namespaces: decide (what rows mean, decisions.ts),
+// convert (row <-> record, rows.ts), settle (settlement-rows.ts), transfer, and S (the contract's types).
+import * as decide from './decisions';
+import { type Row } from './rows';
+import * as convert from './rows';
+import * as settle from './settlement-rows';
+import * as transfer from './transfer';
 import { appliedRow, describeMigrations, type AppliedRow, type Migrator } from './migrator';
 import {
   checkApplied,
@@ -66,42 +37,7 @@ import {
   type Migration,
   type Statements,
 } from './sql-files';
-import type {
-  AnomalyRecord,
-  ClaimOptions,
-  CouponFields,
-  CouponPatch,
-  CouponQuery,
-  CouponRecord,
-  CouponReservation,
-  CouponState,
-  ExchangeRecord,
-  HalfConsumedOrder,
-  ExportOptions,
-  IdemBeginResult,
-  IdemKey,
-  IdemOutcome,
-  NonceEntry,
-  ListCouponsOptions,
-  ListExchangesOptions,
-  ListOutboxOptions,
-  OrderRecord,
-  OutboxItem,
-  OutboxItemInput,
-  Period,
-  QuotaLimits,
-  ReserveResult,
-  SettlementGroup,
-  StockCounts,
-  StockSync,
-  Store,
-  StoredAnswer,
-  TransferRecord,
-  Transition,
-  TransitionMeta,
-  TransitionResult,
-  UndeliveredClaim,
-} from './types';
+import type * as S from './types';
 
 export interface PostgresOptions {
   /** Errors of pooled connections (e.g. a server restart); the query running on one reports it too. */
@@ -123,15 +59,7 @@ const keepJsonText: PoolConfig['types'] = {
       : types.getTypeParser(oid, format as 'text')) as typeof types.getTypeParser,
 };
 
-const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
-const EXPORT_PAGE = 1000;
-const idem = (k: IdemKey): Row => ({ partner: k.partner, route: k.route, key: k.key });
 const asIs = (d: Date): Date => d;
-const answerParams = (a: StoredAnswer): Row => ({
-  status: a.status,
-  content_type: a.contentType,
-  body: Buffer.from(a.body, 'utf8'),
-});
 
 function positiveParam(u: URL, name: string, fallback: number): number {
   const raw = u.searchParams.get(name);
@@ -201,7 +129,7 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
   return new PostgresStore(pool, sql);
 }
 
-export class PostgresStore implements Store {
+export class PostgresStore implements S.Store {
   readonly backend = 'postgres' as const;
   private readonly st: Record<string, { text: string; names: string[] }>;
 
@@ -301,40 +229,46 @@ export class PostgresStore implements Store {
 
   // ——— idempotency ———
 
-  async idemBegin(k: IdemKey, fingerprint: string, now: Date): Promise<IdemBeginResult> {
-    const p = { ...idem(k), fingerprint, now };
+  async idemBegin(k: S.IdemKey, fingerprint: string, now: Date): Promise<S.IdemBeginResult> {
+    const p = { ...convert.idemParams(k), fingerprint, now };
     // The insert waits for a concurrent inserter of the same key to commit or roll back; the read
     // after it can still miss when the holder abandoned in between, hence a second round.
     for (let round = 0; round < 3; round += 1) {
       if (await this.get(this.pool, 'idempotency.insert_started', p)) return { state: 'new' };
       const row = await this.get(this.pool, 'idempotency.get', p);
-      if (row) return idemFromRow(row);
+      if (row) return convert.idemFromRow(row);
     }
     throw new CbError('CB_STORE_UNAVAILABLE', `idempotency record ${k.route}/${k.key} keeps changing`);
   }
 
   async idemFinish(
-    k: IdemKey,
-    answer: StoredAnswer,
-    outcome: IdemOutcome,
+    k: S.IdemKey,
+    answer: S.StoredAnswer,
+    outcome: S.IdemOutcome,
     now = new Date(),
   ): Promise<boolean> {
     return (
       (await this.run(this.pool, 'idempotency.finish', {
-        ...idem(k),
-        ...answerParams(answer),
+        ...convert.idemParams(k),
+        ...convert.answerParams(answer),
         outcome,
         now,
       })) > 0
     );
   }
 
-  async idemAbandon(k: IdemKey): Promise<boolean> {
-    return (await this.run(this.pool, 'idempotency.abandon', idem(k))) > 0;
+  async idemAbandon(k: S.IdemKey): Promise<boolean> {
+    return (await this.run(this.pool, 'idempotency.abandon', convert.idemParams(k))) > 0;
   }
 
-  async idemReclaimStale(k: IdemKey, olderThan: Date, now = new Date()): Promise<boolean> {
-    return (await this.run(this.pool, 'idempotency.reclaim', { ...idem(k), older_than: olderThan, now })) > 0;
+  async idemReclaimStale(k: S.IdemKey, olderThan: Date, now = new Date()): Promise<boolean> {
+    return (
+      (await this.run(this.pool, 'idempotency.reclaim', {
+        ...convert.idemParams(k),
+        older_than: olderThan,
+        now,
+      })) > 0
+    );
   }
 
   purgeIdempotency(before: Date): Promise<number> {
@@ -350,7 +284,7 @@ export class PostgresStore implements Store {
     );
   }
 
-  async rememberNonces(entries: NonceEntry[], now: Date): Promise<boolean[]> {
+  async rememberNonces(entries: S.NonceEntry[], now: Date): Promise<boolean[]> {
     return this.tx(async (c) => {
       const out: boolean[] = [];
       for (const e of entries) {
@@ -373,16 +307,16 @@ export class PostgresStore implements Store {
 
   // ——— stocks ———
 
-  async upsertStockSync(s: StockSync, outbox: OutboxItemInput[] = []): Promise<void> {
+  async upsertStockSync(s: S.StockSync, outbox: S.OutboxItemInput[] = []): Promise<void> {
     await this.tx(async (c) => {
-      await this.run(c, 'stocks.upsert', stockParams(s, asIs));
+      await this.run(c, 'stocks.upsert', convert.stockParams(s, asIs));
       await this.enqueueIn(c, outbox, s.updatedAt);
     });
   }
 
-  async getStockSync(stockId: string): Promise<StockSync | undefined> {
+  async getStockSync(stockId: string): Promise<S.StockSync | undefined> {
     const r = await this.get(this.pool, 'stocks.get', { stock_id: stockId });
-    return r && stockFromRow(r);
+    return r && convert.stockFromRow(r);
   }
 
   // ——— coupons ———
@@ -390,129 +324,102 @@ export class PostgresStore implements Store {
   private async record(
     c: PoolClient,
     ref: string,
-    from: CouponState | null,
-    to: CouponState | null,
-    meta: TransitionMeta,
+    from: S.CouponState | null,
+    to: S.CouponState | null,
+    meta: S.TransitionMeta,
   ): Promise<void> {
-    await this.run(c, 'coupons.record_transition', {
-      coupon_ref: ref,
-      from_state: from,
-      to_state: to,
-      at: meta.at,
-      actor: meta.actor,
-      exchange_id: meta.exchangeId ?? null,
-      reason: meta.reason ?? null,
-    });
+    await this.run(c, 'coupons.record_transition', convert.transitionParams(ref, from, to, meta, asIs));
   }
 
   /** Reads and row-locks the coupons, in the order of `ids`. */
-  private async lock(c: PoolClient, ids: string[]): Promise<(CouponRecord | undefined)[]> {
-    const rows = (await this.all(c, 'coupons.lock_many', { ids })).map(couponFromRow);
+  private async lock(c: PoolClient, ids: string[]): Promise<(S.CouponRecord | undefined)[]> {
+    const rows = (await this.all(c, 'coupons.lock_many', { ids })).map(convert.couponFromRow);
     return ids.map((id) => rows.find((r) => r.id === id));
   }
 
   private async insertCoupon(
     c: PoolClient,
-    f: CouponFields,
-    state: CouponState,
-    meta: TransitionMeta,
-  ): Promise<CouponRecord | undefined> {
-    const r = await this.get(c, 'coupons.insert', { ...couponParams(f), state, now: meta.at });
+    f: S.CouponFields,
+    state: S.CouponState,
+    meta: S.TransitionMeta,
+  ): Promise<S.CouponRecord | undefined> {
+    const r = await this.get(c, 'coupons.insert', { ...convert.couponParams(f), state, now: meta.at });
     if (!r) return undefined;
     await this.record(c, f.id, null, state, meta);
-    return couponFromRow(r);
+    return convert.couponFromRow(r);
   }
 
-  reserveCoupon(r: CouponReservation, limits: QuotaLimits, meta?: TransitionMeta): Promise<ReserveResult> {
+  reserveCoupon(
+    r: S.CouponReservation,
+    limits: S.QuotaLimits,
+    meta?: S.TransitionMeta,
+  ): Promise<S.ReserveResult> {
     return this.tx(async (c) => {
       await this.run(c, 'coupons.lock_stock', { stock_id: r.stockId });
       const n = (await this.get(c, 'coupons.quota_counts', {
         stock_id: r.stockId,
         user_code: r.userCode,
       })) as Row;
-      if (Number(n.total) >= limits.maxCoupons) return 'quota_exhausted';
-      if (Number(n.user_total) >= limits.maxPerUser) return 'user_quota_exhausted';
-      if (!(await this.insertCoupon(c, r, 'pending', meta ?? { actor: r.partner, at: new Date() }))) {
-        throw new CbError('CB_INTERNAL', `coupon ${r.id} already exists`);
-      }
+      const quota = decide.quotaDecision(n, limits);
+      if (quota !== 'within_quota') return quota;
+      decide.assertReserved(
+        await this.insertCoupon(c, r, 'pending', decide.reservationMeta(r, meta, new Date())),
+        r.id,
+      );
       return 'reserved';
     });
   }
 
-  activateCoupon(id: string, patch: CouponPatch, meta: TransitionMeta): Promise<CouponRecord> {
+  activateCoupon(id: string, patch: S.CouponPatch, meta: S.TransitionMeta): Promise<S.CouponRecord> {
     return this.tx(async (c) => {
-      const [cur] = await this.lock(c, [id]);
-      if (!cur) throw new CbError('CB_COUPON_NOT_FOUND', `coupon ${id}`);
-      assertTransition(cur.state, 'available');
-      await this.run(c, 'coupons.patch', { ...couponParams(patch), id, now: meta.at });
-      const r = (await this.get(c, 'coupons.set_state', {
-        id,
-        from: cur.state,
-        to: 'available',
-        now: meta.at,
-      })) as Row;
-      await this.record(c, id, cur.state, 'available', meta);
-      return couponFromRow(r);
+      const from = decide.activationFrom((await this.lock(c, [id]))[0], id);
+      await this.run(c, 'coupons.patch', { ...convert.couponParams(patch), id, now: meta.at });
+      const r = (await this.get(c, 'coupons.set_state', { id, from, to: 'available', now: meta.at })) as Row;
+      await this.record(c, id, from, 'available', meta);
+      return convert.couponFromRow(r);
     });
   }
 
-  async releaseCoupon(id: string, meta: TransitionMeta): Promise<void> {
+  async releaseCoupon(id: string, meta: S.TransitionMeta): Promise<void> {
     await this.tx(async (c) => {
-      const [cur] = await this.lock(c, [id]);
-      if (!cur) throw new CbError('CB_COUPON_NOT_FOUND', `coupon ${id}`);
-      if (!canRelease(cur.state)) {
-        throw new CbError(
-          'CB_ILLEGAL_TRANSITION',
-          `only a pending reservation can be released; ${id} is ${cur.state}`,
-        );
-      }
+      const from = decide.releaseFrom((await this.lock(c, [id]))[0], id);
       await this.run(c, 'coupons.delete_pending', { id });
-      await this.record(c, id, cur.state, null, meta);
+      await this.record(c, id, from, null, meta);
     });
   }
 
   upsertCoupon(
-    f: CouponFields & { state: Exclude<CouponState, 'pending'> },
-    meta: TransitionMeta,
-  ): Promise<{ created: boolean; coupon: CouponRecord }> {
+    f: S.CouponFields & { state: Exclude<S.CouponState, 'pending'> },
+    meta: S.TransitionMeta,
+  ): Promise<{ created: boolean; coupon: S.CouponRecord }> {
     return this.tx(async (c) => {
-      if ((f.state as CouponState) === 'pending') {
-        throw new CbError('CB_INTERNAL', 'a synced coupon cannot be pending; reserve it instead');
-      }
+      decide.assertSyncedState(f.state);
       const created = await this.insertCoupon(c, f, f.state, meta);
       if (created) return { created: true, coupon: created };
-      const r = (await this.get(c, 'coupons.patch', { ...couponParams(f), now: meta.at })) as Row;
-      return { created: false, coupon: couponFromRow(r) };
+      const r = (await this.get(c, 'coupons.patch', { ...convert.couponParams(f), now: meta.at })) as Row;
+      return { created: false, coupon: convert.couponFromRow(r) };
     });
   }
 
-  async getCoupon(q: CouponQuery): Promise<CouponRecord | undefined> {
-    const r =
-      q.id !== undefined
-        ? await this.get(this.pool, 'coupons.by_id', { id: q.id })
-        : q.couponId !== undefined
-          ? await this.get(this.pool, 'coupons.by_coupon_id', { coupon_id: q.couponId })
-          : q.grantSerial !== undefined
-            ? await this.get(this.pool, 'coupons.by_grant_serial', { grant_serial: q.grantSerial })
-            : q.couponCode !== undefined
-              ? await this.get(this.pool, 'coupons.by_coupon_code', { coupon_code: q.couponCode })
-              : undefined;
-    return r && couponFromRow(r);
+  async getCoupon(q: S.CouponQuery): Promise<S.CouponRecord | undefined> {
+    const lookup = decide.couponLookup(q);
+    const r = lookup && (await this.get(this.pool, lookup.statement, lookup.params));
+    return r && convert.couponFromRow(r);
   }
 
   transition(
     ids: string[],
-    to: CouponState,
-    meta: TransitionMeta,
-    outbox: OutboxItemInput[] = [],
-  ): Promise<TransitionResult> {
-    return this.tx(async (c): Promise<TransitionResult> => {
-      const unique = [...new Set(ids)];
+    to: S.CouponState,
+    meta: S.TransitionMeta,
+    outbox: S.OutboxItemInput[] = [],
+  ): Promise<S.TransitionResult> {
+    return this.tx(async (c): Promise<S.TransitionResult> => {
+      const unique = decide.transitionIds(ids);
       const current = await this.lock(c, unique);
-      const { illegal, missing } = planTransition(unique, current, to);
+      const { illegal, missing } = decide.planTransition(unique, current, to);
       if (illegal.length > 0 || missing.length > 0) return { applied: false, illegal, missing };
-      const coupons: CouponRecord[] = [];
-      for (const cur of current as CouponRecord[]) {
+      const coupons: S.CouponRecord[] = [];
+      for (const cur of current as S.CouponRecord[]) {
         const r = (await this.get(c, 'coupons.set_state', {
           id: cur.id,
           from: cur.state,
@@ -520,76 +427,80 @@ export class PostgresStore implements Store {
           now: meta.at,
         })) as Row;
         await this.record(c, cur.id, cur.state, to, meta);
-        coupons.push(couponFromRow(r));
+        coupons.push(convert.couponFromRow(r));
       }
       await this.enqueueIn(c, outbox, meta.at);
       return { applied: true, coupons };
     });
   }
 
-  async history(id: string): Promise<Transition[]> {
-    return (await this.all(this.pool, 'coupons.history', { coupon_ref: id })).map(transitionFromRow);
+  async history(id: string): Promise<S.Transition[]> {
+    return (await this.all(this.pool, 'coupons.history', { coupon_ref: id })).map(convert.transitionFromRow);
   }
 
-  async stockCounts(stockId: string): Promise<StockCounts> {
-    return countsFromRows(await this.all(this.pool, 'coupons.count_by_state', { stock_id: stockId }));
+  async stockCounts(stockId: string): Promise<S.StockCounts> {
+    return convert.countsFromRows(await this.all(this.pool, 'coupons.count_by_state', { stock_id: stockId }));
   }
 
-  async listCoupons(opts: ListCouponsOptions = {}): Promise<CouponRecord[]> {
+  async listCoupons(opts: S.ListCouponsOptions = {}): Promise<S.CouponRecord[]> {
     const rows = await this.all(this.pool, 'coupons.list', {
       state: opts.state ?? null,
       stock_id: opts.stockId ?? null,
       limit: opts.limit ?? null,
       offset: opts.offset ?? 0,
     });
-    return rows.map(couponFromRow);
+    return rows.map(convert.couponFromRow);
   }
 
   // ——— orders ———
 
-  async getOrder(partner: string, orderId: string): Promise<OrderRecord | undefined> {
+  async getOrder(partner: string, orderId: string): Promise<S.OrderRecord | undefined> {
     const r = await this.get(this.pool, 'orders.get', { partner, order_id: orderId });
-    return r && orderFromRow(r);
+    return r && convert.orderFromRow(r);
   }
 
-  async putOrder(o: OrderRecord, opts: { ifAbsent?: boolean } = {}): Promise<boolean> {
+  async putOrder(o: S.OrderRecord, opts: { ifAbsent?: boolean } = {}): Promise<boolean> {
     return (
-      (await this.run(this.pool, opts.ifAbsent ? 'orders.insert' : 'orders.upsert', orderParams(o, asIs))) > 0
+      (await this.run(
+        this.pool,
+        opts.ifAbsent ? 'orders.insert' : 'orders.upsert',
+        convert.orderParams(o, asIs),
+      )) > 0
     );
   }
 
   // ——— journal ———
 
-  private async withKeys(db: Queryable, r: Row): Promise<ExchangeRecord> {
+  private async withKeys(db: Queryable, r: Row): Promise<S.ExchangeRecord> {
     const keys = (await this.all(db, 'journal.keys_of', { id: r.id })).map((k) => String(k.business_key));
-    return exchangeFromRow(r, keys);
+    return convert.exchangeFromRow(r, keys);
   }
 
-  appendExchange(e: ExchangeRecord): Promise<void> {
+  appendExchange(e: S.ExchangeRecord): Promise<void> {
     return this.appendExchanges([e]);
   }
 
-  async appendExchanges(list: ExchangeRecord[]): Promise<void> {
+  async appendExchanges(list: S.ExchangeRecord[]): Promise<void> {
     await this.tx(async (c) => {
       for (const e of list) {
-        await this.run(c, 'journal.insert', exchangeParams(e, asIs));
+        await this.run(c, 'journal.insert', convert.exchangeParams(e, asIs));
         for (const key of new Set(e.businessKeys)) await this.run(c, 'journal.insert_key', { key, id: e.id });
-        for (const a of anomalyParams(e, asIs)) await this.run(c, 'settlement.insert_anomaly', a);
+        for (const a of settle.anomalyParams(e, asIs)) await this.run(c, 'settlement.insert_anomaly', a);
       }
     });
   }
 
-  async getExchange(id: string): Promise<ExchangeRecord | undefined> {
+  async getExchange(id: string): Promise<S.ExchangeRecord | undefined> {
     const r = await this.get(this.pool, 'journal.get', { id });
     return r && this.withKeys(this.pool, r);
   }
 
-  async findExchanges(businessKey: string): Promise<ExchangeRecord[]> {
+  async findExchanges(businessKey: string): Promise<S.ExchangeRecord[]> {
     const rows = await this.all(this.pool, 'journal.find', { key: businessKey });
     return Promise.all(rows.map((r) => this.withKeys(this.pool, r)));
   }
 
-  async listExchanges(opts: ListExchangesOptions = {}): Promise<ExchangeRecord[]> {
+  async listExchanges(opts: S.ListExchangesOptions = {}): Promise<S.ExchangeRecord[]> {
     const rows = await this.all(this.pool, 'journal.list', {
       limit: opts.limit ?? null,
       offset: opts.offset ?? 0,
@@ -607,43 +518,31 @@ export class PostgresStore implements Store {
 
   // ——— outbox ———
 
-  private async enqueueIn(c: PoolClient, items: OutboxItemInput[], now: Date): Promise<number> {
+  private async enqueueIn(c: PoolClient, items: S.OutboxItemInput[], now: Date): Promise<number> {
     let added = 0;
     for (const item of items) {
-      const p = outboxParams(item, now, asIs);
+      const p = convert.outboxParams(item, now, asIs);
       if (await this.get(c, 'outbox.insert', p)) added += 1;
-      else if (!sameOutboxItem((await this.get(c, 'outbox.by_dedup', p)) as Row, p)) {
-        throw new CbError(
-          'CB_INTERNAL',
-          `outbox ${item.destination}/${item.dedupKey} already holds a different notification`,
-        );
-      }
+      else decide.assertSameOutboxItem((await this.get(c, 'outbox.by_dedup', p)) as Row, p);
     }
     return added;
   }
 
-  enqueue(items: OutboxItemInput[], now = new Date()): Promise<number> {
+  enqueue(items: S.OutboxItemInput[], now = new Date()): Promise<number> {
     return this.tx((c) => this.enqueueIn(c, items, now));
   }
 
-  claimDue(o: ClaimOptions): Promise<OutboxItem[]> {
+  claimDue(o: S.ClaimOptions): Promise<S.OutboxItem[]> {
     return this.tx(async (c) => {
       await this.run(c, 'outbox.lock_claims');
-      const rows = await this.all(c, 'outbox.claim', {
-        now: o.now,
-        lease_until: new Date(o.now.getTime() + o.leaseMs),
-        worker: o.workerId,
-        per_destination: o.perDestinationLimit,
-        limit: o.limit,
-      });
-      return rows
-        .map(outboxFromRow)
-        .sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() || Number(a.id) - Number(b.id));
+      return decide.claimOrder(
+        (await this.all(c, 'outbox.claim', convert.claimParams(o, asIs))).map(convert.outboxFromRow),
+      );
     });
   }
 
   async markDelivered(id: string, answerSummary: string, now = new Date()): Promise<boolean> {
-    const key = outboxIdParam(id);
+    const key = convert.outboxIdParam(id);
     if (key === undefined) return false;
     return (await this.run(this.pool, 'outbox.delivered', { id: key, summary: answerSummary, now })) > 0;
   }
@@ -654,7 +553,7 @@ export class PostgresStore implements Store {
     nextAttemptAt: Date | null,
     opts: { workerId?: string; now?: Date } = {},
   ): Promise<boolean> {
-    const key = outboxIdParam(id);
+    const key = convert.outboxIdParam(id);
     if (key === undefined) return false;
     const p = {
       id: key,
@@ -666,27 +565,26 @@ export class PostgresStore implements Store {
     return (await this.run(this.pool, 'outbox.failed', p)) > 0;
   }
 
-  async getOutbox(id: string): Promise<OutboxItem | undefined> {
-    const key = outboxIdParam(id);
+  async getOutbox(id: string): Promise<S.OutboxItem | undefined> {
+    const key = convert.outboxIdParam(id);
     if (key === undefined) return undefined;
     const r = await this.get(this.pool, 'outbox.get', { id: key });
-    return r && outboxFromRow(r);
+    return r && convert.outboxFromRow(r);
   }
 
-  async listOutbox(opts: ListOutboxOptions = {}): Promise<OutboxItem[]> {
+  async listOutbox(opts: S.ListOutboxOptions = {}): Promise<S.OutboxItem[]> {
     const rows = await this.all(this.pool, 'outbox.list', {
       state: opts.state ?? null,
       destination: opts.destination ?? null,
       limit: opts.limit ?? null,
       offset: opts.offset ?? 0,
     });
-    return rows.map(outboxFromRow);
+    return rows.map(convert.outboxFromRow);
   }
 
   async replay(target: string, now = new Date()): Promise<number> {
-    if (target === 'all-dead') return this.run(this.pool, 'outbox.replay_dead', { now });
-    const key = outboxIdParam(target);
-    return key === undefined ? 0 : this.run(this.pool, 'outbox.replay_one', { id: key, now });
+    const lookup = decide.replayLookup(target);
+    return lookup ? this.run(this.pool, lookup.statement, { ...lookup.params, now }) : 0;
   }
 
   purgeDelivered(olderThan: Date): Promise<number> {
@@ -695,62 +593,68 @@ export class PostgresStore implements Store {
 
   // ——— settlement ———
 
-  async settlementGroups(p: Period, partner?: string): Promise<SettlementGroup[]> {
+  async settlementGroups(p: S.Period, partner?: string): Promise<S.SettlementGroup[]> {
     const rows = await this.all(this.pool, 'settlement.groups', {
-      ...periodParams(p, asIs),
+      ...settle.periodParams(p, asIs),
       partner: partner ?? null,
     });
-    return rows.map(groupFromRow);
+    return rows.map(settle.groupFromRow);
   }
 
   async undeliveredClaims(
-    p: Period,
+    p: S.Period,
     route: string,
     staleBefore: Date,
     keptSince: Date,
-  ): Promise<UndeliveredClaim[]> {
+  ): Promise<S.UndeliveredClaim[]> {
     const rows = await this.all(this.pool, 'settlement.undelivered_claims', {
-      ...periodParams(p, asIs),
+      ...settle.periodParams(p, asIs),
       route,
       stale_before: staleBefore,
       kept_since: keptSince,
     });
-    return rows.map(undeliveredClaimFromRow);
+    return rows.map(settle.undeliveredClaimFromRow);
   }
 
-  async halfConsumedOrders(p: Period, staleBefore: Date): Promise<HalfConsumedOrder[]> {
+  async halfConsumedOrders(p: S.Period, staleBefore: Date): Promise<S.HalfConsumedOrder[]> {
     const rows = await this.all(this.pool, 'settlement.half_consumed', {
-      ...periodParams(p, asIs),
+      ...settle.periodParams(p, asIs),
       stale_before: staleBefore,
     });
-    return rows.map(halfConsumedFromRow);
+    return rows.map(settle.halfConsumedFromRow);
   }
 
-  async overdueNotifications(p: Period, overdueBefore: Date): Promise<OutboxItem[]> {
+  async overdueNotifications(p: S.Period, overdueBefore: Date): Promise<S.OutboxItem[]> {
     const rows = await this.all(this.pool, 'settlement.overdue', {
-      ...periodParams(p, asIs),
+      ...settle.periodParams(p, asIs),
       before: overdueBefore,
     });
-    return rows.map(outboxFromRow);
+    return rows.map(convert.outboxFromRow);
   }
 
-  async listAnomalies(p: Period, partner?: string): Promise<AnomalyRecord[]> {
+  async listAnomalies(p: S.Period, partner?: string): Promise<S.AnomalyRecord[]> {
     const rows = await this.all(this.pool, 'settlement.anomalies', {
-      ...periodParams(p, asIs),
+      ...settle.periodParams(p, asIs),
       partner: partner ?? null,
     });
-    return rows.map(anomalyFromRow);
+    return rows.map(settle.anomalyFromRow);
   }
 
   recordPushWithNotifications(
-    k: IdemKey,
+    k: S.IdemKey,
     fingerprint: string,
-    items: OutboxItemInput[],
-    answer: StoredAnswer,
+    items: S.OutboxItemInput[],
+    answer: S.StoredAnswer,
     now = new Date(),
   ): Promise<'stored' | 'duplicate'> {
     return this.tx(async (c) => {
-      const p = { ...idem(k), fingerprint, ...answerParams(answer), outcome: 'success', now };
+      const p = {
+        ...convert.idemParams(k),
+        fingerprint,
+        ...convert.answerParams(answer),
+        outcome: 'success',
+        now,
+      };
       if (!(await this.get(c, 'idempotency.insert_finished', p))) return 'duplicate' as const;
       await this.enqueueIn(c, items, now);
       return 'stored' as const;
@@ -758,7 +662,7 @@ export class PostgresStore implements Store {
   }
   // ——— moving between stores ———
 
-  private async tableShapes(c: PoolClient): Promise<Map<string, TableShape>> {
+  private async tableShapes(c: PoolClient): Promise<Map<string, transfer.TableShape>> {
     const cols = await c.query<{ table_name: string; column_name: string; data_type: string }>(
       `SELECT c.table_name, c.column_name, c.data_type
          FROM information_schema.columns c
@@ -773,7 +677,7 @@ export class PostgresStore implements Store {
         WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_schema = current_schema()
         ORDER BY k.table_name, k.ordinal_position`,
     );
-    const kind = (type: string): ColumnKind =>
+    const kind = (type: string): transfer.ColumnKind =>
       type === 'bytea'
         ? 'bytes'
         : /^(smallint|integer|bigint)$/.test(type)
@@ -781,7 +685,7 @@ export class PostgresStore implements Store {
           : type.startsWith('timestamp')
             ? 'time'
             : 'other';
-    const shapes = new Map<string, TableShape>();
+    const shapes = new Map<string, transfer.TableShape>();
     for (const r of cols.rows) {
       const shape = shapes.get(r.table_name) ?? { name: r.table_name, columns: [], primaryKey: [] };
       shape.columns.push({ name: r.column_name, kind: kind(r.data_type) });
@@ -792,27 +696,28 @@ export class PostgresStore implements Store {
   }
 
   /** One REPEATABLE READ, READ ONLY transaction: a consistent snapshot while instances keep writing. */
-  async *exportRows(opts: ExportOptions): AsyncIterable<TransferRecord> {
+  async *exportRows(opts: S.ExportOptions): AsyncIterable<S.TransferRecord> {
     const c = await this.pool.connect().catch((e: unknown) => Promise.reject(storeFailure(e)));
     let committed = false;
     try {
       await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const shapes = await this.tableShapes(c);
-      for (const table of transferTables(shapes.keys(), opts.journal)) {
-        const shape = shapes.get(table) as TableShape;
-        const filter = EXPORT_FILTERS[table];
+      for (const table of transfer.transferTables(shapes.keys(), opts.journal)) {
+        const shape = shapes.get(table) as transfer.TableShape;
+        const filter = transfer.EXPORT_FILTERS[table];
         const text = new Set(shape.columns.filter((x) => x.kind === 'other').map((x) => x.name));
         // Bytewise order for text keys, as SQLite's, so both backends export rows in one order.
-        const order = (shape.primaryKey.length > 0 ? shape.primaryKey : shape.columns.map((x) => x.name))
-          .map((k) => (text.has(k) ? `${quoteIdent(k)} COLLATE "C"` : quoteIdent(k)))
+        const order = transfer
+          .exportOrderKeys(shape)
+          .map((k) => (text.has(k) ? `${transfer.quoteIdent(k)} COLLATE "C"` : transfer.quoteIdent(k)))
           .join(', ');
-        const where = filter ? ` WHERE ${quoteIdent(filter.column)} > $3` : '';
-        const sql = `SELECT * FROM ${quoteIdent(table)}${where} ORDER BY ${order} LIMIT $1 OFFSET $2`;
-        for (let offset = 0; ; offset += EXPORT_PAGE) {
-          const params: unknown[] = [EXPORT_PAGE, offset, ...(filter ? [opts.now] : [])];
+        const where = filter ? ` WHERE ${transfer.quoteIdent(filter.column)} > $3` : '';
+        const sql = `SELECT * FROM ${transfer.quoteIdent(table)}${where} ORDER BY ${order} LIMIT $1 OFFSET $2`;
+        for (let offset = 0; ; offset += transfer.EXPORT_PAGE) {
+          const params: unknown[] = [transfer.EXPORT_PAGE, offset, ...(filter ? [opts.now] : [])];
           const { rows } = await c.query<Row>(sql, params);
-          for (const row of rows) yield { table, row: encodeRow(shape, row) };
-          if (rows.length < EXPORT_PAGE) break;
+          for (const row of rows) yield { table, row: transfer.encodeRow(shape, row) };
+          if (rows.length < transfer.EXPORT_PAGE) break;
         }
       }
       await c.query('COMMIT');
@@ -830,21 +735,21 @@ export class PostgresStore implements Store {
     }
   }
 
-  async importRows(records: AsyncIterable<TransferRecord>): Promise<Record<string, number>> {
+  async importRows(records: AsyncIterable<S.TransferRecord>): Promise<Record<string, number>> {
     return this.tx(async (c) => {
       const shapes = await this.tableShapes(c);
-      const counts = await importInto(
+      const counts = await transfer.importInto(
         {
           shapes,
           hasRows: async (table) =>
-            (await c.query(`SELECT 1 FROM ${quoteIdent(table)} LIMIT 1`)).rowCount !== 0,
+            (await c.query(`SELECT 1 FROM ${transfer.quoteIdent(table)} LIMIT 1`)).rowCount !== 0,
           insert: async (table, columns, rows) => {
             const values = rows.map(
               (r, i) => `(${r.map((_, j) => `$${i * columns.length + j + 1}`).join(', ')})`,
             );
             // Identity columns (outbox ids, history and journal sequence numbers) keep their values.
             await c.query(
-              `INSERT INTO ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) OVERRIDING SYSTEM VALUE VALUES ${values.join(', ')}`,
+              `INSERT INTO ${transfer.quoteIdent(table)} (${columns.map(transfer.quoteIdent).join(', ')}) OVERRIDING SYSTEM VALUE VALUES ${values.join(', ')}`,
               rows.flat(),
             );
           },
@@ -858,8 +763,8 @@ export class PostgresStore implements Store {
       );
       for (const { table_name: t, column_name: col } of identities.rows) {
         await c.query(
-          `SELECT setval(pg_get_serial_sequence($1, $2), m) FROM (SELECT max(${quoteIdent(col)}) AS m FROM ${quoteIdent(t)}) x WHERE m IS NOT NULL`,
-          [quoteIdent(t), col],
+          `SELECT setval(pg_get_serial_sequence($1, $2), m) FROM (SELECT max(${transfer.quoteIdent(col)}) AS m FROM ${transfer.quoteIdent(t)}) x WHERE m IS NOT NULL`,
+          [transfer.quoteIdent(t), col],
         );
       }
       return counts;

@@ -5,10 +5,12 @@
  */
 import { couponStates, isCouponState, type CouponState } from '../ledger/state-machine';
 import type {
+  ClaimOptions,
   CouponFields,
   CouponRecord,
   ExchangeRecord,
   IdemBeginResult,
+  IdemKey,
   IdemOutcome,
   OrderRecord,
   OrderStatus,
@@ -17,7 +19,9 @@ import type {
   OutboxState,
   StockCounts,
   StockSync,
+  StoredAnswer,
   Transition,
+  TransitionMeta,
 } from './types';
 
 export type Row = Record<string, unknown>;
@@ -221,14 +225,45 @@ export function outboxParams(i: OutboxItemInput, now: Date, encodeDate: (d: Date
   };
 }
 
-/** Re-enqueueing a dedup key is a no-op only when it is the same notification. */
-export function sameOutboxItem(existing: Row, params: Row): boolean {
-  return (
-    existing.kind === params.kind && Number(existing.v) === params.v && existing.payload === params.payload
-  );
-}
-
 /** Outbox ids are integers on both backends; anything else names no item. */
 export function outboxIdParam(id: string): number | undefined {
   return /^[1-9]\d{0,15}$/.test(id) ? Number(id) : undefined;
+}
+
+export function idemParams(k: IdemKey): Row {
+  return { partner: k.partner, route: k.route, key: k.key };
+}
+
+/** The answer columns; the body is stored as bytes so it replays byte for byte. */
+export function answerParams(a: StoredAnswer): Row {
+  return { status: a.status, content_type: a.contentType, body: Buffer.from(a.body, 'utf8') };
+}
+
+/** One line of a coupon's history; `to` null is a released reservation. */
+export function transitionParams(
+  ref: string,
+  from: CouponState | null,
+  to: CouponState | null,
+  meta: TransitionMeta,
+  encodeDate: (d: Date) => unknown,
+): Row {
+  return {
+    coupon_ref: ref,
+    from_state: from,
+    to_state: to,
+    at: encodeDate(meta.at),
+    actor: meta.actor,
+    exchange_id: meta.exchangeId ?? null,
+    reason: meta.reason ?? null,
+  };
+}
+
+export function claimParams(o: ClaimOptions, encodeDate: (d: Date) => unknown): Row {
+  return {
+    now: encodeDate(o.now),
+    lease_until: encodeDate(new Date(o.now.getTime() + o.leaseMs)),
+    worker: o.workerId,
+    per_destination: o.perDestinationLimit,
+    limit: o.limit,
+  };
 }

@@ -21,102 +21,24 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { CbError } from '../errors';
-import { assertTransition, canRelease } from '../ledger/state-machine';
 import { storeFailure } from './failures';
-import { planTransition } from './plan';
-import {
-  couponFromRow,
-  couponParams,
-  countsFromRows,
-  exchangeFromRow,
-  exchangeParams,
-  idemFromRow,
-  orderFromRow,
-  orderParams,
-  outboxFromRow,
-  outboxIdParam,
-  outboxParams,
-  sameOutboxItem,
-  stockFromRow,
-  stockParams,
-  transitionFromRow,
-  type Row,
-} from './rows';
-import {
-  anomalyFromRow,
-  anomalyParams,
-  groupFromRow,
-  halfConsumedFromRow,
-  periodParams,
-  undeliveredClaimFromRow,
-} from './settlement-rows';
+// Shared with the other backend, read as namespaces: decide (what rows mean, decisions.ts),
+// convert (row <-> record, rows.ts), settle (settlement-rows.ts), transfer, and S (the contract's types).
+import * as decide from './decisions';
+import { type Row } from './rows';
+import * as convert from './rows';
+import * as settle from './settlement-rows';
 import { applySqliteMigrations } from './migrator';
-import {
-  encodeRow,
-  EXPORT_FILTERS,
-  importInto,
-  transferTables,
-  type ColumnKind,
-  type TableShape,
-} from './transfer';
+import * as transfer from './transfer';
 import { loadStatements, type Statements } from './sql-files';
-import type {
-  AnomalyRecord,
-  ClaimOptions,
-  CouponFields,
-  CouponPatch,
-  CouponQuery,
-  CouponRecord,
-  CouponReservation,
-  CouponState,
-  ExchangeRecord,
-  HalfConsumedOrder,
-  ExportOptions,
-  IdemBeginResult,
-  IdemKey,
-  IdemOutcome,
-  NonceEntry,
-  ListCouponsOptions,
-  ListExchangesOptions,
-  ListOutboxOptions,
-  OrderRecord,
-  OutboxItem,
-  OutboxItemInput,
-  Period,
-  QuotaLimits,
-  ReserveResult,
-  SettlementGroup,
-  StockCounts,
-  StockSync,
-  Store,
-  StoredAnswer,
-  TransferRecord,
-  Transition,
-  TransitionMeta,
-  TransitionResult,
-  UndeliveredClaim,
-} from './types';
+import type * as S from './types';
 
-export interface SqliteOptions {
-  /** A file path (its directory is created) or ':memory:'. */
-  path: string;
-  busyTimeoutMs?: number;
-  synchronous?: 'normal' | 'full';
-}
+export type SqliteOptions = S.SqliteOptions;
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 const iso = (d: Date): string => d.toISOString();
-const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
-const EXPORT_PAGE = 1000;
-const idem = (k: IdemKey): Row => ({ partner: k.partner, route: k.route, key: k.key });
-const answerParams = (a: StoredAnswer): Row => ({
-  status: a.status,
-  content_type: a.contentType,
-  body: Buffer.from(a.body, 'utf8'),
-});
 
-export function openSqlite(opts: SqliteOptions): SqliteStore {
+export function openSqlite(opts: S.SqliteOptions): SqliteStore {
   if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
   const db = new Database(opts.path);
   try {
@@ -133,7 +55,7 @@ export function openSqlite(opts: SqliteOptions): SqliteStore {
   }
 }
 
-export class SqliteStore implements Store {
+export class SqliteStore implements S.Store {
   readonly backend = 'sqlite' as const;
   private readonly st: Record<string, Database.Statement>;
   /** A write gave up on a lock held past busy_timeout; writes do not wait until one succeeds. */
@@ -199,28 +121,43 @@ export class SqliteStore implements Store {
 
   // ——— idempotency ———
 
-  idemBegin(k: IdemKey, fingerprint: string, now: Date): Promise<IdemBeginResult> {
+  idemBegin(k: S.IdemKey, fingerprint: string, now: Date): Promise<S.IdemBeginResult> {
     return this.write(() => {
-      const p = { ...idem(k), fingerprint, now: iso(now) };
+      const p = { ...convert.idemParams(k), fingerprint, now: iso(now) };
       if (this.get('idempotency.insert_started', p)) return { state: 'new' as const };
-      return idemFromRow(this.get('idempotency.get', p) as Row);
+      return convert.idemFromRow(this.get('idempotency.get', p) as Row);
     });
   }
 
-  idemFinish(k: IdemKey, answer: StoredAnswer, outcome: IdemOutcome, now = new Date()): Promise<boolean> {
+  idemFinish(
+    k: S.IdemKey,
+    answer: S.StoredAnswer,
+    outcome: S.IdemOutcome,
+    now = new Date(),
+  ): Promise<boolean> {
     return this.write(
       () =>
-        this.run('idempotency.finish', { ...idem(k), ...answerParams(answer), outcome, now: iso(now) }) > 0,
+        this.run('idempotency.finish', {
+          ...convert.idemParams(k),
+          ...convert.answerParams(answer),
+          outcome,
+          now: iso(now),
+        }) > 0,
     );
   }
 
-  idemAbandon(k: IdemKey): Promise<boolean> {
-    return this.write(() => this.run('idempotency.abandon', idem(k)) > 0);
+  idemAbandon(k: S.IdemKey): Promise<boolean> {
+    return this.write(() => this.run('idempotency.abandon', convert.idemParams(k)) > 0);
   }
 
-  idemReclaimStale(k: IdemKey, olderThan: Date, now = new Date()): Promise<boolean> {
+  idemReclaimStale(k: S.IdemKey, olderThan: Date, now = new Date()): Promise<boolean> {
     return this.write(
-      () => this.run('idempotency.reclaim', { ...idem(k), older_than: iso(olderThan), now: iso(now) }) > 0,
+      () =>
+        this.run('idempotency.reclaim', {
+          ...convert.idemParams(k),
+          older_than: iso(olderThan),
+          now: iso(now),
+        }) > 0,
     );
   }
 
@@ -238,7 +175,7 @@ export class SqliteStore implements Store {
     );
   }
 
-  rememberNonces(entries: NonceEntry[], now: Date): Promise<boolean[]> {
+  rememberNonces(entries: S.NonceEntry[], now: Date): Promise<boolean[]> {
     const at = iso(now);
     return this.write(() =>
       entries.map(
@@ -259,209 +196,191 @@ export class SqliteStore implements Store {
 
   // ——— stocks ———
 
-  upsertStockSync(s: StockSync, outbox: OutboxItemInput[] = []): Promise<void> {
+  upsertStockSync(s: S.StockSync, outbox: S.OutboxItemInput[] = []): Promise<void> {
     return this.write(() => {
-      this.run('stocks.upsert', stockParams(s, iso));
+      this.run('stocks.upsert', convert.stockParams(s, iso));
       this.enqueueNow(outbox, s.updatedAt);
     });
   }
 
-  getStockSync(stockId: string): Promise<StockSync | undefined> {
+  getStockSync(stockId: string): Promise<S.StockSync | undefined> {
     return this.read(() => {
       const r = this.get('stocks.get', { stock_id: stockId });
-      return r && stockFromRow(r);
+      return r && convert.stockFromRow(r);
     });
   }
 
   // ——— coupons ———
 
-  private record(ref: string, from: CouponState | null, to: CouponState | null, meta: TransitionMeta): void {
-    this.run('coupons.record_transition', {
-      coupon_ref: ref,
-      from_state: from,
-      to_state: to,
-      at: iso(meta.at),
-      actor: meta.actor,
-      exchange_id: meta.exchangeId ?? null,
-      reason: meta.reason ?? null,
-    });
+  private record(
+    ref: string,
+    from: S.CouponState | null,
+    to: S.CouponState | null,
+    meta: S.TransitionMeta,
+  ): void {
+    this.run('coupons.record_transition', convert.transitionParams(ref, from, to, meta, iso));
   }
 
-  private byId(id: string): CouponRecord | undefined {
+  private byId(id: string): S.CouponRecord | undefined {
     const r = this.get('coupons.by_id', { id });
-    return r && couponFromRow(r);
+    return r && convert.couponFromRow(r);
   }
 
-  private insertCoupon(c: CouponFields, state: CouponState, meta: TransitionMeta): CouponRecord | undefined {
-    const r = this.get('coupons.insert', { ...couponParams(c), state, now: iso(meta.at) });
+  private insertCoupon(
+    c: S.CouponFields,
+    state: S.CouponState,
+    meta: S.TransitionMeta,
+  ): S.CouponRecord | undefined {
+    const r = this.get('coupons.insert', { ...convert.couponParams(c), state, now: iso(meta.at) });
     if (!r) return undefined;
     this.record(c.id, null, state, meta);
-    return couponFromRow(r);
+    return convert.couponFromRow(r);
   }
 
-  reserveCoupon(r: CouponReservation, limits: QuotaLimits, meta?: TransitionMeta): Promise<ReserveResult> {
+  reserveCoupon(
+    r: S.CouponReservation,
+    limits: S.QuotaLimits,
+    meta?: S.TransitionMeta,
+  ): Promise<S.ReserveResult> {
     return this.write(() => {
       const n = this.get('coupons.quota_counts', { stock_id: r.stockId, user_code: r.userCode }) as Row;
-      if (Number(n.total) >= limits.maxCoupons) return 'quota_exhausted';
-      if (Number(n.user_total) >= limits.maxPerUser) return 'user_quota_exhausted';
-      if (!this.insertCoupon(r, 'pending', meta ?? { actor: r.partner, at: new Date() })) {
-        throw new CbError('CB_INTERNAL', `coupon ${r.id} already exists`);
-      }
+      const quota = decide.quotaDecision(n, limits);
+      if (quota !== 'within_quota') return quota;
+      decide.assertReserved(
+        this.insertCoupon(r, 'pending', decide.reservationMeta(r, meta, new Date())),
+        r.id,
+      );
       return 'reserved';
     });
   }
 
-  activateCoupon(id: string, patch: CouponPatch, meta: TransitionMeta): Promise<CouponRecord> {
+  activateCoupon(id: string, patch: S.CouponPatch, meta: S.TransitionMeta): Promise<S.CouponRecord> {
     return this.write(() => {
-      const cur = this.byId(id);
-      if (!cur) throw new CbError('CB_COUPON_NOT_FOUND', `coupon ${id}`);
-      assertTransition(cur.state, 'available');
-      this.get('coupons.patch', { ...couponParams(patch), id, now: iso(meta.at) });
-      const r = this.get('coupons.set_state', {
-        id,
-        from: cur.state,
-        to: 'available',
-        now: iso(meta.at),
-      }) as Row;
-      this.record(id, cur.state, 'available', meta);
-      return couponFromRow(r);
+      const from = decide.activationFrom(this.byId(id), id);
+      this.get('coupons.patch', { ...convert.couponParams(patch), id, now: iso(meta.at) });
+      const r = this.get('coupons.set_state', { id, from, to: 'available', now: iso(meta.at) }) as Row;
+      this.record(id, from, 'available', meta);
+      return convert.couponFromRow(r);
     });
   }
 
-  releaseCoupon(id: string, meta: TransitionMeta): Promise<void> {
+  releaseCoupon(id: string, meta: S.TransitionMeta): Promise<void> {
     return this.write(() => {
-      const cur = this.byId(id);
-      if (!cur) throw new CbError('CB_COUPON_NOT_FOUND', `coupon ${id}`);
-      if (!canRelease(cur.state)) {
-        throw new CbError(
-          'CB_ILLEGAL_TRANSITION',
-          `only a pending reservation can be released; ${id} is ${cur.state}`,
-        );
-      }
+      const from = decide.releaseFrom(this.byId(id), id);
       this.run('coupons.delete_pending', { id });
-      this.record(id, cur.state, null, meta);
+      this.record(id, from, null, meta);
     });
   }
 
   upsertCoupon(
-    c: CouponFields & { state: Exclude<CouponState, 'pending'> },
-    meta: TransitionMeta,
-  ): Promise<{ created: boolean; coupon: CouponRecord }> {
+    c: S.CouponFields & { state: Exclude<S.CouponState, 'pending'> },
+    meta: S.TransitionMeta,
+  ): Promise<{ created: boolean; coupon: S.CouponRecord }> {
     return this.write(() => {
-      if ((c.state as CouponState) === 'pending') {
-        throw new CbError('CB_INTERNAL', 'a synced coupon cannot be pending; reserve it instead');
-      }
+      decide.assertSyncedState(c.state);
       const created = this.insertCoupon(c, c.state, meta);
       if (created) return { created: true, coupon: created };
-      const r = this.get('coupons.patch', { ...couponParams(c), now: iso(meta.at) }) as Row;
-      return { created: false, coupon: couponFromRow(r) };
+      const r = this.get('coupons.patch', { ...convert.couponParams(c), now: iso(meta.at) }) as Row;
+      return { created: false, coupon: convert.couponFromRow(r) };
     });
   }
 
-  getCoupon(q: CouponQuery): Promise<CouponRecord | undefined> {
+  getCoupon(q: S.CouponQuery): Promise<S.CouponRecord | undefined> {
     return this.read(() => {
-      const r =
-        q.id !== undefined
-          ? this.get('coupons.by_id', { id: q.id })
-          : q.couponId !== undefined
-            ? this.get('coupons.by_coupon_id', { coupon_id: q.couponId })
-            : q.grantSerial !== undefined
-              ? this.get('coupons.by_grant_serial', { grant_serial: q.grantSerial })
-              : q.couponCode !== undefined
-                ? this.get('coupons.by_coupon_code', { coupon_code: q.couponCode })
-                : undefined;
-      return r && couponFromRow(r);
+      const lookup = decide.couponLookup(q);
+      const r = lookup && this.get(lookup.statement, lookup.params);
+      return r && convert.couponFromRow(r);
     });
   }
 
   transition(
     ids: string[],
-    to: CouponState,
-    meta: TransitionMeta,
-    outbox: OutboxItemInput[] = [],
-  ): Promise<TransitionResult> {
-    return this.write((): TransitionResult => {
-      const unique = [...new Set(ids)];
+    to: S.CouponState,
+    meta: S.TransitionMeta,
+    outbox: S.OutboxItemInput[] = [],
+  ): Promise<S.TransitionResult> {
+    return this.write((): S.TransitionResult => {
+      const unique = decide.transitionIds(ids);
       const current = unique.map((id) => this.byId(id));
-      const { illegal, missing } = planTransition(unique, current, to);
+      const { illegal, missing } = decide.planTransition(unique, current, to);
       if (illegal.length > 0 || missing.length > 0) return { applied: false, illegal, missing };
-      const coupons = (current as CouponRecord[]).map((c) => {
+      const coupons = (current as S.CouponRecord[]).map((c) => {
         const r = this.get('coupons.set_state', { id: c.id, from: c.state, to, now: iso(meta.at) }) as Row;
         this.record(c.id, c.state, to, meta);
-        return couponFromRow(r);
+        return convert.couponFromRow(r);
       });
       this.enqueueNow(outbox, meta.at);
       return { applied: true, coupons };
     });
   }
 
-  history(id: string): Promise<Transition[]> {
-    return this.read(() => this.all('coupons.history', { coupon_ref: id }).map(transitionFromRow));
+  history(id: string): Promise<S.Transition[]> {
+    return this.read(() => this.all('coupons.history', { coupon_ref: id }).map(convert.transitionFromRow));
   }
 
-  stockCounts(stockId: string): Promise<StockCounts> {
-    return this.read(() => countsFromRows(this.all('coupons.count_by_state', { stock_id: stockId })));
+  stockCounts(stockId: string): Promise<S.StockCounts> {
+    return this.read(() => convert.countsFromRows(this.all('coupons.count_by_state', { stock_id: stockId })));
   }
 
-  listCoupons(opts: ListCouponsOptions = {}): Promise<CouponRecord[]> {
+  listCoupons(opts: S.ListCouponsOptions = {}): Promise<S.CouponRecord[]> {
     return this.read(() =>
       this.all('coupons.list', {
         state: opts.state ?? null,
         stock_id: opts.stockId ?? null,
         limit: opts.limit ?? -1,
         offset: opts.offset ?? 0,
-      }).map(couponFromRow),
+      }).map(convert.couponFromRow),
     );
   }
 
   // ——— orders ———
 
-  getOrder(partner: string, orderId: string): Promise<OrderRecord | undefined> {
+  getOrder(partner: string, orderId: string): Promise<S.OrderRecord | undefined> {
     return this.read(() => {
       const r = this.get('orders.get', { partner, order_id: orderId });
-      return r && orderFromRow(r);
+      return r && convert.orderFromRow(r);
     });
   }
 
-  putOrder(o: OrderRecord, opts: { ifAbsent?: boolean } = {}): Promise<boolean> {
+  putOrder(o: S.OrderRecord, opts: { ifAbsent?: boolean } = {}): Promise<boolean> {
     return this.write(
-      () => this.run(opts.ifAbsent ? 'orders.insert' : 'orders.upsert', orderParams(o, iso)) > 0,
+      () => this.run(opts.ifAbsent ? 'orders.insert' : 'orders.upsert', convert.orderParams(o, iso)) > 0,
     );
   }
 
   // ——— journal ———
 
-  private withKeys(r: Row): ExchangeRecord {
+  private withKeys(r: Row): S.ExchangeRecord {
     const keys = this.all('journal.keys_of', { id: r.id }).map((k) => String(k.business_key));
-    return exchangeFromRow(r, keys);
+    return convert.exchangeFromRow(r, keys);
   }
 
-  appendExchange(e: ExchangeRecord): Promise<void> {
+  appendExchange(e: S.ExchangeRecord): Promise<void> {
     return this.appendExchanges([e]);
   }
 
-  appendExchanges(list: ExchangeRecord[]): Promise<void> {
+  appendExchanges(list: S.ExchangeRecord[]): Promise<void> {
     return this.write(() => {
       for (const e of list) {
-        this.run('journal.insert', exchangeParams(e, iso));
+        this.run('journal.insert', convert.exchangeParams(e, iso));
         for (const key of new Set(e.businessKeys)) this.run('journal.insert_key', { key, id: e.id });
-        for (const a of anomalyParams(e, iso)) this.run('settlement.insert_anomaly', a);
+        for (const a of settle.anomalyParams(e, iso)) this.run('settlement.insert_anomaly', a);
       }
     });
   }
 
-  getExchange(id: string): Promise<ExchangeRecord | undefined> {
+  getExchange(id: string): Promise<S.ExchangeRecord | undefined> {
     return this.read(() => {
       const r = this.get('journal.get', { id });
       return r && this.withKeys(r);
     });
   }
 
-  findExchanges(businessKey: string): Promise<ExchangeRecord[]> {
+  findExchanges(businessKey: string): Promise<S.ExchangeRecord[]> {
     return this.read(() => this.all('journal.find', { key: businessKey }).map((r) => this.withKeys(r)));
   }
 
-  listExchanges(opts: ListExchangesOptions = {}): Promise<ExchangeRecord[]> {
+  listExchanges(opts: S.ListExchangesOptions = {}): Promise<S.ExchangeRecord[]> {
     return this.read(() =>
       this.all('journal.list', { limit: opts.limit ?? -1, offset: opts.offset ?? 0 }).map((r) =>
         this.withKeys(r),
@@ -479,47 +398,31 @@ export class SqliteStore implements Store {
 
   // ——— outbox ———
 
-  private enqueueNow(items: OutboxItemInput[], now: Date): number {
+  private enqueueNow(items: S.OutboxItemInput[], now: Date): number {
     let added = 0;
     for (const item of items) {
-      const p = outboxParams(item, now, iso);
+      const p = convert.outboxParams(item, now, iso);
       if (this.get('outbox.insert', p)) added += 1;
-      else if (!sameOutboxItem(this.get('outbox.by_dedup', p) as Row, p)) {
-        throw new CbError(
-          'CB_INTERNAL',
-          `outbox ${item.destination}/${item.dedupKey} already holds a different notification`,
-        );
-      }
+      else decide.assertSameOutboxItem(this.get('outbox.by_dedup', p) as Row, p);
     }
     return added;
   }
 
-  enqueue(items: OutboxItemInput[], now = new Date()): Promise<number> {
+  enqueue(items: S.OutboxItemInput[], now = new Date()): Promise<number> {
     return this.write(() => this.enqueueNow(items, now));
   }
 
-  claimDue(o: ClaimOptions): Promise<OutboxItem[]> {
+  claimDue(o: S.ClaimOptions): Promise<S.OutboxItem[]> {
     return this.write(() =>
-      this.all('outbox.claim', {
-        now: iso(o.now),
-        lease_until: iso(new Date(o.now.getTime() + o.leaseMs)),
-        worker: o.workerId,
-        per_destination: o.perDestinationLimit,
-        limit: o.limit,
-      })
-        .map(outboxFromRow)
-        .sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() || Number(a.id) - Number(b.id)),
+      decide.claimOrder(this.all('outbox.claim', convert.claimParams(o, iso)).map(convert.outboxFromRow)),
     );
   }
 
   markDelivered(id: string, answerSummary: string, now = new Date()): Promise<boolean> {
+    const key = convert.outboxIdParam(id);
+    if (key === undefined) return Promise.resolve(false);
     return this.write(
-      () =>
-        this.run('outbox.delivered', {
-          id: outboxIdParam(id) ?? null,
-          summary: answerSummary,
-          now: iso(now),
-        }) > 0,
+      () => this.run('outbox.delivered', { id: key, summary: answerSummary, now: iso(now) }) > 0,
     );
   }
 
@@ -529,10 +432,12 @@ export class SqliteStore implements Store {
     nextAttemptAt: Date | null,
     opts: { workerId?: string; now?: Date } = {},
   ): Promise<boolean> {
+    const key = convert.outboxIdParam(id);
+    if (key === undefined) return Promise.resolve(false);
     return this.write(
       () =>
         this.run('outbox.failed', {
-          id: outboxIdParam(id) ?? null,
+          id: key,
           error,
           next_attempt_at: nextAttemptAt && iso(nextAttemptAt),
           worker: opts.workerId ?? null,
@@ -541,30 +446,30 @@ export class SqliteStore implements Store {
     );
   }
 
-  getOutbox(id: string): Promise<OutboxItem | undefined> {
+  getOutbox(id: string): Promise<S.OutboxItem | undefined> {
+    const key = convert.outboxIdParam(id);
+    if (key === undefined) return Promise.resolve(undefined);
     return this.read(() => {
-      const r = this.get('outbox.get', { id: outboxIdParam(id) ?? null });
-      return r && outboxFromRow(r);
+      const r = this.get('outbox.get', { id: key });
+      return r && convert.outboxFromRow(r);
     });
   }
 
-  listOutbox(opts: ListOutboxOptions = {}): Promise<OutboxItem[]> {
+  listOutbox(opts: S.ListOutboxOptions = {}): Promise<S.OutboxItem[]> {
     return this.read(() =>
       this.all('outbox.list', {
         state: opts.state ?? null,
         destination: opts.destination ?? null,
         limit: opts.limit ?? -1,
         offset: opts.offset ?? 0,
-      }).map(outboxFromRow),
+      }).map(convert.outboxFromRow),
     );
   }
 
   replay(target: string, now = new Date()): Promise<number> {
-    return this.write(() =>
-      target === 'all-dead'
-        ? this.run('outbox.replay_dead', { now: iso(now) })
-        : this.run('outbox.replay_one', { id: outboxIdParam(target) ?? null, now: iso(now) }),
-    );
+    const lookup = decide.replayLookup(target);
+    if (!lookup) return Promise.resolve(0);
+    return this.write(() => this.run(lookup.statement, { ...lookup.params, now: iso(now) }));
   }
 
   purgeDelivered(olderThan: Date): Promise<number> {
@@ -573,61 +478,70 @@ export class SqliteStore implements Store {
 
   // ——— settlement ———
 
-  settlementGroups(p: Period, partner?: string): Promise<SettlementGroup[]> {
+  settlementGroups(p: S.Period, partner?: string): Promise<S.SettlementGroup[]> {
     return this.read(() =>
-      this.all('settlement.groups', { ...periodParams(p, iso), partner: partner ?? null }).map(groupFromRow),
+      this.all('settlement.groups', { ...settle.periodParams(p, iso), partner: partner ?? null }).map(
+        settle.groupFromRow,
+      ),
     );
   }
 
   undeliveredClaims(
-    p: Period,
+    p: S.Period,
     route: string,
     staleBefore: Date,
     keptSince: Date,
-  ): Promise<UndeliveredClaim[]> {
+  ): Promise<S.UndeliveredClaim[]> {
     return this.read(() =>
       this.all('settlement.undelivered_claims', {
-        ...periodParams(p, iso),
+        ...settle.periodParams(p, iso),
         route,
         stale_before: iso(staleBefore),
         kept_since: iso(keptSince),
-      }).map(undeliveredClaimFromRow),
+      }).map(settle.undeliveredClaimFromRow),
     );
   }
 
-  halfConsumedOrders(p: Period, staleBefore: Date): Promise<HalfConsumedOrder[]> {
+  halfConsumedOrders(p: S.Period, staleBefore: Date): Promise<S.HalfConsumedOrder[]> {
     return this.read(() =>
-      this.all('settlement.half_consumed', { ...periodParams(p, iso), stale_before: iso(staleBefore) }).map(
-        halfConsumedFromRow,
+      this.all('settlement.half_consumed', {
+        ...settle.periodParams(p, iso),
+        stale_before: iso(staleBefore),
+      }).map(settle.halfConsumedFromRow),
+    );
+  }
+
+  overdueNotifications(p: S.Period, overdueBefore: Date): Promise<S.OutboxItem[]> {
+    return this.read(() =>
+      this.all('settlement.overdue', { ...settle.periodParams(p, iso), before: iso(overdueBefore) }).map(
+        convert.outboxFromRow,
       ),
     );
   }
 
-  overdueNotifications(p: Period, overdueBefore: Date): Promise<OutboxItem[]> {
+  listAnomalies(p: S.Period, partner?: string): Promise<S.AnomalyRecord[]> {
     return this.read(() =>
-      this.all('settlement.overdue', { ...periodParams(p, iso), before: iso(overdueBefore) }).map(
-        outboxFromRow,
-      ),
-    );
-  }
-
-  listAnomalies(p: Period, partner?: string): Promise<AnomalyRecord[]> {
-    return this.read(() =>
-      this.all('settlement.anomalies', { ...periodParams(p, iso), partner: partner ?? null }).map(
-        anomalyFromRow,
+      this.all('settlement.anomalies', { ...settle.periodParams(p, iso), partner: partner ?? null }).map(
+        settle.anomalyFromRow,
       ),
     );
   }
 
   recordPushWithNotifications(
-    k: IdemKey,
+    k: S.IdemKey,
     fingerprint: string,
-    items: OutboxItemInput[],
-    answer: StoredAnswer,
+    items: S.OutboxItemInput[],
+    answer: S.StoredAnswer,
     now = new Date(),
   ): Promise<'stored' | 'duplicate'> {
     return this.write(() => {
-      const p = { ...idem(k), fingerprint, ...answerParams(answer), outcome: 'success', now: iso(now) };
+      const p = {
+        ...convert.idemParams(k),
+        fingerprint,
+        ...convert.answerParams(answer),
+        outcome: 'success',
+        now: iso(now),
+      };
       if (!this.get('idempotency.insert_finished', p)) return 'duplicate' as const;
       this.enqueueNow(items, now);
       return 'stored' as const;
@@ -635,19 +549,19 @@ export class SqliteStore implements Store {
   }
   // ——— moving between stores ———
 
-  private tableShapes(): Map<string, TableShape> {
+  private tableShapes(): Map<string, transfer.TableShape> {
     const names = this.db
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
       .pluck()
       .all() as string[];
     return new Map(
       names.map((name) => {
-        const cols = this.db.prepare(`PRAGMA table_info(${quote(name)})`).all() as {
+        const cols = this.db.prepare(`PRAGMA table_info(${transfer.quoteIdent(name)})`).all() as {
           name: string;
           type: string;
           pk: number;
         }[];
-        const kind = (type: string): ColumnKind =>
+        const kind = (type: string): transfer.ColumnKind =>
           /^BLOB$/i.test(type) ? 'bytes' : /^INTEGER$/i.test(type) ? 'integer' : 'other';
         const primaryKey = cols
           .filter((c) => c.pk > 0)
@@ -659,27 +573,25 @@ export class SqliteStore implements Store {
   }
 
   /** Read in one read transaction (a WAL snapshot), a page at a time. */
-  async *exportRows(opts: ExportOptions): AsyncIterable<TransferRecord> {
+  async *exportRows(opts: S.ExportOptions): AsyncIterable<S.TransferRecord> {
     const shapes = this.tableShapes();
     this.db.exec('BEGIN');
     try {
-      for (const table of transferTables(shapes.keys(), opts.journal)) {
-        const shape = shapes.get(table) as TableShape;
-        const filter = EXPORT_FILTERS[table];
-        const order = (shape.primaryKey.length > 0 ? shape.primaryKey : shape.columns.map((c) => c.name))
-          .map(quote)
-          .join(', ');
+      for (const table of transfer.transferTables(shapes.keys(), opts.journal)) {
+        const shape = shapes.get(table) as transfer.TableShape;
+        const filter = transfer.EXPORT_FILTERS[table];
+        const order = transfer.exportOrderKeys(shape).map(transfer.quoteIdent).join(', ');
         const page = this.db.prepare(
-          `SELECT * FROM ${quote(table)}${filter ? ` WHERE ${quote(filter.column)} > @now` : ''} ORDER BY ${order} LIMIT @limit OFFSET @offset`,
+          `SELECT * FROM ${transfer.quoteIdent(table)}${filter ? ` WHERE ${transfer.quoteIdent(filter.column)} > @now` : ''} ORDER BY ${order} LIMIT @limit OFFSET @offset`,
         );
-        for (let offset = 0; ; offset += EXPORT_PAGE) {
+        for (let offset = 0; ; offset += transfer.EXPORT_PAGE) {
           const rows = page.all({
             ...(filter ? { now: iso(opts.now) } : {}),
-            limit: EXPORT_PAGE,
+            limit: transfer.EXPORT_PAGE,
             offset,
           }) as Row[];
-          for (const row of rows) yield { table, row: encodeRow(shape, row) };
-          if (rows.length < EXPORT_PAGE) break;
+          for (const row of rows) yield { table, row: transfer.encodeRow(shape, row) };
+          if (rows.length < transfer.EXPORT_PAGE) break;
         }
       }
     } finally {
@@ -688,22 +600,22 @@ export class SqliteStore implements Store {
   }
 
   /** BEGIN IMMEDIATE around the whole stream: a concurrent writer waits, a failure rolls all back. */
-  async importRows(records: AsyncIterable<TransferRecord>): Promise<Record<string, number>> {
+  async importRows(records: AsyncIterable<S.TransferRecord>): Promise<Record<string, number>> {
     const shapes = this.tableShapes();
     const inserts = new Map<string, Database.Statement>();
     this.db.exec('BEGIN IMMEDIATE');
     try {
-      const counts = await importInto(
+      const counts = await transfer.importInto(
         {
           shapes,
           hasRows: async (table) =>
-            this.db.prepare(`SELECT 1 FROM ${quote(table)} LIMIT 1`).get() !== undefined,
+            this.db.prepare(`SELECT 1 FROM ${transfer.quoteIdent(table)} LIMIT 1`).get() !== undefined,
           insert: async (table, columns, rows) => {
             const key = `${table}(${columns.join()})`;
             let st = inserts.get(key);
             if (!st) {
               st = this.db.prepare(
-                `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+                `INSERT INTO ${transfer.quoteIdent(table)} (${columns.map(transfer.quoteIdent).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
               );
               inserts.set(key, st);
             }

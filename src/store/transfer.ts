@@ -55,6 +55,17 @@ export interface TableShape {
   primaryKey: string[];
 }
 
+/** Rows an export reads per query. */
+export const EXPORT_PAGE = 1000;
+
+/** An SQL identifier, quoted the same way in SQLite and PostgreSQL. */
+export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+/** An export reads a table in primary-key order (all columns where it has none): a stable order. */
+export function exportOrderKeys(shape: TableShape): string[] {
+  return shape.primaryKey.length > 0 ? shape.primaryKey : shape.columns.map((c) => c.name);
+}
+
 /** The tables an export carries, in import order. */
 export function transferTables(names: Iterable<string>, journal: boolean): string[] {
   const all = [...names].filter((n) => !NOT_TRANSFERRED.has(n) && (journal || !JOURNAL_TABLES.has(n)));

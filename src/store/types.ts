@@ -12,6 +12,14 @@ import type { CouponState } from '../ledger/state-machine';
 export type { CouponState };
 export type Backend = 'sqlite' | 'postgres';
 
+/** How to open a SQLite store (sqlite.ts) or its migrator (migrator.ts), read off a `sqlite:` URL. */
+export interface SqliteOptions {
+  /** A file path (its directory is created) or ':memory:'. */
+  path: string;
+  busyTimeoutMs?: number;
+  synchronous?: 'normal' | 'full';
+}
+
 // ——— idempotency (conventions 10: two explicit states) ———
 
 export interface IdemKey {

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import type { CouponRecord, Store, Transition } from '../../store/types';
 import { addStoreOptions, print, withStore, type StoreOptions } from '../store-option';
 import { progress, type Progress } from '../progress';
+import { csvField } from '../../util/csv';
 
 /** A coupon by any of its identities: Tencent coupon_id, P云 grant_serial, Dianping couponCode, ledger id. */
 export async function findCoupon(store: Store, ref: string): Promise<CouponRecord | undefined> {
@@ -52,17 +53,6 @@ export function couponLines(c: CouponRecord, history: Transition[]): string[] {
     );
   }
   return lines;
-}
-
-/**
- * One CSV cell. A text cell starting with = + - @ (or a tab / carriage return) is prefixed with `'`
- * so that a spreadsheet opening the export shows it instead of running it as a formula (the values
- * come from partners: coupon codes, serials).
- */
-export function csvField(v: unknown): string {
-  let s = v === undefined || v === null ? '' : String(v);
-  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 export async function exportCsv(
