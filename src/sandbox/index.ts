@@ -7,7 +7,6 @@
  * lives as long as the sandbox, as it would on the real platforms.
  */
 import { getDialect } from '../dialects';
-import type { SchemeName } from '../dialects/types';
 import { DianpingPlatform } from './dianping';
 import { PyunPlatform } from './pyun';
 import {
@@ -27,7 +26,7 @@ export { TENCENT_PREFIX } from './tencent';
 export interface SandboxOptions {
   pyun: { app_id: string; app_secret: string };
   tencent?: { api_key: string; secret: string };
-  dianping?: { app_key: string; secret: string; scheme?: SchemeName; empty_values?: 'skip' | 'sign' };
+  dianping?: { app_key: string; secret: string; scheme?: string; empty_values?: 'skip' | 'sign' };
   host?: string;
   /** Fixed ports; 0 or absent picks a free one. */
   ports?: Partial<Record<Target, number>>;
