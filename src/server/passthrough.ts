@@ -118,10 +118,10 @@ async function requireFresh(
 export function createPassthrough(rt: Runtime): RequestHandler {
   const m = passthroughMount();
   if (!m) return (_req, _res, next) => next();
-  const { dialect: pyun, prefix } = m;
+  const { dialect, prefix } = m;
   /** P云's common parameters and signature: the re-signing replaces them. */
-  const common = new Set(transportFields(pyun));
-  const upstream = rt.upstreams.get(pyun.name);
+  const common = new Set(transportFields(dialect));
+  const upstream = rt.upstreams.get(dialect.name);
   const proxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
     target: upstream?.baseUrl ?? 'http://127.0.0.1:9',
     changeOrigin: true,
@@ -148,7 +148,7 @@ export function createPassthrough(rt: Runtime): RequestHandler {
         const timedOut =
           /timeout|ETIMEDOUT/i.test(err.message) || waited >= (upstream?.timeoutMs ?? 5000) - 50;
         const code = timedOut ? 'CB_UPSTREAM_TIMEOUT' : 'CB_UPSTREAM_UNREACHABLE';
-        sendAnswer(r, errorAnswer(pyun, new CbError(code, `P云 passthrough: ${err.message}`)));
+        sendAnswer(r, errorAnswer(dialect, new CbError(code, `P云 passthrough: ${err.message}`)));
       },
     },
   });
@@ -159,7 +159,7 @@ export function createPassthrough(rt: Runtime): RequestHandler {
       if (!upstream) {
         throw new CbError(
           'CB_UPSTREAM_UNREACHABLE',
-          `no P云 upstream configured (upstreams.${pyun.name}.base_url)`,
+          `no P云 upstream configured (upstreams.${dialect.name}.base_url)`,
         );
       }
       const [path, query = ''] = req.url.split('?', 2);
@@ -173,10 +173,10 @@ export function createPassthrough(rt: Runtime): RequestHandler {
         headers: req.headers,
         body: await readRawBody(req, rt.config.server.body_limit_bytes),
       };
-      const msg = pyun.parse(raw);
+      const msg = dialect.parse(raw);
       assertSafeFields(msg.fields);
-      const partner = partnerFor(rt, pyun, requireKeyId(pyun, pyun.identify(msg, raw)));
-      verifyWithAnySecret(pyun, msg, raw, partner);
+      const partner = partnerFor(rt, dialect, requireKeyId(dialect, dialect.identify(msg, raw)));
+      verifyWithAnySecret(dialect, msg, raw, partner);
       await rt.rateLimits.take(partner.id);
       const signature = req.headers.authorization ?? msg.signingParams.sign ?? '';
       await requireFresh(rt, m, partner, msg.fields, signature);
@@ -187,7 +187,7 @@ export function createPassthrough(rt: Runtime): RequestHandler {
       for (const [k, val] of Object.entries(msg.fields)) if (!common.has(k)) business[k] = val;
       const encoding = get ? 'query' : msg.encoding === 'json' ? 'json' : 'form';
       const method = get ? 'GET' : 'POST';
-      const built = pyun.buildRequest({ method, path: target, encoding }, business, upstream.creds);
+      const built = dialect.buildRequest({ method, path: target, encoding }, business, upstream.creds);
       const exchange = newExchangeId();
       const f = req as Forward;
       f.cbPath = built.path;
@@ -200,7 +200,7 @@ export function createPassthrough(rt: Runtime): RequestHandler {
       rt.logger.log('http', 'passthrough', { exchange, path: target, partner: partner.id });
       proxy(req, res, next);
     } catch (e) {
-      sendAnswer(res, errorAnswer(pyun, toCbError(e)));
+      sendAnswer(res, errorAnswer(dialect, toCbError(e)));
     }
   };
 }
