@@ -7,7 +7,7 @@
 import type { Logger } from 'winston';
 import { getDialect } from './dialects';
 import { collectSecrets } from './config/load';
-import type { Credentials, Dialect, SchemeName, UpstreamClient } from './dialects/types';
+import type { Credentials, Dialect, UpstreamClient } from './dialects/types';
 import type { Config, PartnerConfig } from './config/types';
 import type { LoadedMapping, MappingSet } from './mapping/load';
 import type { CompiledMapping } from './mapping/compile';
@@ -99,7 +99,7 @@ export function partnerCredentials(p: PartnerConfig, dialect: Dialect): Credenti
   return {
     keyId,
     secret,
-    scheme: (p.scheme as SchemeName | undefined) ?? dialect.defaultScheme,
+    scheme: p.scheme ?? dialect.defaultScheme,
     schemeOptions: p.empty_values ? { emptyValues: p.empty_values } : undefined,
   };
 }
@@ -131,7 +131,7 @@ function buildUpstreamCredentials(config: Config): Map<string, Credentials> {
     out.set(name, {
       keyId: String(raw[dialect.credentialKeys.keyId]),
       secret: String(raw[dialect.credentialKeys.secret]),
-      scheme: (raw.scheme as SchemeName | undefined) ?? dialect.defaultScheme,
+      scheme: typeof raw.scheme === 'string' ? raw.scheme : dialect.defaultScheme,
       schemeOptions: raw.empty_values ? { emptyValues: raw.empty_values as 'skip' | 'sign' } : undefined,
     });
   }

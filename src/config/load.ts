@@ -9,17 +9,20 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { dialectDescriptors } from '../dialects';
+import type { DialectDescriptor } from '../dialects/types';
+import { projectRoot } from '../util/paths';
 import { interpolate, isPlainObject, usesEnv, type PathProblem } from './interpolate';
-import { crossFieldProblems, type DialectKeys } from './rules';
+import { crossFieldProblems, dialectKeys, type DialectKeys } from './rules';
+import { buildConfigSchema, type SchemaNode } from './schema';
 import { locate, parsePointer, parseSource, pointer, type SourceFile } from './source';
 import type { Config, LoadedConfig, StoreSettings } from './types';
 
 export type { Config, LoadedConfig } from './types';
-export { knownDialects, type DialectKeys } from './rules';
+export { dialectKeys, type DialectKeys } from './rules';
+export { buildConfigSchema, configSchemaFile } from './schema';
 
-const root = join(__dirname, '..', '..');
-export const defaultsFile = join(root, 'couponbridge.default.yaml');
-export const configSchemaFile = join(root, 'schemas', 'config', 'config.schema.json');
+export const defaultsFile = join(projectRoot(), 'couponbridge.default.yaml');
 
 export class ConfigError extends Error {
   readonly problems: string[];
@@ -34,7 +37,7 @@ export interface ParseOptions {
   overrides?: { host?: string; port?: number };
   /** Directory relative paths resolve against; default: the directory of fileName. */
   baseDir?: string;
-  /** Known dialects and their credential keys; default: rules.knownDialects. */
+  /** Known dialects and their credential keys for the cross-field rules; default: the dialect registry's. */
   dialects?: Readonly<Record<string, DialectKeys>>;
 }
 
@@ -61,7 +64,8 @@ export function parseConfig(
 ): LoadedConfig {
   const user = parseSource(text, fileName);
   if (user.syntaxErrors.length > 0) throw new ConfigError(user.syntaxErrors);
-  const { schema, validate, defaults } = compiled();
+  const descriptors = dialectDescriptors();
+  const { schema, validate, defaults } = compiled(descriptors);
   const where = (p: PathProblem): string =>
     `${position([user, defaults], p.path)}: ${pointer(p.path)}: ${p.message}`;
 
@@ -82,7 +86,7 @@ export function parseConfig(
     // a value emptied by a missing variable would only repeat that problem
     ...[
       ...(validate.errors ?? []).map(schemaProblem),
-      ...crossFieldProblems(merged as Config, opts.dialects),
+      ...crossFieldProblems(merged as Config, opts.dialects ?? dialectKeys(descriptors)),
     ].filter((p) => !unset.has(pointer(p.path))),
   ];
   if (!valid || problems.length > 0) throw new ConfigError(unique(problems.map(where)));
@@ -95,10 +99,12 @@ export function parseConfig(
   const { url, ...settings } = storeForm(merged);
   config.store = resolveStore(url, baseDir);
   config.store_settings = { migrate: 'auto', ...settings };
-  if (config.upstreams.pyun.push_secret === undefined) {
-    const message =
-      'push_secret not set: P云 payment pushes are verified with app_secret, the secret couponbridge signs its own P云 calls with';
-    warnings.push(where({ path: ['upstreams', 'pyun'], message }));
+  for (const d of descriptors) {
+    const section = config.upstreams[d.dialect.name];
+    if (!section || !d.upstream?.warnings) continue;
+    for (const message of d.upstream.warnings(section)) {
+      warnings.push(where({ path: ['upstreams', d.dialect.name], message }));
+    }
   }
   return { ...config, warnings };
 }
@@ -121,23 +127,41 @@ function secretValues(v: unknown, path: string[] = []): Array<[string[], string]
   return [];
 }
 
-let cache: { schema: SchemaNode; validate: ValidateFunction; defaults: SourceFile } | undefined;
+interface Compiled {
+  schema: SchemaNode;
+  validate: ValidateFunction;
+  defaults: SourceFile;
+}
 
-/** The schema and the defaults file are read and compiled once per process. */
-function compiled(): NonNullable<typeof cache> {
-  if (cache) return cache;
-  const schema = JSON.parse(readFileSync(configSchemaFile, 'utf8')) as SchemaNode;
+let cache: { descriptors: DialectDescriptor[]; compiled: Compiled } | undefined;
+
+/**
+ * The schema is built and compiled, and the defaults file read, once per set of known dialects
+ * (once per process unless a dialect is registered later).
+ */
+function compiled(descriptors: DialectDescriptor[]): Compiled {
+  const same =
+    cache?.descriptors.length === descriptors.length &&
+    cache.descriptors.every((d, i) => d === descriptors[i]);
+  if (cache && same) return cache.compiled;
+  const schema = buildConfigSchema(descriptors);
   const ajv = new Ajv2020({ allErrors: true, coerceTypes: true, strict: true, verbose: true });
   addFormats(ajv);
   const defaults = parseSource(readFileSync(defaultsFile, 'utf8'), 'couponbridge.default.yaml');
   if (defaults.syntaxErrors.length > 0) throw new ConfigError(defaults.syntaxErrors);
-  cache = { schema, validate: ajv.compile(schema), defaults };
-  return cache;
+  addUpstreamDefaults(defaults.data, descriptors);
+  cache = { descriptors, compiled: { schema, validate: ajv.compile(schema), defaults } };
+  return cache.compiled;
 }
 
-interface SchemaNode {
-  properties?: Record<string, SchemaNode>;
-  required?: string[];
+/** A dialect outside src/ brings the defaults of its upstream section (the defaults file has none). */
+function addUpstreamDefaults(data: unknown, descriptors: DialectDescriptor[]): void {
+  if (!isPlainObject(data)) return;
+  const upstreams = isPlainObject(data.upstreams) ? data.upstreams : (data.upstreams = {});
+  for (const d of descriptors) {
+    const own = d.upstream?.defaults;
+    if (own && !(d.dialect.name in upstreams)) upstreams[d.dialect.name] = structuredClone(own);
+  }
 }
 
 /**

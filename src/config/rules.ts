@@ -1,10 +1,10 @@
 /**
  * Cross-field rules the JSON Schema cannot express, checked before the server listens: unique
  * partner ids, unique key ids within a dialect, known dialects with their own credential keys and
- * schemes, and the store URL form. The dialect list is a constant here (config must not depend on
- * src/dialects); `serve` may pass the registry's view instead through LoadOptions.dialects.
+ * schemes, and the store URL form. The dialects, their keys and schemes come from the dialect
+ * registry (dialectKeys), or from the caller through ParseOptions.dialects.
  */
-import type { SchemeName } from '../dialects/types';
+import type { DialectDescriptor } from '../dialects/types';
 import type { PathProblem } from './interpolate';
 import type { Config, PartnerConfig } from './types';
 
@@ -13,25 +13,25 @@ export interface DialectKeys {
   keyId: string;
   /** Config key holding the partner's secret. */
   secret: string;
-  schemes: readonly SchemeName[];
+  schemes: readonly string[];
 }
 
-export const knownDialects: Readonly<Record<string, DialectKeys>> = {
-  pyun: {
-    keyId: 'app_id',
-    secret: 'app_secret',
-    schemes: ['pyun-form-md5', 'pyun-json-md5', 'pyun-json-push-md5'],
-  },
-  tencent: { keyId: 'api_key', secret: 'secret', schemes: ['tencent-md5'] },
-  dianping: { keyId: 'app_key', secret: 'secret', schemes: ['dianping-sha1', 'dianping-router-md5'] },
-};
+/** What the rules need of each dialect, by name. */
+export function dialectKeys(descriptors: readonly DialectDescriptor[]): Record<string, DialectKeys> {
+  return Object.fromEntries(
+    descriptors.map((d) => [
+      d.dialect.name,
+      { ...d.dialect.credentialKeys, schemes: d.schemes.map((s) => s.name) },
+    ]),
+  );
+}
 
 const storeForms = /^(sqlite:.+|postgres(ql)?:\/\/.+)$/;
 
 /** Tolerates a config that failed its schema, so that all problems are reported together. */
 export function crossFieldProblems(
   config: Config,
-  dialects: Readonly<Record<string, DialectKeys>> = knownDialects,
+  dialects: Readonly<Record<string, DialectKeys>>,
 ): PathProblem[] {
   const problems: PathProblem[] = [];
   const store: unknown = config.store;

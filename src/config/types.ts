@@ -1,9 +1,9 @@
 /**
  * The validated deployment configuration, as loadConfig returns it (defaults applied, ${ENV}
- * interpolated, relative paths made absolute). Hand-written to mirror
- * schemas/config/config.schema.json; test/config/load.test.ts checks both against the defaults file.
+ * interpolated, relative paths made absolute). Hand-written to mirror the configuration schema
+ * (src/config/schema.ts); the dialect-dependent parts (upstream options, partner credential keys)
+ * are open here and checked by that schema and src/config/rules.ts.
  */
-import type { SchemeName } from '../dialects/types';
 
 export type EmptyValues = 'skip' | 'sign';
 export type LogLevel = 'error' | 'warn' | 'info' | 'http' | 'verbose' | 'debug' | 'silly';
@@ -18,55 +18,35 @@ export interface ServerConfig {
   shutdown_grace_ms: number;
 }
 
-export interface PyunUpstream {
-  base_url: string;
-  app_id: string;
-  app_secret: string;
-  /** Verifies P云's pushes; absent: app_secret (startup warning). */
-  push_secret?: string;
-  timeout_ms: number;
-  max_in_flight: number;
-  connections: number;
-  coupon_value_unit_for_time: 'fen' | 'minutes';
-}
-
-export interface TencentUpstream {
+/**
+ * One `upstreams.<dialect>` section: what every section has, plus the dialect's credential keys and
+ * options (its descriptor's `upstream`, e.g. P云's push_secret and connections, Dianping's scheme).
+ */
+export interface UpstreamConfig {
+  /** Absent on an optional upstream: nothing is sent to it. */
   base_url?: string;
-  api_key: string;
-  secret: string;
   timeout_ms: number;
   max_in_flight: number;
   empty_values?: EmptyValues;
+  [dialectOption: string]: unknown;
 }
 
-export interface DianpingUpstream {
-  base_url?: string;
-  app_key: string;
-  secret: string;
-  scheme: 'dianping-sha1' | 'dianping-router-md5';
-  timeout_ms: number;
-  max_in_flight: number;
-  empty_values?: EmptyValues;
-}
-
-/** One caller. Which key-id/secret keys are present depends on the dialect (checked at load). */
+/** One caller. Its credential keys are its dialect's (e.g. tencent api_key + secret; checked at load). */
 export interface PartnerConfig {
   id: string;
   dialect: string;
-  api_key?: string;
-  app_key?: string;
-  app_id?: string;
-  secret?: string;
-  app_secret?: string;
   /** [current, previous] instead of the dialect's secret key, while a secret is being rotated. */
   secrets?: string[];
-  scheme?: SchemeName;
+  /** A scheme of the partner's dialect; absent: the dialect's default. */
+  scheme?: string;
   empty_values?: EmptyValues;
   timestamp_unit?: 'auto' | 's' | 'ms';
   defaults?: Record<string, string>;
   notify?: { base_url: string };
   /** At most `burst` requests in any burst/per_second-second window (schemas/config). */
   rate_limit?: { per_second: number; burst: number };
+  /** The dialect's credential keys (key id and secret). */
+  [credentialKey: string]: unknown;
 }
 
 export interface OutboxConfig {
@@ -103,7 +83,8 @@ export interface Config {
   /** The operator console at /console; absent or empty token: off. */
   console?: { token?: string };
   log: { level: LogLevel; mask_plates: boolean };
-  upstreams: { pyun: PyunUpstream; tencent?: TencentUpstream; dianping?: DianpingUpstream };
+  /** By dialect name; a section the dialect marks optional is absent unless the file declares it. */
+  upstreams: Record<string, UpstreamConfig>;
   partners: PartnerConfig[];
   outbox: OutboxConfig;
   grant_serial_fallback: 'coupon_id' | 'none';

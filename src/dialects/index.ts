@@ -1,25 +1,35 @@
 /**
- * The dialect registry: the only entry point (with types.ts) for code outside src/dialects/.
- * A fourth dialect is a new folder plus one line in `dialects`.
+ * The entry point (with types.ts) for code outside src/dialects/. The dialects themselves are
+ * listed once, in registry.ts; a fourth one is a new folder plus one line there, or a
+ * registerDialect call for a dialect that lives elsewhere.
  */
 import type { Dialect } from './types';
-import { dialect as dianping } from './dianping';
-import { dialect as pyun } from './pyun';
-import { dialect as tencent } from './tencent';
+import { builtinDescriptors } from './registry';
+import type { descriptor as dianping } from './dianping';
+import type { descriptor as pyun } from './pyun';
+import type { descriptor as tencent } from './tencent';
 
-export const dialects = { pyun, tencent, dianping } satisfies Record<string, Dialect>;
+/** The built-in dialects by name (their codecs, signers, envelopes, codes and clients). */
+export const dialects = Object.fromEntries(builtinDescriptors.map((d) => [d.dialect.name, d.dialect])) as {
+  pyun: (typeof pyun)['dialect'];
+  tencent: (typeof tencent)['dialect'];
+  dianping: (typeof dianping)['dialect'];
+} satisfies Record<string, Dialect>;
 
 export type DialectName = keyof typeof dialects;
 
-export const dialectNames = Object.keys(dialects) as DialectName[];
+/** The built-in dialect names. */
+export const dialectNames = builtinDescriptors.map((d) => d.dialect.name) as DialectName[];
 
-export function getDialect(name: string): Dialect {
-  if (!Object.prototype.hasOwnProperty.call(dialects, name)) {
-    throw new Error(`unknown dialect ${JSON.stringify(name)}; known dialects: ${dialectNames.join(', ')}`);
-  }
-  return dialects[name as DialectName];
-}
-
+export {
+  allSchemes,
+  builtinDescriptors,
+  dialectDescriptors,
+  findDescriptor,
+  getDialect,
+  knownDialectNames,
+  registerDialect,
+} from './registry';
 export { getScheme, isSchemeName, schemeNames, schemes } from './schemes';
 export { encodeForm, parseForm } from './shared/form';
 export { parseJsonObject } from './shared/json';

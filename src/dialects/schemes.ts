@@ -1,33 +1,29 @@
 /**
- * The signature schemes by name. Typed as a Record over SchemeName, so adding a name to the union
- * without a scheme fails to compile; `getScheme` is what config loading and the CLI call, and it
- * rejects an unknown name with the list of known ones.
+ * The signature schemes by name, gathered from the dialect descriptors. `schemes` holds the
+ * built-in ones (typed over SchemeName); `getScheme` is what config loading and the CLI call: it
+ * also finds a registered dialect's scheme, and rejects an unknown name with the list of known ones.
  */
 import type { SchemeName, SignatureScheme } from './types';
-import { dianpingRouterMd5, dianpingSha1 } from './dianping/signer';
-import { pyunFormMd5, pyunJsonMd5, pyunJsonPushMd5 } from './pyun/signer';
-import { tencentMd5 } from './tencent/signer';
+import { allSchemes, builtinDescriptors } from './registry';
+import { builtinSchemeNames } from './scheme-names';
 
-export const schemes: Record<SchemeName, SignatureScheme> = {
-  'pyun-form-md5': pyunFormMd5,
-  'pyun-json-md5': pyunJsonMd5,
-  'pyun-json-push-md5': pyunJsonPushMd5,
-  'tencent-md5': tencentMd5,
-  'dianping-sha1': dianpingSha1,
-  'dianping-router-md5': dianpingRouterMd5,
-};
+export const schemes = Object.fromEntries(
+  builtinDescriptors.flatMap((d) => d.schemes.map((s) => [s.name, s])),
+) as Record<SchemeName, SignatureScheme>;
 
-export const schemeNames = Object.keys(schemes) as SchemeName[];
+export const schemeNames: readonly SchemeName[] = builtinSchemeNames;
 
 export function isSchemeName(name: unknown): name is SchemeName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(schemes, name);
 }
 
 export function getScheme(name: string): SignatureScheme {
-  if (!isSchemeName(name)) {
+  const all = allSchemes();
+  const scheme = all.get(name);
+  if (!scheme) {
     throw new Error(
-      `unknown signature scheme ${JSON.stringify(name)}; known schemes: ${schemeNames.join(', ')}`,
+      `unknown signature scheme ${JSON.stringify(name)}; known schemes: ${[...all.keys()].join(', ')}`,
     );
   }
-  return schemes[name];
+  return scheme;
 }

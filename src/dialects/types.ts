@@ -6,13 +6,8 @@ import type { InFlightLimit } from '../http/in-flight';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CbCode } from '../errors';
 
-export type SchemeName =
-  | 'pyun-form-md5'
-  | 'pyun-json-md5'
-  | 'pyun-json-push-md5'
-  | 'tencent-md5'
-  | 'dianping-sha1'
-  | 'dianping-router-md5';
+/** The built-in schemes' names, derived from each dialect folder's scheme-names.ts. */
+export type { SchemeName } from './scheme-names';
 
 /** How empty strings take part in a signature ("assumption" points of protocols.md). */
 export interface SchemeOptions {
@@ -48,8 +43,9 @@ export type VerifyOutcome =
       maskedStringToSign: string;
     };
 
-export interface SignatureScheme {
-  readonly name: SchemeName;
+/** A signature scheme; N narrows its name (the built-in schemes have a SchemeName). */
+export interface SignatureScheme<N extends string = string> {
+  readonly name: N;
   sign(input: SignInput, secret: string, opts?: SchemeOptions): Signature;
   /** Recomputes and compares in constant time (hex compared case-insensitively). */
   verify(input: SignInput, secret: string, received: string, opts?: SchemeOptions): VerifyOutcome;
@@ -114,7 +110,8 @@ export interface Credentials {
   /** pyun app_id, tencent api_key, dianping app_key. */
   keyId: string;
   secret: string;
-  scheme: SchemeName;
+  /** A scheme of the party's dialect (a SchemeName for the built-in dialects). */
+  scheme: string;
   schemeOptions?: SchemeOptions;
 }
 
@@ -153,7 +150,7 @@ export interface Dialect {
   readonly name: string;
   /** Config keys of a partner/upstream entry holding the key id and the secret. */
   readonly credentialKeys: { keyId: string; secret: string };
-  readonly defaultScheme: SchemeName;
+  readonly defaultScheme: string;
   /** Parses a raw request in this dialect's transport (e.g. tencent: JSON; dianping: query or form). */
   parse(req: RawRequest): ParsedMessage;
   /** The key id the caller claims (tencent api_key, dianping appkey/app_key, pyun app_id), if any. */
@@ -185,4 +182,54 @@ export interface Dialect {
   /** Maps every catalog code to this dialect's error code. */
   readonly codes: Record<CbCode, string | number>;
   createClient(opts: ClientOptions): UpstreamClient;
+}
+
+/** JSON Schema as plain data (a fragment of the configuration schema). */
+export type JsonSchema = { readonly [keyword: string]: unknown };
+
+/**
+ * The `upstreams.<name>` section of the configuration, for a dialect couponbridge can call. The
+ * configuration builder (src/config/schema.ts) gives every section base_url, the dialect's
+ * credential keys, timeout_ms and max_in_flight; the dialect adds its own options here.
+ */
+export interface UpstreamOptions {
+  /** required: every deployment configures it (P云: the flows end there); optional: only when declared. */
+  readonly section: 'required' | 'optional';
+  /**
+   * The dialect's own options as JSON-schema properties; `{ $ref: '#/$defs/…' }` names a shared
+   * definition of the configuration schema (httpUrl, keyId, secret, durationMs, emptyValues).
+   */
+  readonly properties?: Readonly<Record<string, JsonSchema>>;
+  /** Keys that must be given besides the credential keys, timeout_ms and max_in_flight (e.g. base_url). */
+  readonly required?: readonly string[];
+  /** Defaults of the section when couponbridge.default.yaml has none for it (a dialect outside src/). */
+  readonly defaults?: Readonly<Record<string, unknown>>;
+  /** Non-fatal findings about a configured section, one message each (printed as startup warnings). */
+  warnings?(section: Readonly<Record<string, unknown>>): string[];
+}
+
+/**
+ * Raw calls a partner of this dialect may make to the platform's own API through couponbridge
+ * (src/server/passthrough.ts): `/<dialect name><prefix>…` is re-signed and forwarded to
+ * `<prefix>…` at the upstream of the same name, if `passthrough.allow` lists the path.
+ */
+export interface PassthroughOptions {
+  /** Path prefix at the platform, e.g. "/gate". */
+  readonly prefix: string;
+  /** Field carrying the caller's epoch-millisecond timestamp (freshness check). */
+  readonly timestampField: string;
+}
+
+/**
+ * Everything couponbridge knows about a dialect, exported by its folder and listed in
+ * src/dialects/registry.ts (or registered at runtime with registerDialect): the codec, signer,
+ * envelope, codes and client (`dialect`), its signature schemes, and its configuration.
+ */
+export interface DialectDescriptor {
+  readonly dialect: Dialect;
+  /** Every scheme a party of this dialect may use; `dialect.defaultScheme` is one of them. */
+  readonly schemes: readonly SignatureScheme[];
+  /** Present when couponbridge can call this platform (`upstreams.<name>`). */
+  readonly upstream?: UpstreamOptions;
+  readonly passthrough?: PassthroughOptions;
 }

@@ -8,7 +8,7 @@
  * Stops on SIGINT/SIGTERM.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { SchemeName } from '../dialects/types';
+import { findDescriptor } from '../dialects';
 import { startSandbox, type Sandbox, type SandboxOptions } from './index';
 
 interface CliOptions {
@@ -18,7 +18,7 @@ interface CliOptions {
   tencentSecretEnv?: string;
   dianpingAppKey?: string;
   dianpingSecretEnv?: string;
-  dianpingScheme?: SchemeName;
+  dianpingScheme?: string;
   host: string;
   pyunPort?: number;
   tencentPort?: number;
@@ -43,10 +43,9 @@ export async function main(
     .option('--dianping-app-key <key>', 'Dianping appkey')
     .option('--dianping-secret-env <var>', 'environment variable holding the Dianping secret')
     .addOption(
-      new Option('--dianping-scheme <scheme>', 'Dianping scheme').choices([
-        'dianping-sha1',
-        'dianping-router-md5',
-      ]),
+      new Option('--dianping-scheme <scheme>', 'Dianping scheme').choices(
+        findDescriptor('dianping')?.schemes.map((s) => s.name) ?? [],
+      ),
     )
     .option('--host <host>', 'listen address', '127.0.0.1')
     .option('--pyun-port <n>', 'P云 port (default: any free one)', port)

@@ -12,7 +12,7 @@
  * A failed call changes nothing, so a retry after a failure is never a duplicate.
  */
 import { dialects } from '../dialects';
-import type { Answer, ParsedMessage, RawRequest, SchemeName } from '../dialects/types';
+import type { Answer, ParsedMessage, RawRequest } from '../dialects/types';
 import { isCbError, type CbCode } from '../errors';
 import type { Platform, RecordedRequest } from './server';
 import { dianpingRouterSign, dianpingSha1Sign, sameSignature } from './signatures';
@@ -38,7 +38,7 @@ const AMOUNT = /^\d+(\.\d+)?$/;
 export interface DianpingSandboxOptions {
   app_key?: string;
   secret?: string;
-  scheme: SchemeName;
+  scheme: string;
   empty_values?: 'skip' | 'sign';
   verifySignatures: boolean;
 }

@@ -6,8 +6,7 @@
  * `clear()` forgets recordings only: business state (redeemed grants, consumed orders, nonces)
  * lives as long as the sandbox, as it would on the real platforms.
  */
-import { dialects } from '../dialects';
-import type { SchemeName } from '../dialects/types';
+import { getDialect } from '../dialects';
 import { DianpingPlatform } from './dianping';
 import { PyunPlatform } from './pyun';
 import {
@@ -21,14 +20,14 @@ import {
 import { TENCENT_PREFIX, TencentPlatform } from './tencent';
 import { pyunFormSign } from './signatures';
 
-export type { Fault, RecordedRequest, RequestFilter, Target } from './server';
+export type { Fault, Platform, RecordedRequest, RequestFilter, Target } from './server';
 export { EVENT_PATH, GRANT_SYNC_PATH, grantSerialFor } from './pyun';
 export { TENCENT_PREFIX } from './tencent';
 
 export interface SandboxOptions {
   pyun: { app_id: string; app_secret: string };
   tencent?: { api_key: string; secret: string };
-  dianping?: { app_key: string; secret: string; scheme?: SchemeName; empty_values?: 'skip' | 'sign' };
+  dianping?: { app_key: string; secret: string; scheme?: string; empty_values?: 'skip' | 'sign' };
   host?: string;
   /** Fixed ports; 0 or absent picks a free one. */
   ports?: Partial<Record<Target, number>>;
@@ -38,6 +37,11 @@ export interface SandboxOptions {
   replayWindowS?: number;
   /** Recorded requests kept per platform (oldest dropped first). Default 10000. */
   maxRecorded?: number;
+  /**
+   * More simulated platforms, by dialect name (a dialect registered at runtime brings its own
+   * stub); each listens on a port of its own, its URL in `urls`.
+   */
+  platforms?: Record<string, Platform>;
 }
 
 export interface Sandbox {
@@ -45,6 +49,8 @@ export interface Sandbox {
   /** Includes the production mount `/openplatform/api/v1/coupon`. */
   tencentUrl: string;
   dianpingUrl: string;
+  /** Every platform's base URL by target (Tencent's without the production mount). */
+  urls: Record<Target, string>;
   requests(filter?: RequestFilter): RecordedRequest[];
   clear(): void;
   fault(target: Target, f: Fault | null): void;
@@ -62,15 +68,20 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     tencent: new TencentPlatform({ ...opts.tencent, verifySignatures, windowS: opts.replayWindowS ?? 300 }),
     dianping: new DianpingPlatform({
       ...opts.dianping,
-      scheme: opts.dianping?.scheme ?? dialects.dianping.defaultScheme,
+      scheme: opts.dianping?.scheme ?? getDialect('dianping').defaultScheme,
       verifySignatures,
     }),
   };
+  for (const [target, platform] of Object.entries(opts.platforms ?? {})) {
+    getDialect(target); // a stub simulates a known dialect: its recordings are parsed with it
+    if (target in platforms) throw new Error(`sandbox platform ${target} is already simulated`);
+    platforms[target] = platform;
+  }
   const servers = {} as Record<Target, PlatformServer>;
   const urls = {} as Record<Target, string>;
   try {
-    for (const target of ['pyun', 'tencent', 'dianping'] as const) {
-      servers[target] = new PlatformServer(platforms[target], maxRecorded);
+    for (const [target, platform] of Object.entries(platforms)) {
+      servers[target] = new PlatformServer(platform, maxRecorded);
       urls[target] = await servers[target].listen(host, opts.ports?.[target] ?? 0);
     }
   } catch (e) {
@@ -82,6 +93,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     pyunUrl: urls.pyun,
     tencentUrl: urls.tencent + TENCENT_PREFIX,
     dianpingUrl: urls.dianping,
+    urls,
     requests: (filter = {}) => all.flatMap((s) => s.requests(filter)).sort((a, b) => a.seq - b.seq),
     clear: () => all.forEach((s) => s.clear()),
     fault: (target, f) => servers[target].setFault(f),

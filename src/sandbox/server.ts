@@ -10,10 +10,11 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dialects } from '../dialects';
+import { getDialect } from '../dialects';
 import type { Answer, RawRequest } from '../dialects/types';
 
-export type Target = 'pyun' | 'tencent' | 'dianping';
+/** A simulated platform, named after its dialect: the built-in three, or one passed to startSandbox. */
+export type Target = 'pyun' | 'tencent' | 'dianping' | (string & {});
 
 export type Fault = (
   | { mode: 'down' }
@@ -217,7 +218,7 @@ export class PlatformServer {
 /** What a faulted request carried (the platform, which parses it otherwise, is not reached). */
 function fieldsOf(target: Target, raw: RawRequest): Record<string, unknown> | undefined {
   try {
-    return dialects[target].parse(raw).fields;
+    return getDialect(target).parse(raw).fields;
   } catch {
     return undefined;
   }

@@ -149,20 +149,32 @@ function propertyOf(locs: Located[], name: string): Located[] {
   return out;
 }
 
-export function loadSchemaRegistry(dir: string = join(projectRoot(), 'schemas')): SchemaRegistry {
+/** The shipped schemas/ directory. */
+export function defaultSchemaDir(): string {
+  return join(projectRoot(), 'schemas');
+}
+
+/**
+ * Every schema under `dirs` (default: schemas/). More directories add schemas beside the shipped
+ * ones, e.g. those of a dialect that lives outside src/ (`[defaultSchemaDir(), itsDir]`); an id
+ * given twice, in one directory or across them, is refused.
+ */
+export function loadSchemaRegistry(dirs: string | readonly string[] = defaultSchemaDir()): SchemaRegistry {
   const docs = new Map<string, { schema: SchemaNode; file: string }>();
-  for (const file of listSchemaFiles(dir)) {
-    const schema = readSchema(file);
-    const id =
-      typeof schema.$id === 'string'
-        ? schema.$id
-        : relative(dir, file)
-            .split(sep)
-            .join('/')
-            .replace(/\.schema\.json$/, '');
-    const prev = docs.get(id);
-    if (prev) throw new Error(`${file}: schema id "${id}" already used by ${prev.file}`);
-    docs.set(id, { schema, file });
+  for (const dir of typeof dirs === 'string' ? [dirs] : dirs) {
+    for (const file of listSchemaFiles(dir)) {
+      const schema = readSchema(file);
+      const id =
+        typeof schema.$id === 'string'
+          ? schema.$id
+          : relative(dir, file)
+              .split(sep)
+              .join('/')
+              .replace(/\.schema\.json$/, '');
+      const prev = docs.get(id);
+      if (prev) throw new Error(`${file}: schema id "${id}" already used by ${prev.file}`);
+      docs.set(id, { schema, file });
+    }
   }
   const plain = newAjv(false);
   const coercing = newAjv(true);

@@ -18,22 +18,44 @@ import type { IncomingMessage, ServerResponse, ClientRequest } from 'node:http';
 import { createProxyMiddleware } from 'http-proxy-middleware';
 import type { RequestHandler } from 'express';
 import { CbError, toCbError } from '../errors';
-import type { RawRequest } from '../dialects/types';
+import type { Dialect, PassthroughOptions, RawRequest } from '../dialects/types';
 import type { PassthroughRule } from '../config/types';
-import { getDialect, type Partner, type Runtime } from '../runtime';
+import type { Partner, Runtime } from '../runtime';
 import { partnerFor, requireKeyId, verifyWithAnySecret } from '../pipeline/stages/inbound';
 import { newExchangeId } from '../pipeline/context';
 import { transportFields } from '../flows/shared';
 import { errorAnswer } from '../pipeline/stages/answer';
 import { checkWindow } from '../ledger/replay-guard';
 import { readRawBody } from './raw-body';
-import { assertSafeFields } from '../dialects';
+import { assertSafeFields, dialectDescriptors } from '../dialects';
 import { sendAnswer } from './respond';
 
-const PREFIX = '/pyun/gate/';
-/** /pyun/gate followed by plain segments; a segment may not start with a dot. */
-const SAFE_PATH = /^\/pyun\/gate(?:\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+$/;
 const USER_AGENT = 'couponbridge/passthrough';
+
+/**
+ * The dialect whose partners may reach their platform's API (the registry's descriptor that
+ * declares `passthrough`: P云), mounted at `/<dialect><prefix>/` (/pyun/gate/).
+ */
+export interface PassthroughMount {
+  dialect: Dialect;
+  options: PassthroughOptions;
+  /** `/pyun`: removed from the request path to give the platform's path. */
+  mount: string;
+  /** `/pyun/gate/`. */
+  prefix: string;
+  /** The mount followed by plain segments; a segment may not start with a dot. */
+  safePath: RegExp;
+}
+
+export function passthroughMount(): PassthroughMount | undefined {
+  const d = dialectDescriptors().find((x) => x.passthrough);
+  if (!d?.passthrough) return undefined;
+  const mount = `/${d.dialect.name}`;
+  const prefix = `${mount}${d.passthrough.prefix}/`;
+  const escaped = `${mount}${d.passthrough.prefix}`.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const safePath = new RegExp(`^${escaped}(?:\\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+$`);
+  return { dialect: d.dialect, options: d.passthrough, mount, prefix, safePath };
+}
 
 type Forward = IncomingMessage & {
   /** The re-signed P云 path (with its re-signed query for a GET). */
@@ -44,11 +66,14 @@ type Forward = IncomingMessage & {
 };
 
 /** The P云 path (`/gate/…`) of a request path, or CB_ROUTE_NOT_FOUND when it could leave /gate/. */
-export function gatePath(requestPath: string): string {
-  if (!SAFE_PATH.test(requestPath)) {
-    throw new CbError('CB_ROUTE_NOT_FOUND', 'passthrough path refused: only plain segments under /gate/');
+export function gatePath(m: PassthroughMount, requestPath: string): string {
+  if (!m.safePath.test(requestPath)) {
+    throw new CbError(
+      'CB_ROUTE_NOT_FOUND',
+      `passthrough path refused: only plain segments under ${m.options.prefix}/`,
+    );
   }
-  return requestPath.slice('/pyun'.length);
+  return requestPath.slice(m.mount.length);
 }
 
 /** True when a rule allows this P云 path and method (exact path, or a subtree ending in `/**`). */
@@ -63,13 +88,14 @@ export function allowed(rules: PassthroughRule[], path: string, method: string):
 /** P云's timestamp inside the window and the signature seen once: a captured request cannot be re-sent. */
 async function requireFresh(
   rt: Runtime,
+  m: PassthroughMount,
   partner: Partner,
   fields: Record<string, unknown>,
   signature: string,
 ): Promise<void> {
   const nowMs = Date.now();
   const windowS = rt.config.replay.window_s;
-  const ts = fields.timestamp;
+  const ts = fields[m.options.timestampField];
   const tsMs = typeof ts === 'string' && /^\d{13}$/.test(ts) ? Number(ts) : typeof ts === 'number' ? ts : NaN;
   if (Number.isNaN(tsMs)) {
     throw new CbError(
@@ -79,7 +105,7 @@ async function requireFresh(
   }
   checkWindow(tsMs, ts, windowS, nowMs);
   const fresh = await rt.nonces.remember(
-    `pyun-sig:${partner.id}`,
+    `${m.dialect.name}-sig:${partner.id}`,
     signature.toUpperCase(),
     tsMs + windowS * 2000,
     nowMs,
@@ -90,15 +116,17 @@ async function requireFresh(
 }
 
 export function createPassthrough(rt: Runtime): RequestHandler {
-  const pyun = getDialect('pyun');
+  const m = passthroughMount();
+  if (!m) return (_req, _res, next) => next();
+  const { dialect, prefix } = m;
   /** P云's common parameters and signature: the re-signing replaces them. */
-  const common = new Set(transportFields(pyun));
-  const upstream = rt.upstreams.get('pyun');
+  const common = new Set(transportFields(dialect));
+  const upstream = rt.upstreams.get(dialect.name);
   const proxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
     target: upstream?.baseUrl ?? 'http://127.0.0.1:9',
     changeOrigin: true,
     // The checked, re-signed path: a POST's query string is covered by no signature, so it is dropped.
-    pathRewrite: (path, req) => (req as Forward).cbPath ?? path.split('?', 1)[0].slice('/pyun'.length),
+    pathRewrite: (path, req) => (req as Forward).cbPath ?? path.split('?', 1)[0].slice(m.mount.length),
     proxyTimeout: upstream?.timeoutMs ?? 5000,
     on: {
       proxyReq(proxyReq: ClientRequest, req: IncomingMessage) {
@@ -120,18 +148,22 @@ export function createPassthrough(rt: Runtime): RequestHandler {
         const timedOut =
           /timeout|ETIMEDOUT/i.test(err.message) || waited >= (upstream?.timeoutMs ?? 5000) - 50;
         const code = timedOut ? 'CB_UPSTREAM_TIMEOUT' : 'CB_UPSTREAM_UNREACHABLE';
-        sendAnswer(r, errorAnswer(pyun, new CbError(code, `P云 passthrough: ${err.message}`)));
+        sendAnswer(r, errorAnswer(dialect, new CbError(code, `P云 passthrough: ${err.message}`)));
       },
     },
   });
 
   return async function passthrough(req, res, next) {
-    if (!req.url.startsWith(PREFIX)) return next();
+    if (!req.url.startsWith(prefix)) return next();
     try {
-      if (!upstream)
-        throw new CbError('CB_UPSTREAM_UNREACHABLE', 'no P云 upstream configured (upstreams.pyun.base_url)');
+      if (!upstream) {
+        throw new CbError(
+          'CB_UPSTREAM_UNREACHABLE',
+          `no P云 upstream configured (upstreams.${dialect.name}.base_url)`,
+        );
+      }
       const [path, query = ''] = req.url.split('?', 2);
-      const target = gatePath(path);
+      const target = gatePath(m, path);
       const get = req.method === 'GET';
       const raw: RawRequest = {
         method: req.method,
@@ -141,13 +173,13 @@ export function createPassthrough(rt: Runtime): RequestHandler {
         headers: req.headers,
         body: await readRawBody(req, rt.config.server.body_limit_bytes),
       };
-      const msg = pyun.parse(raw);
+      const msg = dialect.parse(raw);
       assertSafeFields(msg.fields);
-      const partner = partnerFor(rt, pyun, requireKeyId(pyun, pyun.identify(msg, raw)));
-      verifyWithAnySecret(pyun, msg, raw, partner);
+      const partner = partnerFor(rt, dialect, requireKeyId(dialect, dialect.identify(msg, raw)));
+      verifyWithAnySecret(dialect, msg, raw, partner);
       await rt.rateLimits.take(partner.id);
       const signature = req.headers.authorization ?? msg.signingParams.sign ?? '';
-      await requireFresh(rt, partner, msg.fields, signature);
+      await requireFresh(rt, m, partner, msg.fields, signature);
       if (!allowed(rt.config.passthrough.allow, target, req.method)) {
         throw new CbError('CB_ROUTE_NOT_FOUND', `P云 path ${target} is not in passthrough.allow`);
       }
@@ -155,7 +187,7 @@ export function createPassthrough(rt: Runtime): RequestHandler {
       for (const [k, val] of Object.entries(msg.fields)) if (!common.has(k)) business[k] = val;
       const encoding = get ? 'query' : msg.encoding === 'json' ? 'json' : 'form';
       const method = get ? 'GET' : 'POST';
-      const built = pyun.buildRequest({ method, path: target, encoding }, business, upstream.creds);
+      const built = dialect.buildRequest({ method, path: target, encoding }, business, upstream.creds);
       const exchange = newExchangeId();
       const f = req as Forward;
       f.cbPath = built.path;
@@ -168,7 +200,7 @@ export function createPassthrough(rt: Runtime): RequestHandler {
       rt.logger.log('http', 'passthrough', { exchange, path: target, partner: partner.id });
       proxy(req, res, next);
     } catch (e) {
-      sendAnswer(res, errorAnswer(pyun, toCbError(e)));
+      sendAnswer(res, errorAnswer(dialect, toCbError(e)));
     }
   };
 }

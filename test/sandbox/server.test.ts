@@ -135,6 +135,20 @@ describe('sandbox faults and recording', () => {
   });
 });
 
+describe('sandbox platforms beyond the built-in three', () => {
+  test('refuses a stub for a dialect the registry does not know, or one already simulated', async () => {
+    const stub = { target: 'nowhere', handle: () => assert.fail(), codeAnswer: () => assert.fail() };
+    await assert.rejects(
+      startSandbox({ pyun: APP, platforms: { nowhere: stub } }),
+      /unknown dialect "nowhere"/,
+    );
+    await assert.rejects(
+      startSandbox({ pyun: APP, platforms: { pyun: { ...stub, target: 'pyun' } } }),
+      /sandbox platform pyun is already simulated/,
+    );
+  });
+});
+
 describe('sandbox CLI', () => {
   test('prints its URLs as JSON and serves until SIGTERM', async () => {
     const cli = join(__dirname, '../../src/sandbox/cli.ts');

@@ -8,9 +8,10 @@
  *   secret + … + secret; MD5, lower-case hex. Assumption on empty values: the router follows the
  *   TOP-style convention of leaving empty values out, so "" is skipped by default.
  */
+import type { DianpingSchemeName } from './scheme-names';
 import { defineScheme, md5Hex, requireParams, SECRET_MASK, sha1Hex, signedEntries } from '../shared/signing';
 
-export const dianpingSha1 = defineScheme(
+export const dianpingSha1 = defineScheme<DianpingSchemeName>(
   'dianping-sha1',
   { emptyValues: 'sign' },
   (input, secret, opts) => {
@@ -28,7 +29,7 @@ export const dianpingSha1 = defineScheme(
   (text) => sha1Hex(text).toUpperCase(),
 );
 
-export const dianpingRouterMd5 = defineScheme(
+export const dianpingRouterMd5 = defineScheme<DianpingSchemeName>(
   'dianping-router-md5',
   { emptyValues: 'skip' },
   (input, secret, opts) => {

@@ -8,7 +8,7 @@
  * - pyun-json-push-md5: JSON-body pushes carrying `sign` inside; the form rule over the top-level
  *   keys, nested objects/arrays written as compact JSON with keys sorted recursively.
  */
-import type { SchemeName } from '../types';
+import type { PyunSchemeName } from './scheme-names';
 import {
   defineScheme,
   md5Hex,
@@ -20,7 +20,7 @@ import {
 
 const upperMd5 = (text: string): string => md5Hex(text).toUpperCase();
 
-function formBuilder(name: SchemeName, sortKeys: boolean): Builder {
+function formBuilder(name: PyunSchemeName, sortKeys: boolean): Builder {
   return (input, secret, opts) => {
     const base = signedEntries(requireParams(input, name), ['sign'], opts.emptyValues, sortKeys)
       .map(([k, v]) => `${k}=${v}`)
@@ -32,21 +32,21 @@ function formBuilder(name: SchemeName, sortKeys: boolean): Builder {
   };
 }
 
-export const pyunFormMd5 = defineScheme(
+export const pyunFormMd5 = defineScheme<PyunSchemeName>(
   'pyun-form-md5',
   { emptyValues: 'skip' },
   formBuilder('pyun-form-md5', false),
   upperMd5,
 );
 
-export const pyunJsonPushMd5 = defineScheme(
+export const pyunJsonPushMd5 = defineScheme<PyunSchemeName>(
   'pyun-json-push-md5',
   { emptyValues: 'skip' },
   formBuilder('pyun-json-push-md5', true),
   upperMd5,
 );
 
-export const pyunJsonMd5 = defineScheme(
+export const pyunJsonMd5 = defineScheme<PyunSchemeName>(
   'pyun-json-md5',
   { emptyValues: 'skip' },
   (input, secret) => {

@@ -6,14 +6,7 @@
  * expected signature, so a failed verify cannot be used as a signing oracle.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type {
-  SchemeName,
-  SchemeOptions,
-  SignInput,
-  Signature,
-  SignatureScheme,
-  VerifyOutcome,
-} from '../types';
+import type { SchemeOptions, SignInput, Signature, SignatureScheme, VerifyOutcome } from '../types';
 
 export const SECRET_MASK = '***';
 
@@ -75,7 +68,7 @@ export function signedEntries(
   return out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-export function requireParams(input: SignInput, scheme: SchemeName): Record<string, unknown> {
+export function requireParams(input: SignInput, scheme: string): Record<string, unknown> {
   const { params } = input;
   if (params === null || typeof params !== 'object' || Array.isArray(params)) {
     throw new Error(`scheme ${scheme} signs parameters: params must be an object`);
@@ -95,12 +88,12 @@ export function hexEquals(expected: string, received: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export function defineScheme(
-  name: SchemeName,
+export function defineScheme<N extends string>(
+  name: N,
   defaults: Required<SchemeOptions>,
   build: Builder,
   digest: (stringToSign: string) => string,
-): SignatureScheme {
+): SignatureScheme<N> {
   const sign = (input: SignInput, secret: string, opts?: SchemeOptions): Signature => {
     if (typeof secret !== 'string' || secret === '')
       throw new Error(`scheme ${name} needs a non-empty secret`);

@@ -4,9 +4,10 @@
  * JSON text and nested objects/arrays compact JSON as sent (assumption, protocols.md); null/absent
  * fields are skipped and "" is signed as `key=` unless `emptyValues: 'skip'` (assumption).
  */
+import type { TencentSchemeName } from './scheme-names';
 import { defineScheme, md5Hex, requireParams, SECRET_MASK, signedEntries } from '../shared/signing';
 
-export const tencentMd5 = defineScheme(
+export const tencentMd5 = defineScheme<TencentSchemeName>(
   'tencent-md5',
   { emptyValues: 'sign' },
   (input, secret, opts) => {

@@ -16,12 +16,15 @@ const transportCb: Record<string, CbCode> = {
   unreadable: 'CB_UPSTREAM_BAD_ANSWER',
 };
 
-function templateVars(o: UpstreamOutcome, targetName: string): Record<string, unknown> {
+function templateVars(o: UpstreamOutcome, target: Dialect): Record<string, unknown> {
+  const targetName = target.name;
   switch (o.kind) {
     case 'answer': {
       const b = o.body as Record<string, unknown>;
+      // a dialect whose answers carry the message under another key reads it through its envelope
+      const message = b.message ?? target.envelope.messageOf(b) ?? '';
       return {
-        upstream: { ...b, code: o.code, message: b.message ?? '', hint: b.hint ?? '' },
+        upstream: { ...b, code: o.code, message, hint: b.hint ?? '' },
         http: { status: o.answer.status },
         target: targetName,
       };
@@ -60,7 +63,7 @@ export function mapBack(x: Exchange): void {
   const o = x.upstream!;
   const caller = x.route.dialect;
   const entry = codeEntryFor(x, o);
-  const vars = templateVars(o, x.route.target!.dialect.name);
+  const vars = templateVars(o, x.route.target!.dialect);
   if (entry?.success && o.kind === 'answer') {
     x.answer = successAnswer(x, o.body);
     x.outcome = 'success';
