@@ -36,6 +36,11 @@ export interface StartOptions {
   store?: Store;
   /** Run the outbox worker in this process (default true). */
   outbox?: boolean;
+  /**
+   * This process's slot (1..N) among `server.workers` cluster workers (cluster.ts): maintenance
+   * runs in slot 1 only, the outbox leases under host:port#slot, metrics carry `worker="<slot>"`.
+   */
+  workerSlot?: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -43,6 +48,15 @@ const DAY_MS = 86_400_000;
 /** How long finished idempotency records are kept: they outlive every partner's retry horizon by far. */
 export function idempotencyRetentionMs(journal: { max_age_days: number }): number {
   return Math.max(journal.max_age_days, 7) * DAY_MS;
+}
+
+/**
+ * The cluster primary's step before forking workers: pending migrations applied (or, with
+ * `store.migrate: manual`, refused) once, so that N workers do not race to apply them.
+ */
+export async function prepareStore(config: Config): Promise<void> {
+  const store = await openConfiguredStore(config, () => undefined);
+  await store.close();
 }
 
 /** Pending migrations are applied at open, unless `store.migrate: manual` asks an operator to. */
@@ -126,8 +140,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       },
     ],
   };
-  const maintenance = startMaintenance(rt);
+  const slot = opts.workerSlot;
+  // purges need running once, not once per worker
+  const maintenance = slot === undefined || slot === 1 ? startMaintenance(rt) : undefined;
   const metrics = createMetrics();
+  if (slot !== undefined) metrics.registry.setDefaultLabels({ worker: String(slot) });
   const server = createHttpServer(rt, state, metrics);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -144,12 +161,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   }
   const watcher = opts.watch === false ? undefined : watchMappings(rt);
   const addr = server.address() as AddressInfo;
-  // A stable id (host:port) lets a restarted instance take back its own leases at once.
+  // A stable id (host:port, and the slot among cluster workers, which share the port) lets a
+  // restarted instance take back its own leases at once.
   const outbox =
     opts.outbox === false
       ? undefined
       : startOutboxWorker(rt, {
-          workerId: hostWorkerId(addr.port),
+          workerId: hostWorkerId(addr.port) + (slot === undefined ? '' : `#${slot}`),
           onDelivery: (e) => {
             metrics.outbox.inc({ kind: `${e.kind}@${e.v}`, destination: e.destination, outcome: e.outcome });
             metrics.outboxSeconds.observe({ kind: `${e.kind}@${e.v}` }, e.ms / 1000);
@@ -163,6 +181,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     url,
     routes: [...rt.table.byId.keys()],
     store: backend,
+    ...(slot !== undefined && { worker: slot, pid: process.pid }),
   });
 
   let stopping: Promise<void> | undefined;
