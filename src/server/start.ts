@@ -113,7 +113,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   });
   const rt = createRuntime(config, { registry, logger, table, store });
   live.rt = rt;
-  if (opened.backend === 'postgres' && config.partners.some((p) => p.rate_limit)) {
+  if (opened.backend !== 'postgres' && opts.workerSlot !== undefined) {
+    // workers on SQLite: the cluster primary keeps the one count every worker consults
+    const { clusterRateLimits } = require('../rate-limit') as typeof import('../rate-limit');
+    rt.rateLimits = clusterRateLimits(config);
+  } else if (opened.backend === 'postgres' && config.partners.some((p) => p.rate_limit)) {
     // loaded only here, like the store itself: the SQLite default never pays for `pg`
     const pg = require('../store/postgres') as typeof import('../store/postgres');
     const { postgresRateLimits } = require('../rate-limit') as typeof import('../rate-limit');

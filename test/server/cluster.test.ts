@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseConfig } from '../../src/config/load';
 import { getDialect } from '../../src/dialects';
+import type { Credentials } from '../../src/dialects/types';
 import { startSandbox } from '../../src/sandbox';
 import { restartDelayMs, workerCount } from '../../src/server/cluster';
 import { projectRoot } from '../../src/util/paths';
@@ -48,7 +49,13 @@ function send(
   });
 }
 
-function t1Message(): { headers: Record<string, string>; text: string } {
+const LIMITED: Credentials = {
+  keyId: 'SPLIMITED01',
+  secret: 'sp-limited-secret-0001',
+  scheme: 'tencent-md5',
+};
+
+function t1Message(from: Credentials = spCreds): { headers: Record<string, string>; text: string } {
   const built = getDialect('tencent').buildRequest(
     { method: 'POST', path: '/', encoding: 'json' },
     {
@@ -59,7 +66,7 @@ function t1Message(): { headers: Record<string, string>; text: string } {
       coupon_id: `C${randomUUID().slice(0, 8)}`,
       coupon_status: 2,
     },
-    spCreds,
+    from,
   );
   return { headers: built.headers as Record<string, string>, text: built.body! };
 }
@@ -107,7 +114,7 @@ test('restart backoff: 0.5 s, doubling while replacements keep dying, capped at 
 });
 
 test(
-  'two workers share the port and the SQLite store; a killed worker is replaced; SIGTERM drains both',
+  'two workers share the port, the SQLite store and rate limits; a killed worker is replaced; SIGTERM drains both',
   { timeout: 300_000 },
   async () => {
     const sb = await startSandbox({ pyun: creds.pyunUpstream, tencent: creds.tencentUpstream });
@@ -125,13 +132,19 @@ upstreams:
   pyun: { base_url: "${sb.pyunUrl}", app_id: ${creds.pyunUpstream.app_id}, app_secret: "\${PYUN_SECRET}", timeout_ms: 3000 }
 partners:
   - { id: sp-test, dialect: tencent, api_key: ${creds.sp.api_key}, secret: "\${SP_SECRET}" }
+  - { id: sp-limited, dialect: tencent, api_key: ${LIMITED.keyId}, secret: "\${LIMITED_SECRET}", rate_limit: { per_second: 0.01, burst: 4 } }
 `,
     );
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', join(projectRoot(), 'src/cli/main.ts'), 'serve', '--config', config],
       {
-        env: { ...process.env, PYUN_SECRET: creds.pyunUpstream.app_secret, SP_SECRET: creds.sp.secret },
+        env: {
+          ...process.env,
+          PYUN_SECRET: creds.pyunUpstream.app_secret,
+          SP_SECRET: creds.sp.secret,
+          LIMITED_SECRET: LIMITED.secret,
+        },
         stdio: ['ignore', 'pipe', 'inherit'],
       },
     );
@@ -171,6 +184,14 @@ partners:
         return seen.size === 2 ? true : undefined;
       });
       assert.deepEqual([...seen].sort(), ['1', '2'], 'both workers answered translated requests');
+
+      // a partner's rate limit is one count across the workers (kept by the primary), not one each
+      const limited: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        limited.push((await send(url, '/tencent/coupon/status/rsync', t1Message(LIMITED))).status);
+      }
+      assert.equal(limited.filter((st) => st === 429).length, 4, `burst 4 of 8: ${limited.join(' ')}`);
+      assert.deepEqual(limited.slice(4), [429, 429, 429, 429]);
 
       // a worker killed outright is replaced (same slot, new pid) and the port keeps answering
       process.kill(pid1, 'SIGKILL');

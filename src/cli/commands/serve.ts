@@ -8,6 +8,7 @@ import cluster from 'node:cluster';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load';
 import { createLogger } from '../../log';
+import { clusterRateLimitPrimary } from '../../rate-limit';
 import { runPrimary, workerCount, workerSlot } from '../../server/cluster';
 import { prepareStore, startServer } from '../../server/start';
 import { installProcessPolicy } from '../../server/process-policy';
@@ -26,6 +27,7 @@ export function register(program: Command): void {
       if (workers > 1 && cluster.isPrimary) {
         for (const w of config.warnings) process.stderr.write(`warning: ${w}\n`);
         await prepareStore(config);
+        if (!/^postgres/.test(config.store)) clusterRateLimitPrimary(config);
         const logger = createLogger({
           level: config.log.level,
           maskPlates: config.log.mask_plates,
