@@ -63,9 +63,12 @@ import {
   outbox,
   proxied,
   translate,
+  workersT1,
   type BenchOptions,
   type ScenarioResult,
+  type WorkersResult,
 } from './lib/scenarios';
+import { formatWorkers, workersValid } from './lib/workers-report';
 
 interface CliOptions {
   warmup: number;
@@ -97,7 +100,9 @@ async function attempt(run: () => Promise<ScenarioResult>): Promise<ScenarioResu
   }
 }
 
-async function runAll(o: BenchOptions): Promise<BenchReport & { stages: StageTable }> {
+async function runAll(
+  o: BenchOptions,
+): Promise<BenchReport & { stages: StageTable; workers: WorkersResult }> {
   const [loadAvg1m] = loadavg();
   progress('per-stage cost table');
   const stages = await measureStages(o.pin);
@@ -115,6 +120,8 @@ async function runAll(o: BenchOptions): Promise<BenchReport & { stages: StageTab
   const t2 = await attempt(() => claim({ ...o, expectRps: t1.max.rps }, new SignedBodies('t2')));
   progress('outbox drain');
   const drain = await attempt(() => outbox(o));
+  progress('couponbridge T1 translate with server.workers 1, then 2');
+  const workers = await workersT1({ ...o, expectRps: t1.max.rps }, new SignedBodies('t1'));
   const pg = await runPostgres(o, t2.available ? t2.rps : t1.max.rps, ALL_PG);
   const report = summarize(
     {
@@ -132,13 +139,13 @@ async function runAll(o: BenchOptions): Promise<BenchReport & { stages: StageTab
     o,
     loadAvg1m,
   );
-  return { ...report, stages };
+  return { ...report, stages, workers, valid: report.valid && workersValid(workers) };
 }
 
 type PgScenario = 'claim-pg' | 'claim-pg-2' | 'outbox-pg';
 const ALL_PG: PgScenario[] = ['claim-pg', 'claim-pg-2', 'outbox-pg'];
 /** --only choices besides the PostgreSQL scenarios. */
-const OTHER_ONLY = ['stages'];
+const OTHER_ONLY = ['stages', 'workers'];
 
 /** The PostgreSQL scenarios (issue 15), each on a fresh schema of --pg-url. */
 async function runPostgres(
@@ -211,19 +218,26 @@ async function main(): Promise<void> {
       throw new Error(`--only: unknown scenario(s) ${unknown.join(', ')} (${known.join(', ')})`);
     const [loadAvg1m] = loadavg();
     const out: Record<string, unknown> = { date: new Date().toISOString(), loadAvg1m };
+    let valid = true;
     if (which.includes('stages')) {
       progress('per-stage cost table');
       const stages = await measureStages(o.pin);
       console.log(formatStages(stages) + '\n');
       out.stages = stages;
     }
+    if (which.includes('workers')) {
+      progress('couponbridge T1 translate with server.workers 1, then 2');
+      const w = await workersT1(o, new SignedBodies('t1'));
+      console.log(formatWorkers(w) + '\n');
+      out.workers = w;
+      valid &&= workersValid(w);
+    }
     const pgWhich = which.filter((x): x is PgScenario => ALL_PG.includes(x as PgScenario));
-    let valid = true;
     if (pgWhich.length > 0) {
       const partial = summarizePartial(await runPostgres(o, o.expectRps, pgWhich), o, loadAvg1m);
       console.log(formatPartialReport(partial));
       out.postgres = partial;
-      valid = partial.valid;
+      valid &&= partial.valid;
     }
     mkdirSync(dirname(cli.out), { recursive: true });
     writeFileSync(cli.out, JSON.stringify(out, null, 2) + '\n');
@@ -240,6 +254,7 @@ async function main(): Promise<void> {
   }
   console.log(formatStages(report.stages, t1CpuUs(report)) + '\n');
   console.log(formatReport(report));
+  console.log('\n' + formatWorkers(report.workers));
   mkdirSync(dirname(cli.out), { recursive: true });
   writeFileSync(cli.out, JSON.stringify(report, null, 2) + '\n');
   console.log(`\nwritten: ${relative(process.cwd(), cli.out)}`);

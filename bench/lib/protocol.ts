@@ -11,6 +11,8 @@ export interface RoleArgs {
   count?: number;
   /** A store URL (PostgreSQL scenarios) instead of a fresh SQLite file in workDir. */
   store?: string;
+  /** couponbridge's server.workers (cluster processes); default 1. */
+  workers?: number;
 }
 
 export interface ProcessStats {

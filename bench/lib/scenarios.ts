@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openMigrator } from '../../src/store/open';
 import { projectRoot } from '../../src/util/paths';
@@ -227,6 +227,7 @@ async function withCouponbridge<T>(
   fn: (cbs: RoleProcess[], up: RoleProcess) => Promise<T>,
   store?: string,
   instances = 1,
+  cluster?: { workers: number; core: 'all' },
 ): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'cb-bench-'));
   const up = await spawnRole('upstream', { pin: o.pin, core: LOADGEN_CORE });
@@ -234,10 +235,9 @@ async function withCouponbridge<T>(
   try {
     // One after the other, as in the SQLite scenarios (the first would apply missing migrations).
     for (let i = 0; i < instances; i++) {
-      const args = { upstreamUrl: up.url, workDir: join(dir, String(i)), store };
-      cbs.push(
-        await spawnRole('couponbridge', { pin: o.pin, core: i % 2 === 0 ? SUT_CORE : LOADGEN_CORE, args }),
-      );
+      const args = { upstreamUrl: up.url, workDir: join(dir, String(i)), store, workers: cluster?.workers };
+      const core = cluster?.core ?? (i % 2 === 0 ? SUT_CORE : LOADGEN_CORE);
+      cbs.push(await spawnRole('couponbridge', { pin: o.pin, core, args }));
     }
     return await fn(cbs, up);
   } finally {
@@ -282,6 +282,29 @@ export async function translate(
     const half = await pacedOn(cb, tencentTarget(cb.url, T1_PATH, bodies), rate, o);
     return { max, half };
   });
+}
+
+export interface WorkersResult {
+  one: ScenarioResult;
+  two: ScenarioResult;
+  /** Cores of this machine (the load generator shares them). */
+  cores: number;
+}
+
+/**
+ * T1 translate with `server.workers: 1` and then 2 (issue 18), neither pinned (the load
+ * generator stays on its core), so the ratio shows what a second process buys on this machine;
+ * CPU and RSS add the workers to the primary.
+ */
+export async function workersT1(o: BenchOptions, bodies: SignedBodies): Promise<WorkersResult> {
+  const run = (workers: number) =>
+    withCouponbridge(o, ([cb], up) => measureCouponbridge([cb], up, T1_PATH, bodies, o), undefined, 1, {
+      workers,
+      core: 'all',
+    });
+  const one = await run(1);
+  const two = await run(2);
+  return { one, two, cores: cpus().length };
 }
 
 /**

@@ -63,6 +63,8 @@ export interface ClusterPrimary {
   ready: Promise<void>;
   /** Live workers: slot → pid. */
   workers(): Map<number, number>;
+  /** The port the workers share (the one picked when server.port is 0), once one listens. */
+  port(): number | undefined;
   /** Drains every worker (SIGTERM) and resolves with the exit code for the primary. */
   stop(): Promise<number>;
 }
@@ -91,6 +93,7 @@ export function startCluster(o: ClusterOptions): ClusterPrimary {
   let settle!: { resolve: () => void; reject: (e: Error) => void };
   const ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
   const exits = new Set<Promise<void>>();
+  let port: number | undefined;
 
   const fork = (s: Slot): void => {
     s.timer = undefined;
@@ -101,7 +104,8 @@ export function startCluster(o: ClusterOptions): ClusterPrimary {
     let exited!: () => void;
     const done = new Promise<void>((r) => (exited = r));
     exits.add(done);
-    w.once('listening', () => {
+    w.once('listening', (address) => {
+      port ??= address.port;
       s.listened = true;
       log.info('worker listening', { worker: s.n, pid: w.process.pid });
       if (starting && slots.every((x) => x.listened)) {
@@ -162,6 +166,7 @@ export function startCluster(o: ClusterOptions): ClusterPrimary {
     ready,
     workers: () =>
       new Map(slots.flatMap((s) => (s.worker?.process.pid ? [[s.n, s.worker.process.pid] as const] : []))),
+    port: () => port,
     stop,
   };
 }
