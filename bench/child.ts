@@ -35,6 +35,7 @@ function start(role: Role, a: RoleArgs): Promise<Started> {
         required(a.workDir, 'workDir'),
         a.store,
         a.workers,
+        a.offLoopWrites,
       );
     case 'outbox':
       return (require('./roles/outbox') as Outbox).startOutboxDrain(

@@ -31,7 +31,10 @@
  *
  * Options: --warmup S, --duration S, --paced S, --connections N, --out FILE, --pg-url URL,
  * --only claim-pg,claim-pg-2,outbox-pg (just those PostgreSQL scenarios), --only stages (just the
- * per-stage cost table, lib/stages.ts: ~20 s), and --profile, which
+ * per-stage cost table, lib/stages.ts: ~20 s), --only workers (T1 with server.workers 1 and 2),
+ * --only stages-on-loop (the table with journal and nonce commits on the event loop, as before the
+ * write thread), --only writes (T1 with journal and nonce commits on the event loop, then on the write thread),
+ * and --profile, which
  * adds a T1 run with the V8 CPU profiler over its measured pass and prints the hot spots by self
  * time (source file and line through the bundle's source map); the profile is kept in
  * bench/results/translate.cpuprofile (open it in Chrome DevTools or speedscope).
@@ -64,11 +67,12 @@ import {
   proxied,
   translate,
   workersT1,
+  writesT1,
   type BenchOptions,
   type ScenarioResult,
   type WorkersResult,
 } from './lib/scenarios';
-import { formatWorkers, workersValid } from './lib/workers-report';
+import { formatWorkers, formatWrites, workersValid, writesValid } from './lib/workers-report';
 
 interface CliOptions {
   warmup: number;
@@ -145,7 +149,7 @@ async function runAll(
 type PgScenario = 'claim-pg' | 'claim-pg-2' | 'outbox-pg';
 const ALL_PG: PgScenario[] = ['claim-pg', 'claim-pg-2', 'outbox-pg'];
 /** --only choices besides the PostgreSQL scenarios. */
-const OTHER_ONLY = ['stages', 'workers'];
+const OTHER_ONLY = ['stages', 'stages-on-loop', 'workers', 'writes'];
 
 /** The PostgreSQL scenarios (issue 15), each on a fresh schema of --pg-url. */
 async function runPostgres(
@@ -225,12 +229,25 @@ async function main(): Promise<void> {
       console.log(formatStages(stages) + '\n');
       out.stages = stages;
     }
+    if (which.includes('stages-on-loop')) {
+      progress('per-stage cost table, journal and nonce commits on the event loop');
+      const stages = await measureStages(o.pin, { offLoopWrites: false });
+      console.log('(journal and nonce commits on the event loop)\n' + formatStages(stages) + '\n');
+      out.stagesOnLoop = stages;
+    }
     if (which.includes('workers')) {
       progress('couponbridge T1 translate with server.workers 1, then 2');
       const w = await workersT1(o, new SignedBodies('t1'));
       console.log(formatWorkers(w) + '\n');
       out.workers = w;
       valid &&= workersValid(w);
+    }
+    if (which.includes('writes')) {
+      progress('couponbridge T1 translate, commits on the event loop, then on the write thread');
+      const w = await writesT1(o, new SignedBodies('t1'));
+      console.log(formatWrites(w) + '\n');
+      out.writes = w;
+      valid &&= writesValid(w);
     }
     const pgWhich = which.filter((x): x is PgScenario => ALL_PG.includes(x as PgScenario));
     if (pgWhich.length > 0) {

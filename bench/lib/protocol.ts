@@ -13,6 +13,8 @@ export interface RoleArgs {
   store?: string;
   /** couponbridge's server.workers (cluster processes); default 1. */
   workers?: number;
+  /** false: journal and nonce commits on the event loop, as before the write thread. */
+  offLoopWrites?: boolean;
 }
 
 export interface ProcessStats {

@@ -369,7 +369,7 @@ export function formatReport(b: BenchReport): string {
       `T2 ÷ translate ${b.ratios.claimOverTranslate === null ? 'n/a' : x2(b.ratios.claimOverTranslate)}, ` +
       `T2 on PostgreSQL two ÷ one instance ${b.ratios.claimPgTwoOverOne === null ? 'n/a' : x2(b.ratios.claimPgTwoOverOne)}`,
     '',
-    'targets (issues 7 and 15):',
+    'targets (issues 18 and 15):',
     ...b.targets.map((t) => `  [${t.status}] ${t.name}: ${t.value} (goal ${t.goal})`),
   );
   const failures = [

@@ -227,7 +227,7 @@ async function withCouponbridge<T>(
   fn: (cbs: RoleProcess[], up: RoleProcess) => Promise<T>,
   store?: string,
   instances = 1,
-  cluster?: { workers: number; core: 'all' },
+  cluster?: { workers?: number; core?: 'all'; offLoopWrites?: boolean },
 ): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'cb-bench-'));
   const up = await spawnRole('upstream', { pin: o.pin, core: LOADGEN_CORE });
@@ -235,7 +235,13 @@ async function withCouponbridge<T>(
   try {
     // One after the other, as in the SQLite scenarios (the first would apply missing migrations).
     for (let i = 0; i < instances; i++) {
-      const args = { upstreamUrl: up.url, workDir: join(dir, String(i)), store, workers: cluster?.workers };
+      const args = {
+        upstreamUrl: up.url,
+        workDir: join(dir, String(i)),
+        store,
+        workers: cluster?.workers,
+        offLoopWrites: cluster?.offLoopWrites,
+      };
       const core = cluster?.core ?? (i % 2 === 0 ? SUT_CORE : LOADGEN_CORE);
       cbs.push(await spawnRole('couponbridge', { pin: o.pin, core, args }));
     }
@@ -273,15 +279,38 @@ export async function translate(
   o: BenchOptions,
   bodies: SignedBodies,
   pacedAtHalf = false,
+  offLoopWrites = true,
 ): Promise<{ max: Measured; half?: PacedResult }> {
-  return withCouponbridge(o, async ([cb], up) => {
-    const max = await measureCouponbridge([cb], up, T1_PATH, bodies, o);
-    if (!pacedAtHalf) return { max };
-    const rate = Math.max(1, Math.floor(max.rps / 2));
-    bodies.ensure(Math.ceil(rate * o.pacedS * 1.05) + o.connections);
-    const half = await pacedOn(cb, tencentTarget(cb.url, T1_PATH, bodies), rate, o);
-    return { max, half };
-  });
+  return withCouponbridge(
+    o,
+    async ([cb], up) => {
+      const max = await measureCouponbridge([cb], up, T1_PATH, bodies, o);
+      if (!pacedAtHalf) return { max };
+      const rate = Math.max(1, Math.floor(max.rps / 2));
+      bodies.ensure(Math.ceil(rate * o.pacedS * 1.05) + o.connections);
+      const half = await pacedOn(cb, tencentTarget(cb.url, T1_PATH, bodies), rate, o);
+      return { max, half };
+    },
+    undefined,
+    1,
+    { offLoopWrites },
+  );
+}
+
+export interface WritesResult {
+  onLoop: { max: Measured; half?: PacedResult };
+  offLoop: { max: Measured; half?: PacedResult };
+}
+
+/**
+ * T1 translate with the journal and nonce commits on the event loop (as before issue 18), then on
+ * the write thread (src/store/write-thread.ts), each saturating and then paced at half its own
+ * maximum.
+ */
+export async function writesT1(o: BenchOptions, bodies: SignedBodies): Promise<WritesResult> {
+  const onLoop = await translate(o, bodies, true, false);
+  const offLoop = await translate({ ...o, expectRps: onLoop.max.rps }, bodies, true, true);
+  return { onLoop, offLoop };
 }
 
 export interface WorkersResult {

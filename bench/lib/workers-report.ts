@@ -3,7 +3,7 @@
  * unpinned, the goal (≥ 1.6×) meant for a machine where two cores are free besides the load
  * generator's — the core count is printed with it.
  */
-import type { WorkersResult } from './scenarios';
+import type { Measured, PacedResult, WorkersResult, WritesResult } from './scenarios';
 
 export const WORKERS_GOAL = 1.6;
 
@@ -28,5 +28,32 @@ export function formatWorkers(w: WorkersResult): string {
     row('  1 worker ', w.one),
     row('  2 workers', w.two),
     `  2 workers ÷ 1 worker throughput: ${ratio === null ? 'n/a' : `${ratio.toFixed(2)}×`} (goal ≥ ${WORKERS_GOAL}× with two free cores): ${status}`,
+  ].join('\n');
+}
+
+export function writesValid(w: WritesResult): boolean {
+  const runs = [w.onLoop, w.offLoop];
+  return runs.every((r) => r.max.failed === 0 && (r.half?.failed ?? 0) === 0);
+}
+
+/** The write thread's row: T1 with journal and nonce commits on the event loop, then off it. */
+export function formatWrites(w: WritesResult): string {
+  const row = (name: string, r: { max: Measured; half?: PacedResult }) =>
+    `${name}: ${Math.round(r.max.rps)} req/s, ${Math.round(r.max.cpuUsPerRequest)} CPU µs/req, ` +
+    `RSS ${r.max.peakRssMb.toFixed(0)} MB; paced at ${r.half?.rate ?? '–'} req/s: p50/p99 ` +
+    `${r.half?.p50Ms.toFixed(2) ?? '–'}/${r.half?.p99Ms.toFixed(2) ?? '–'} ms`;
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+  const on = w.onLoop;
+  const off = w.offLoop;
+  return [
+    'journal and nonce commits on the event loop vs on the write thread (T1 translate)',
+    row('  on the loop    ', on),
+    row('  write thread   ', off),
+    `  thread ÷ loop: throughput ${ratio(off.max.rps, on.max.rps)}, CPU/req ${ratio(
+      off.max.cpuUsPerRequest,
+      on.max.cpuUsPerRequest,
+    )}` +
+      (on.half && off.half ? `, paced p99 ${ratio(off.half.p99Ms, on.half.p99Ms)}` : '') +
+      (writesValid(w) ? '' : ' — INVALID: failed answers'),
   ].join('\n');
 }

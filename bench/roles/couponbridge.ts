@@ -109,12 +109,13 @@ export async function startCouponbridge(
   workDir: string,
   store?: string,
   workers = 1,
+  offLoopWrites = true,
 ): Promise<Started> {
   writeBenchMappings(join(workDir, 'mappings'));
   const yaml = benchConfigYaml(upstreamUrl, workDir, undefined, store, workers);
   const config = parseConfig(yaml, join(workDir, 'bench.yaml'), process.env);
   if (workers > 1) return startPrimary(config, workers);
-  const running = await startServer(config, { watch: false });
+  const running = await startServer(config, { watch: false, offLoopWrites });
   return { url: running.url, routes: [...running.rt.table.byId.keys()], close: () => running.stop() };
 }
 

@@ -14,7 +14,8 @@ import { closeRuntime, createRuntime, type Runtime } from '../runtime';
 import { createHttpServer, type AppState } from './app';
 import { createMetrics } from './metrics';
 import { loadCheckedTable, watchMappings } from './reload';
-import { assertNoPendingMigrations, openStore } from '../store/open';
+import { assertNoPendingMigrations, openStore, parseSqliteUrl } from '../store/open';
+import { startWriteThread, type WriteThread } from '../store/write-thread';
 import { guardStore } from '../store/guard';
 import { hostWorkerId, startOutboxWorker, type OutboxWorker } from '../outbox/worker';
 import { onNotificationsStored } from '../outbox/enqueue';
@@ -41,6 +42,11 @@ export interface StartOptions {
    * runs in slot 1 only, the outbox leases under host:port#slot, metrics carry `worker="<slot>"`.
    */
   workerSlot?: number;
+  /**
+   * Journal and nonce commits on a thread of their own (write-thread.ts) when the store is a
+   * SQLite file that startServer opened (default true; the bench compares with false).
+   */
+  offLoopWrites?: boolean;
 }
 
 const DAY_MS = 86_400_000;
@@ -63,6 +69,13 @@ export async function prepareStore(config: Config): Promise<void> {
 async function openConfiguredStore(config: Config, onError: (e: Error) => void): Promise<Store> {
   if (config.store_settings.migrate === 'manual') await assertNoPendingMigrations(config.store);
   return openStore(config.store, { maxConnections: config.store_settings.pool_max, onError });
+}
+
+/** The write thread of a SQLite file store; none for PostgreSQL or an in-memory database. */
+function offLoopWrites(url: string): WriteThread | undefined {
+  if (!url.startsWith('sqlite:')) return undefined;
+  const o = parseSqliteUrl(url);
+  return o.path === ':memory:' ? undefined : startWriteThread(o);
 }
 
 /** Housekeeping: expired nonces, old journal rows, old idempotency records. */
@@ -113,6 +126,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   });
   const rt = createRuntime(config, { registry, logger, table, store });
   live.rt = rt;
+  // journal and nonce commits off the event loop, on a connection of their own (write-thread.ts);
+  // a store handed in (tests, tools) keeps every write on itself
+  const writes =
+    opts.store === undefined && opts.offLoopWrites !== false ? offLoopWrites(config.store) : undefined;
+  if (writes) {
+    rt.journal = writes.journal;
+    rt.nonces = writes.nonces;
+  }
   if (opened.backend !== 'postgres' && opts.workerSlot !== undefined) {
     // workers on SQLite: the cluster primary keeps the one count every worker consults
     const { clusterRateLimits } = require('../rate-limit') as typeof import('../rate-limit');
@@ -161,6 +182,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   } catch (e) {
     clearInterval(maintenance);
     await closeRuntime(rt);
+    await writes?.close();
     throw e;
   }
   const watcher = opts.watch === false ? undefined : watchMappings(rt);
@@ -208,6 +230,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       unwake?.();
       await outbox?.stop(config.server.shutdown_grace_ms);
       await closeRuntime(rt);
+      await writes?.close();
     })());
   return { rt, outbox, server, url, state, stop };
 }

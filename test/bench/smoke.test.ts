@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SignedBodies } from '../../bench/lib/bodies';
 import { formatStages, measureStages } from '../../bench/lib/stages';
-import { formatWorkers } from '../../bench/lib/workers-report';
+import { formatWorkers, formatWrites } from '../../bench/lib/workers-report';
 import {
   claim,
   direct,
@@ -17,6 +17,7 @@ import {
   proxied,
   translate,
   workersT1,
+  writesT1,
   type BenchOptions,
   type Measured,
   type PacedResult,
@@ -90,6 +91,19 @@ describe('benchmark harness', () => {
     assertRan(await onPostgres(o, (store) => outbox(o, store)));
   });
 
+  test('measures T1 with journal and nonce commits on the event loop, then on the write thread', async () => {
+    const w = await writesT1(o, new SignedBodies('t1'));
+    for (const r of [w.onLoop, w.offLoop]) {
+      assertMeasured(r.max);
+      assert.ok(r.half, 'the paced pass ran');
+      assertPaced(r.half, Math.max(1, Math.floor(r.max.rps / 2)));
+    }
+    assert.match(
+      formatWrites(w),
+      /thread ÷ loop: throughput \d+\.\d\d×, CPU\/req \d+\.\d\d×, paced p99 \d+\.\d\d×$/,
+    );
+  });
+
   test('measures T1 with server.workers 1 and 2, the second over a cluster of processes', async () => {
     const w = await workersT1(o, new SignedBodies('t1'));
     assertMeasured(w.one);
@@ -127,6 +141,7 @@ describe('benchmark harness', () => {
     );
     for (const r of t.rows) {
       assert.ok(Number.isFinite(r.us) && r.us >= 0, `${r.stage}: ${r.us}`);
+      assert.ok(Number.isFinite(r.loopUs) && r.loopUs >= 0, `${r.stage}: loop ${r.loopUs}`);
       assert.ok(r.budgetUs > 0, `${r.stage} has a budget`);
     }
     // CPU time has a coarse clock: the slow stages at least must register
@@ -138,5 +153,6 @@ describe('benchmark harness', () => {
     assert.match(table, /^Per-stage cost, T1 translate/);
     assert.match(table, / {2}of which validate answer/);
     assert.match(table, /rest: node:http, event loop, GC +10\.0/);
+    assert.match(table, /sum of stages +\d+\.\d +\d+\.\d +\d+\.\d/);
   });
 });

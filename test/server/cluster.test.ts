@@ -76,7 +76,7 @@ const SUCCESS = JSON.stringify({ code: 0, message: 'successful' });
 async function until<T>(
   what: string,
   probe: () => T | undefined | Promise<T | undefined>,
-  ms = 90_000,
+  ms = 150_000,
 ): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
