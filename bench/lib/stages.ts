@@ -262,8 +262,8 @@ export async function measureStages(
     const table = loadCheckedTable(config.mappings, { registry });
     const logger = createLogger({ level: config.log.level, maskPlates: config.log.mask_plates, secrets: [] });
     rt = createRuntime(config, { registry, logger, table, store: await openStore(config.store) });
-    // journal and nonce commits as startServer does them: on the write thread
-    if (opts.offLoopWrites !== false) {
+    // journal and nonce commits on the write thread, as startServer({ offLoopWrites: true }) does
+    if (opts.offLoopWrites === true) {
       writes = startWriteThread(parseSqliteUrl(config.store));
       rt.journal = writes.journal;
       rt.nonces = writes.nonces;

@@ -109,7 +109,7 @@ export async function startCouponbridge(
   workDir: string,
   store?: string,
   workers = 1,
-  offLoopWrites = true,
+  offLoopWrites = false,
 ): Promise<Started> {
   writeBenchMappings(join(workDir, 'mappings'));
   const yaml = benchConfigYaml(upstreamUrl, workDir, undefined, store, workers);

@@ -19,6 +19,10 @@
  *   becomes CB_STORE_UNAVAILABLE, as on the main connection (failures.ts); a journal batch that
  *   fails otherwise is retried record by record, so one bad record costs only itself.
  *
+ * Opt-in (startServer's `offLoopWrites`, not yet a configuration key): the store's own fault
+ * handling — the contended mode after SQLITE_BUSY (sqlite.ts), faults the fault tests set on the
+ * main connection (query_only, max_page_count) — does not reach this connection yet.
+ *
  * The thread runs code given as text (no module file): it loads only better-sqlite3, so it works
  * the same from dist/, from tsx and from the bench's bundle.
  */
