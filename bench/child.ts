@@ -3,6 +3,7 @@
  * spawned by bench/lib/child.ts with an IPC channel. Reports `ready` with its URL, answers the
  * probe's requests (lib/protocol.ts), and on `stop` (or when the parent goes away) closes and exits.
  */
+import cluster from 'node:cluster';
 import { Probe } from './lib/probe';
 import type { FromChild, Role, RoleArgs, ToChild } from './lib/protocol';
 import type { Started } from './roles/listen';
@@ -33,6 +34,8 @@ function start(role: Role, a: RoleArgs): Promise<Started> {
         required(a.upstreamUrl, 'upstreamUrl'),
         required(a.workDir, 'workDir'),
         a.store,
+        a.workers,
+        a.offLoopWrites,
       );
     case 'outbox':
       return (require('./roles/outbox') as Outbox).startOutboxDrain(
@@ -52,6 +55,16 @@ function reply(m: FromChild): Promise<void> {
 
 async function main(): Promise<void> {
   const [role, args = '{}'] = process.argv.slice(2);
+  if (cluster.isWorker) {
+    // a couponbridge cluster worker (roles/couponbridge.ts startPrimary): serves, reports nothing
+    const a = JSON.parse(args) as RoleArgs;
+    await (require('./roles/couponbridge') as Couponbridge).startCouponbridgeWorker(
+      required(a.upstreamUrl, 'upstreamUrl'),
+      required(a.workDir, 'workDir'),
+      a.store,
+    );
+    return;
+  }
   let started: Started;
   try {
     started = await start(role as Role, JSON.parse(args) as RoleArgs);
@@ -61,7 +74,7 @@ async function main(): Promise<void> {
   }
   let exiting: Promise<void> | undefined;
   const exit = (): Promise<void> => (exiting ??= started.close().then(() => process.exit(0)));
-  const probe = new Probe(started.work);
+  const probe = new Probe(started.work, started.pids);
   const answer = async (m: ToChild): Promise<FromChild> => {
     if (m.type === 'stats') return { type: 'stats', ...probe.stats() };
     if (m.type === 'window') probe.startWindow();

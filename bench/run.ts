@@ -30,7 +30,11 @@
  * the load-average warning mean the machine was not quiet: compare CPU µs/req, which suffers least.
  *
  * Options: --warmup S, --duration S, --paced S, --connections N, --out FILE, --pg-url URL,
- * --only claim-pg,claim-pg-2,outbox-pg (just those PostgreSQL scenarios), and --profile, which
+ * --only claim-pg,claim-pg-2,outbox-pg (just those PostgreSQL scenarios), --only stages (just the
+ * per-stage cost table, lib/stages.ts: ~20 s), --only workers (T1 with server.workers 1 and 2),
+ * --only stages-thread (the table with journal and nonce commits on the write thread, which
+ * startServer does not use by default yet), --only writes (T1 with journal and nonce commits on the event loop, then on the write thread),
+ * and --profile, which
  * adds a T1 run with the V8 CPU profiler over its measured pass and prints the hot spots by self
  * time (source file and line through the bundle's source map); the profile is kept in
  * bench/results/translate.cpuprofile (open it in Chrome DevTools or speedscope).
@@ -44,6 +48,7 @@ import { SignedBodies } from './lib/bodies';
 import { childBundle } from './lib/build';
 import { pinLoadGenerator } from './lib/pinning';
 import { formatProfile, summarizeProfile, type ProfileSummary } from './lib/profile';
+import { formatStages, measureStages, type StageTable } from './lib/stages';
 import {
   formatPartialReport,
   formatReport,
@@ -61,9 +66,13 @@ import {
   outbox,
   proxied,
   translate,
+  workersT1,
+  writesT1,
   type BenchOptions,
   type ScenarioResult,
+  type WorkersResult,
 } from './lib/scenarios';
+import { formatWorkers, formatWrites, workersValid, writesValid } from './lib/workers-report';
 
 interface CliOptions {
   warmup: number;
@@ -95,8 +104,12 @@ async function attempt(run: () => Promise<ScenarioResult>): Promise<ScenarioResu
   }
 }
 
-async function runAll(o: BenchOptions): Promise<BenchReport> {
+async function runAll(
+  o: BenchOptions,
+): Promise<BenchReport & { stages: StageTable; workers: WorkersResult }> {
   const [loadAvg1m] = loadavg();
+  progress('per-stage cost table');
+  const stages = await measureStages(o.pin);
   progress('direct');
   const d = await direct(o);
   progress('bare node:http proxy');
@@ -111,8 +124,10 @@ async function runAll(o: BenchOptions): Promise<BenchReport> {
   const t2 = await attempt(() => claim({ ...o, expectRps: t1.max.rps }, new SignedBodies('t2')));
   progress('outbox drain');
   const drain = await attempt(() => outbox(o));
+  progress('couponbridge T1 translate with server.workers 1, then 2');
+  const workers = await workersT1({ ...o, expectRps: t1.max.rps }, new SignedBodies('t1'));
   const pg = await runPostgres(o, t2.available ? t2.rps : t1.max.rps, ALL_PG);
-  return summarize(
+  const report = summarize(
     {
       direct: d,
       bareProxy: bare,
@@ -128,10 +143,13 @@ async function runAll(o: BenchOptions): Promise<BenchReport> {
     o,
     loadAvg1m,
   );
+  return { ...report, stages, workers, valid: report.valid && workersValid(workers) };
 }
 
 type PgScenario = 'claim-pg' | 'claim-pg-2' | 'outbox-pg';
 const ALL_PG: PgScenario[] = ['claim-pg', 'claim-pg-2', 'outbox-pg'];
+/** --only choices besides the PostgreSQL scenarios. */
+const OTHER_ONLY = ['stages', 'stages-thread', 'workers', 'writes'];
 
 /** The PostgreSQL scenarios (issue 15), each on a fresh schema of --pg-url. */
 async function runPostgres(
@@ -167,6 +185,11 @@ async function profileTranslate(o: BenchOptions, expectRps: number): Promise<Pro
   return summarizeProfile(file, { bundle: childBundle() });
 }
 
+function t1CpuUs(r: BenchReport): number | undefined {
+  const t = r.scenarios.translate;
+  return t.available ? t.cpuUsPerRequest : undefined;
+}
+
 async function main(): Promise<void> {
   const cli = new Command('bench')
     .option('--warmup <s>', 'warm-up seconds per scenario', positive, 2)
@@ -177,7 +200,7 @@ async function main(): Promise<void> {
     .option('--profile', 'also profile T1 translate and print its hot spots', false)
     .option(
       '--only <scenarios>',
-      `run only these PostgreSQL scenarios, comma-separated (${ALL_PG.join(', ')})`,
+      `run only these, comma-separated (${[...ALL_PG, ...OTHER_ONLY].join(', ')})`,
     )
     .option('--pg-url <url>', 'PostgreSQL server of the PostgreSQL scenarios', DEFAULT_PG_URL)
     .parse(process.argv)
@@ -193,16 +216,50 @@ async function main(): Promise<void> {
   };
   if (cli.only !== undefined) {
     const which = cli.only.split(',').map((x) => x.trim());
-    const unknown = which.filter((x) => !ALL_PG.includes(x as PgScenario));
+    const known = [...ALL_PG, ...OTHER_ONLY];
+    const unknown = which.filter((x) => !known.includes(x));
     if (unknown.length > 0)
-      throw new Error(`--only: unknown scenario(s) ${unknown.join(', ')} (${ALL_PG.join(', ')})`);
+      throw new Error(`--only: unknown scenario(s) ${unknown.join(', ')} (${known.join(', ')})`);
     const [loadAvg1m] = loadavg();
-    const partial = summarizePartial(await runPostgres(o, o.expectRps, which as PgScenario[]), o, loadAvg1m);
-    console.log(formatPartialReport(partial));
+    const out: Record<string, unknown> = { date: new Date().toISOString(), loadAvg1m };
+    let valid = true;
+    if (which.includes('stages')) {
+      progress('per-stage cost table');
+      const stages = await measureStages(o.pin);
+      console.log(formatStages(stages) + '\n');
+      out.stages = stages;
+    }
+    if (which.includes('stages-thread')) {
+      progress('per-stage cost table, journal and nonce commits on the write thread');
+      const stages = await measureStages(o.pin, { offLoopWrites: true });
+      console.log('(journal and nonce commits on the write thread)\n' + formatStages(stages) + '\n');
+      out.stagesThread = stages;
+    }
+    if (which.includes('workers')) {
+      progress('couponbridge T1 translate with server.workers 1, then 2');
+      const w = await workersT1(o, new SignedBodies('t1'));
+      console.log(formatWorkers(w) + '\n');
+      out.workers = w;
+      valid &&= workersValid(w);
+    }
+    if (which.includes('writes')) {
+      progress('couponbridge T1 translate, commits on the event loop, then on the write thread');
+      const w = await writesT1(o, new SignedBodies('t1'));
+      console.log(formatWrites(w) + '\n');
+      out.writes = w;
+      valid &&= writesValid(w);
+    }
+    const pgWhich = which.filter((x): x is PgScenario => ALL_PG.includes(x as PgScenario));
+    if (pgWhich.length > 0) {
+      const partial = summarizePartial(await runPostgres(o, o.expectRps, pgWhich), o, loadAvg1m);
+      console.log(formatPartialReport(partial));
+      out.postgres = partial;
+      valid &&= partial.valid;
+    }
     mkdirSync(dirname(cli.out), { recursive: true });
-    writeFileSync(cli.out, JSON.stringify(partial, null, 2) + '\n');
+    writeFileSync(cli.out, JSON.stringify(out, null, 2) + '\n');
     console.log(`\nwritten: ${relative(process.cwd(), cli.out)}`);
-    if (!partial.valid) process.exitCode = 1;
+    if (!valid) process.exitCode = 1;
     return;
   }
   const report = await runAll(o);
@@ -212,7 +269,9 @@ async function main(): Promise<void> {
     report.profile = { ...summary, file: relative(projectRoot(), summary.file) };
     console.log(formatProfile(report.profile) + '\n');
   }
+  console.log(formatStages(report.stages, t1CpuUs(report)) + '\n');
   console.log(formatReport(report));
+  console.log('\n' + formatWorkers(report.workers));
   mkdirSync(dirname(cli.out), { recursive: true });
   writeFileSync(cli.out, JSON.stringify(report, null, 2) + '\n');
   console.log(`\nwritten: ${relative(process.cwd(), cli.out)}`);

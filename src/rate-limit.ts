@@ -54,6 +54,25 @@ function configured(config: Config): Array<[string, Limit]> {
   return config.partners.flatMap((p) => (p.rate_limit ? [[p.id, p.rate_limit] as [string, Limit]] : []));
 }
 
+/**
+ * Limits shared by the workers of one `serve` (server.workers > 1) when the store cannot share
+ * them (SQLite): kept in the cluster primary's memory (clusterRateLimitPrimary) and asked over
+ * IPC — one round trip per limited request — so N workers hold a partner to one limit, not N.
+ */
+export function clusterRateLimits(config: Config): RateLimits {
+  const limits = configured(config);
+  if (limits.length === 0) return { take: () => Promise.resolve() };
+  const { RateLimiterCluster } = library();
+  return limitsOf(
+    new Map(limits.map(([id, l]) => [id, new RateLimiterCluster({ ...shape(id, l), timeoutMs: 2000 })])),
+  );
+}
+
+/** In the cluster primary, before the workers start: the memory behind clusterRateLimits. */
+export function clusterRateLimitPrimary(config: Config): void {
+  if (configured(config).length > 0) new (library().RateLimiterClusterMaster)();
+}
+
 /** Per-instance limits, kept in memory. */
 export function memoryRateLimits(config: Config): RateLimits {
   const limits = configured(config);

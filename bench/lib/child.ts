@@ -5,6 +5,7 @@
  * the child's probe are sequential: each waits for its answer before the next is sent.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
 import { projectRoot } from '../../src/util/paths';
 import { childBundle } from './build';
 import { benchSecrets } from './fixture';
@@ -27,7 +28,8 @@ export interface RoleProcess {
 
 export interface SpawnOptions {
   pin: Pinning;
-  core: number;
+  /** The core to pin the process to; `all`: not pinned (every core). */
+  core: number | 'all';
   args?: RoleArgs;
 }
 
@@ -70,7 +72,14 @@ function ask(child: ChildProcess, m: ToChild): Promise<FromChild> {
 }
 
 export async function spawnRole(role: Role, o: SpawnOptions): Promise<RoleProcess> {
-  const argv = onCore(o.pin, o.core, [process.execPath, childBundle(), role, JSON.stringify(o.args ?? {})]);
+  const cmd = [process.execPath, childBundle(), role, JSON.stringify(o.args ?? {})];
+  // the load generator pinned itself, and a child inherits that: `all` is said explicitly
+  const argv =
+    o.core === 'all'
+      ? o.pin.enabled
+        ? ['taskset', '-c', `0-${cpus().length - 1}`, ...cmd]
+        : cmd
+      : onCore(o.pin, o.core, cmd);
   const child = spawn(argv[0], argv.slice(1), {
     cwd: projectRoot(),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -11,6 +11,10 @@ export interface RoleArgs {
   count?: number;
   /** A store URL (PostgreSQL scenarios) instead of a fresh SQLite file in workDir. */
   store?: string;
+  /** couponbridge's server.workers (cluster processes); default 1. */
+  workers?: number;
+  /** false: journal and nonce commits on the event loop, as before the write thread. */
+  offLoopWrites?: boolean;
 }
 
 export interface ProcessStats {

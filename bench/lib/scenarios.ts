@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openMigrator } from '../../src/store/open';
 import { projectRoot } from '../../src/util/paths';
@@ -227,6 +227,7 @@ async function withCouponbridge<T>(
   fn: (cbs: RoleProcess[], up: RoleProcess) => Promise<T>,
   store?: string,
   instances = 1,
+  cluster?: { workers?: number; core?: 'all'; offLoopWrites?: boolean },
 ): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'cb-bench-'));
   const up = await spawnRole('upstream', { pin: o.pin, core: LOADGEN_CORE });
@@ -234,10 +235,15 @@ async function withCouponbridge<T>(
   try {
     // One after the other, as in the SQLite scenarios (the first would apply missing migrations).
     for (let i = 0; i < instances; i++) {
-      const args = { upstreamUrl: up.url, workDir: join(dir, String(i)), store };
-      cbs.push(
-        await spawnRole('couponbridge', { pin: o.pin, core: i % 2 === 0 ? SUT_CORE : LOADGEN_CORE, args }),
-      );
+      const args = {
+        upstreamUrl: up.url,
+        workDir: join(dir, String(i)),
+        store,
+        workers: cluster?.workers,
+        offLoopWrites: cluster?.offLoopWrites,
+      };
+      const core = cluster?.core ?? (i % 2 === 0 ? SUT_CORE : LOADGEN_CORE);
+      cbs.push(await spawnRole('couponbridge', { pin: o.pin, core, args }));
     }
     return await fn(cbs, up);
   } finally {
@@ -273,15 +279,61 @@ export async function translate(
   o: BenchOptions,
   bodies: SignedBodies,
   pacedAtHalf = false,
+  offLoopWrites = false,
 ): Promise<{ max: Measured; half?: PacedResult }> {
-  return withCouponbridge(o, async ([cb], up) => {
-    const max = await measureCouponbridge([cb], up, T1_PATH, bodies, o);
-    if (!pacedAtHalf) return { max };
-    const rate = Math.max(1, Math.floor(max.rps / 2));
-    bodies.ensure(Math.ceil(rate * o.pacedS * 1.05) + o.connections);
-    const half = await pacedOn(cb, tencentTarget(cb.url, T1_PATH, bodies), rate, o);
-    return { max, half };
-  });
+  return withCouponbridge(
+    o,
+    async ([cb], up) => {
+      const max = await measureCouponbridge([cb], up, T1_PATH, bodies, o);
+      if (!pacedAtHalf) return { max };
+      const rate = Math.max(1, Math.floor(max.rps / 2));
+      bodies.ensure(Math.ceil(rate * o.pacedS * 1.05) + o.connections);
+      const half = await pacedOn(cb, tencentTarget(cb.url, T1_PATH, bodies), rate, o);
+      return { max, half };
+    },
+    undefined,
+    1,
+    { offLoopWrites },
+  );
+}
+
+export interface WritesResult {
+  onLoop: { max: Measured; half?: PacedResult };
+  offLoop: { max: Measured; half?: PacedResult };
+}
+
+/**
+ * T1 translate with the journal and nonce commits on the event loop (as before issue 18), then on
+ * the write thread (src/store/write-thread.ts), each saturating and then paced at half its own
+ * maximum.
+ */
+export async function writesT1(o: BenchOptions, bodies: SignedBodies): Promise<WritesResult> {
+  const onLoop = await translate(o, bodies, true, false);
+  const offLoop = await translate({ ...o, expectRps: onLoop.max.rps }, bodies, true, true);
+  return { onLoop, offLoop };
+}
+
+export interface WorkersResult {
+  one: ScenarioResult;
+  two: ScenarioResult;
+  /** Cores of this machine (the load generator shares them). */
+  cores: number;
+}
+
+/**
+ * T1 translate with `server.workers: 1` and then 2 (issue 18), neither pinned (the load
+ * generator stays on its core), so the ratio shows what a second process buys on this machine;
+ * CPU and RSS add the workers to the primary.
+ */
+export async function workersT1(o: BenchOptions, bodies: SignedBodies): Promise<WorkersResult> {
+  const run = (workers: number) =>
+    withCouponbridge(o, ([cb], up) => measureCouponbridge([cb], up, T1_PATH, bodies, o), undefined, 1, {
+      workers,
+      core: 'all',
+    });
+  const one = await run(1);
+  const two = await run(2);
+  return { one, two, cores: cpus().length };
 }
 
 /**

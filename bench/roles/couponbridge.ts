@@ -14,7 +14,10 @@ import { parse, stringify } from 'yaml';
 import { parseConfig } from '../../src/config/load';
 import type { Flow } from '../../src/mapping/types';
 import { hasFlow } from '../../src/pipeline/flows';
-import { startServer } from '../../src/server/start';
+import type { Config } from '../../src/config/types';
+import { createLogger } from '../../src/log';
+import { startCluster, workerSlot } from '../../src/server/cluster';
+import { prepareStore, startServer } from '../../src/server/start';
 import { projectRoot } from '../../src/util/paths';
 import {
   DEMO_STOCK_ID,
@@ -32,6 +35,17 @@ export const REPLAY_WINDOW_S = 3600;
 const UNLIMITED = 1_000_000_000;
 const BENCH_ROUTES = [T1_ROUTE, T2_ROUTE];
 
+async function runCluster(o: Parameters<typeof startCluster>[0]): Promise<ReturnType<typeof startCluster>> {
+  const primary = startCluster(o);
+  try {
+    await primary.ready;
+  } catch (e) {
+    await primary.stop();
+    throw e;
+  }
+  return primary;
+}
+
 /**
  * `notifyUrl`: where the SP partner takes outbox notifications (the fake partner). `store`: a
  * store URL (PostgreSQL scenarios); default a fresh SQLite file in workDir.
@@ -41,10 +55,11 @@ export function benchConfigYaml(
   workDir: string,
   notifyUrl?: string,
   store?: string,
+  workers = 1,
 ): string {
   const notify = notifyUrl ? `, notify: { base_url: "${notifyUrl}" }` : '';
   return `
-server: { host: 127.0.0.1, port: 0 }
+server: { host: 127.0.0.1, port: 0, workers: ${workers} }
 store: "${store ?? `sqlite:${join(workDir, 'ledger.db')}`}"
 mappings: "${join(workDir, 'mappings')}"
 replay: { window_s: ${REPLAY_WINDOW_S} }
@@ -93,10 +108,44 @@ export async function startCouponbridge(
   upstreamUrl: string,
   workDir: string,
   store?: string,
+  workers = 1,
+  offLoopWrites = false,
 ): Promise<Started> {
   writeBenchMappings(join(workDir, 'mappings'));
-  const yaml = benchConfigYaml(upstreamUrl, workDir, undefined, store);
+  const yaml = benchConfigYaml(upstreamUrl, workDir, undefined, store, workers);
   const config = parseConfig(yaml, join(workDir, 'bench.yaml'), process.env);
-  const running = await startServer(config, { watch: false });
+  if (workers > 1) return startPrimary(config, workers);
+  const running = await startServer(config, { watch: false, offLoopWrites });
   return { url: running.url, routes: [...running.rt.table.byId.keys()], close: () => running.stop() };
+}
+
+/**
+ * `server.workers` > 1: this process is the cluster primary, as `couponbridge serve` would be;
+ * each worker re-runs the bundle with the same arguments and lands in startCouponbridgeWorker.
+ * The workers' pids go to the probe, which adds their CPU and RSS to the primary's.
+ */
+async function startPrimary(config: Config, workers: number): Promise<Started> {
+  await prepareStore(config);
+  const logger = createLogger({ level: config.log.level, maskPlates: false, secrets: [] });
+  const primary = await runCluster({ workers, logger, graceMs: config.server.shutdown_grace_ms });
+  return {
+    url: `http://127.0.0.1:${primary.port()!}`,
+    routes: BENCH_ROUTES,
+    pids: () => [...primary.workers().values()],
+    close: async () => {
+      await primary.stop();
+    },
+  };
+}
+
+/** A cluster worker of startPrimary: the server, stopped by the primary's SIGTERM. */
+export async function startCouponbridgeWorker(
+  upstreamUrl: string,
+  workDir: string,
+  store?: string,
+): Promise<void> {
+  const yaml = benchConfigYaml(upstreamUrl, workDir, undefined, store, 2);
+  const config = parseConfig(yaml, join(workDir, 'bench.yaml'), process.env);
+  const running = await startServer(config, { watch: false, workerSlot: workerSlot() });
+  process.once('SIGTERM', () => void running.stop().then(() => process.exit(0)));
 }

@@ -7,6 +7,8 @@ export interface Started {
   routes: string[];
   /** Work done so far by a role that is not measured by requests (the outbox drain). */
   work?: () => Work;
+  /** Other processes of the one under test (cluster workers): the probe adds their CPU and RSS. */
+  pids?: () => number[];
   close(): Promise<void>;
 }
 

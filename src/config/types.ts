@@ -16,6 +16,8 @@ export interface ServerConfig {
   headers_timeout_ms: number;
   keep_alive_timeout_ms: number;
   shutdown_grace_ms: number;
+  /** Processes serving the port (server/cluster.ts); auto: os.availableParallelism(). */
+  workers: number | 'auto';
 }
 
 /**

@@ -74,7 +74,7 @@ export function outcomeLabel(x: Exchange, outcome: string): string {
   return x.route.mapping.code(outcome.slice('upstream:'.length)) ? outcome : 'upstream:other';
 }
 
-function observe(rt: Runtime, metrics: Metrics | undefined, x: Exchange): void {
+export function observe(rt: Runtime, metrics: Metrics | undefined, x: Exchange): void {
   const seconds = (performance.now() - x.startedAt) / 1000;
   const outcome = x.outcome ?? 'unknown';
   metrics?.exchanges.inc({ route: x.route.id, outcome: outcomeLabel(x, outcome) });

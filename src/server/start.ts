@@ -14,7 +14,8 @@ import { closeRuntime, createRuntime, type Runtime } from '../runtime';
 import { createHttpServer, type AppState } from './app';
 import { createMetrics } from './metrics';
 import { loadCheckedTable, watchMappings } from './reload';
-import { assertNoPendingMigrations, openStore } from '../store/open';
+import { assertNoPendingMigrations, openStore, parseSqliteUrl } from '../store/open';
+import { startWriteThread, type WriteThread } from '../store/write-thread';
 import { guardStore } from '../store/guard';
 import { hostWorkerId, startOutboxWorker, type OutboxWorker } from '../outbox/worker';
 import { onNotificationsStored } from '../outbox/enqueue';
@@ -36,6 +37,18 @@ export interface StartOptions {
   store?: Store;
   /** Run the outbox worker in this process (default true). */
   outbox?: boolean;
+  /**
+   * This process's slot (1..N) among `server.workers` cluster workers (cluster.ts): maintenance
+   * runs in slot 1 only, the outbox leases under host:port#slot, metrics carry `worker="<slot>"`.
+   */
+  workerSlot?: number;
+  /**
+   * Journal and nonce commits on a thread of their own (write-thread.ts) when the store is a
+   * SQLite file that startServer opened. Default false: the store's fault handling (the
+   * contended mode after SQLITE_BUSY, faults set on the main connection) is not yet the thread's;
+   * the bench (`--only writes`) measures both.
+   */
+  offLoopWrites?: boolean;
 }
 
 const DAY_MS = 86_400_000;
@@ -45,10 +58,26 @@ export function idempotencyRetentionMs(journal: { max_age_days: number }): numbe
   return Math.max(journal.max_age_days, 7) * DAY_MS;
 }
 
+/**
+ * The cluster primary's step before forking workers: pending migrations applied (or, with
+ * `store.migrate: manual`, refused) once, so that N workers do not race to apply them.
+ */
+export async function prepareStore(config: Config): Promise<void> {
+  const store = await openConfiguredStore(config, () => undefined);
+  await store.close();
+}
+
 /** Pending migrations are applied at open, unless `store.migrate: manual` asks an operator to. */
 async function openConfiguredStore(config: Config, onError: (e: Error) => void): Promise<Store> {
   if (config.store_settings.migrate === 'manual') await assertNoPendingMigrations(config.store);
   return openStore(config.store, { maxConnections: config.store_settings.pool_max, onError });
+}
+
+/** The write thread of a SQLite file store; none for PostgreSQL or an in-memory database. */
+function offLoopWrites(url: string): WriteThread | undefined {
+  if (!url.startsWith('sqlite:')) return undefined;
+  const o = parseSqliteUrl(url);
+  return o.path === ':memory:' ? undefined : startWriteThread(o);
 }
 
 /** Housekeeping: expired nonces, old journal rows, old idempotency records. */
@@ -99,7 +128,19 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   });
   const rt = createRuntime(config, { registry, logger, table, store });
   live.rt = rt;
-  if (opened.backend === 'postgres' && config.partners.some((p) => p.rate_limit)) {
+  // journal and nonce commits off the event loop, on a connection of their own (write-thread.ts);
+  // a store handed in (tests, tools) keeps every write on itself
+  const writes =
+    opts.store === undefined && opts.offLoopWrites === true ? offLoopWrites(config.store) : undefined;
+  if (writes) {
+    rt.journal = writes.journal;
+    rt.nonces = writes.nonces;
+  }
+  if (opened.backend !== 'postgres' && opts.workerSlot !== undefined) {
+    // workers on SQLite: the cluster primary keeps the one count every worker consults
+    const { clusterRateLimits } = require('../rate-limit') as typeof import('../rate-limit');
+    rt.rateLimits = clusterRateLimits(config);
+  } else if (opened.backend === 'postgres' && config.partners.some((p) => p.rate_limit)) {
     // loaded only here, like the store itself: the SQLite default never pays for `pg`
     const pg = require('../store/postgres') as typeof import('../store/postgres');
     const { postgresRateLimits } = require('../rate-limit') as typeof import('../rate-limit');
@@ -126,8 +167,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       },
     ],
   };
-  const maintenance = startMaintenance(rt);
+  const slot = opts.workerSlot;
+  // purges need running once, not once per worker
+  const maintenance = slot === undefined || slot === 1 ? startMaintenance(rt) : undefined;
   const metrics = createMetrics();
+  if (slot !== undefined) metrics.registry.setDefaultLabels({ worker: String(slot) });
   const server = createHttpServer(rt, state, metrics);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -140,16 +184,18 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   } catch (e) {
     clearInterval(maintenance);
     await closeRuntime(rt);
+    await writes?.close();
     throw e;
   }
   const watcher = opts.watch === false ? undefined : watchMappings(rt);
   const addr = server.address() as AddressInfo;
-  // A stable id (host:port) lets a restarted instance take back its own leases at once.
+  // A stable id (host:port, and the slot among cluster workers, which share the port) lets a
+  // restarted instance take back its own leases at once.
   const outbox =
     opts.outbox === false
       ? undefined
       : startOutboxWorker(rt, {
-          workerId: hostWorkerId(addr.port),
+          workerId: hostWorkerId(addr.port) + (slot === undefined ? '' : `#${slot}`),
           onDelivery: (e) => {
             metrics.outbox.inc({ kind: `${e.kind}@${e.v}`, destination: e.destination, outcome: e.outcome });
             metrics.outboxSeconds.observe({ kind: `${e.kind}@${e.v}` }, e.ms / 1000);
@@ -163,6 +209,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     url,
     routes: [...rt.table.byId.keys()],
     store: backend,
+    ...(slot !== undefined && { worker: slot, pid: process.pid }),
   });
 
   let stopping: Promise<void> | undefined;
@@ -185,6 +232,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       unwake?.();
       await outbox?.stop(config.server.shutdown_grace_ms);
       await closeRuntime(rt);
+      await writes?.close();
     })());
   return { rt, outbox, server, url, state, stop };
 }

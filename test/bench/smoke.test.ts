@@ -6,6 +6,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SignedBodies } from '../../bench/lib/bodies';
+import { formatStages, measureStages } from '../../bench/lib/stages';
+import { formatWorkers, formatWrites } from '../../bench/lib/workers-report';
 import {
   claim,
   direct,
@@ -14,6 +16,8 @@ import {
   outbox,
   proxied,
   translate,
+  workersT1,
+  writesT1,
   type BenchOptions,
   type Measured,
   type PacedResult,
@@ -85,5 +89,70 @@ describe('benchmark harness', () => {
     }
     assertMeasured(claimed);
     assertRan(await onPostgres(o, (store) => outbox(o, store)));
+  });
+
+  test('measures T1 with journal and nonce commits on the event loop, then on the write thread', async () => {
+    const w = await writesT1(o, new SignedBodies('t1'));
+    for (const r of [w.onLoop, w.offLoop]) {
+      assertMeasured(r.max);
+      assert.ok(r.half, 'the paced pass ran');
+      assertPaced(r.half, Math.max(1, Math.floor(r.max.rps / 2)));
+    }
+    assert.match(
+      formatWrites(w),
+      /thread ÷ loop: throughput \d+\.\d\d×, CPU\/req \d+\.\d\d×, paced p99 \d+\.\d\d×$/,
+    );
+  });
+
+  test('measures T1 with server.workers 1 and 2, the second over a cluster of processes', async () => {
+    const w = await workersT1(o, new SignedBodies('t1'));
+    assertMeasured(w.one);
+    assertMeasured(w.two);
+    assertRan(w.one);
+    assertRan(w.two);
+    assert.ok(w.cores >= 1);
+    // the primary and two workers, each a whole couponbridge: more memory than one process
+    assert.ok(w.two.peakRssMb > w.one.peakRssMb, `${w.two.peakRssMb} MB > ${w.one.peakRssMb} MB`);
+    assert.match(formatWorkers(w), /2 workers ÷ 1 worker throughput: \d+\.\d\d×/);
+  });
+
+  test('prints the per-stage cost table: every stage of T1 measured, the sum of the summed rows', async () => {
+    const t = await measureStages(o.pin, { batch: 40, rounds: 1 });
+    assert.deepEqual(
+      t.rows.map((r) => r.stage),
+      [
+        'parse',
+        'identify + verify (MD5)',
+        'replay check (nonce stored, group commit)',
+        'validate inbound',
+        'ledger lookup (store read)',
+        'map (context, branch, fields)',
+        'sign + encode (form, MD5)',
+        'validate outbound',
+        'undici call (client CPU)',
+        'answer parse (JSON, code)',
+        'validate upstream answer',
+        'map back + answer envelope',
+        'validate answer',
+        'journal record (build + redact)',
+        'journal write (SQLite, batched)',
+        'metrics + log',
+      ],
+    );
+    for (const r of t.rows) {
+      assert.ok(Number.isFinite(r.us) && r.us >= 0, `${r.stage}: ${r.us}`);
+      assert.ok(Number.isFinite(r.loopUs) && r.loopUs >= 0, `${r.stage}: loop ${r.loopUs}`);
+      assert.ok(r.budgetUs > 0, `${r.stage} has a budget`);
+    }
+    // CPU time has a coarse clock: the slow stages at least must register
+    assert.ok(t.rows.find((r) => r.stage === 'undici call (client CPU)')!.us > 0);
+    const summed = t.rows.filter((r) => !r.within);
+    assert.equal(summed.length, t.rows.length - 1, 'only "validate answer" is within another row');
+    assert.ok(Math.abs(t.totalUs - summed.reduce((n, r) => n + r.us, 0)) < 1e-6);
+    const table = formatStages(t, t.totalUs + 10);
+    assert.match(table, /^Per-stage cost, T1 translate/);
+    assert.match(table, / {2}of which validate answer/);
+    assert.match(table, /rest: node:http, event loop, GC +10\.0/);
+    assert.match(table, /sum of stages +\d+\.\d +\d+\.\d +\d+\.\d/);
   });
 });

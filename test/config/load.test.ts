@@ -99,6 +99,7 @@ describe('loadConfig', () => {
       headers_timeout_ms: 5000,
       keep_alive_timeout_ms: 5000,
       shutdown_grace_ms: 10000,
+      workers: 1,
     });
     assert.equal(c.store, 'sqlite:/srv/var/couponbridge.db');
     assert.equal(c.mappings, '/srv/mappings');

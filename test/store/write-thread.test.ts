@@ -1,0 +1,144 @@
+/**
+ * The write thread (src/store/write-thread.ts): nonces and journal records committed by a worker
+ * thread on its own connection to the SQLite file, read back through the store's main connection;
+ * a record that cannot be stored loses only itself; a lock held past busy_timeout fails the batch
+ * as CB_STORE_UNAVAILABLE (answered 503), and writes resume once the lock is gone.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Database from 'better-sqlite3';
+import { isCbError } from '../../src/errors';
+import { openSqlite } from '../../src/store/sqlite';
+import type { ExchangeRecord } from '../../src/store/types';
+import { startWriteThread } from '../../src/store/write-thread';
+
+const record = (id: string, extra: Partial<ExchangeRecord> = {}): ExchangeRecord => ({
+  id,
+  at: new Date('2026-03-01T02:00:00.000Z'),
+  route: 'tencent.coupon-status-rsync',
+  partner: 'sp-test',
+  businessKeys: [`key-${id}`, `key-${id}`, 'shared'],
+  outcome: 'success',
+  durationMs: 1.4,
+  data: { inbound: { method: 'POST', path: '/p', body: `body of ${id}` } },
+  ...extra,
+});
+
+function freshFile(): string {
+  return join(mkdtempSync(join(tmpdir(), 'cb-wt-')), 'cb.db');
+}
+
+describe('write thread', () => {
+  test('remembers nonces once per scope, committed where the main connection sees them', async () => {
+    const path = freshFile();
+    const store = openSqlite({ path });
+    const t = startWriteThread({ path });
+    try {
+      const now = Date.now();
+      const exp = now + 60_000;
+      const first = await Promise.all([
+        t.nonces.remember('tencent:K', 'n1', exp, now),
+        t.nonces.remember('tencent:K', 'n2', exp, now),
+        t.nonces.remember('tencent:OTHER', 'n1', exp, now),
+      ]);
+      assert.deepEqual(first, [true, true, true]);
+      assert.equal(await t.nonces.remember('tencent:K', 'n1', exp, now), false, 'a replay');
+      // the main connection finds them stored
+      assert.deepEqual(
+        await store.rememberNonces(
+          [
+            { scope: 'tencent:K', nonce: 'n2', expiresAt: new Date(exp) },
+            { scope: 'tencent:K', nonce: 'n3', expiresAt: new Date(exp) },
+          ],
+          new Date(now),
+        ),
+        [false, true],
+      );
+      assert.equal(
+        await t.nonces.remember('tencent:K', 'n3', exp, now),
+        false,
+        'seen by the other connection',
+      );
+      // an expired nonce may be used again
+      assert.equal(await t.nonces.remember('tencent:X', 'old', now - 1, now - 2), true);
+      assert.equal(await t.nonces.remember('tencent:X', 'old', exp, now), true);
+    } finally {
+      await t.close();
+      await store.close();
+    }
+  });
+
+  test('journals records with their business keys and anomalies; a bad record loses only itself', async () => {
+    const path = freshFile();
+    const store = openSqlite({ path });
+    const t = startWriteThread({ path });
+    try {
+      const anomalies = [{ kind: 'redeem_unknown', ref: 'G1', code: '1004', detail: 'unknown grant' }];
+      const lost = await Promise.all([
+        t.journal.add(record('x1')),
+        t.journal.add(record('x2', { anomalies })),
+        t.journal.add(record('x1')), // the same id again: refused by the primary key
+      ]);
+      assert.equal(lost[0], undefined);
+      assert.equal(lost[1], undefined);
+      assert.match(String(lost[2]), /UNIQUE/);
+      const x1 = await store.getExchange('x1');
+      assert.deepEqual(x1?.businessKeys, ['key-x1', 'shared']);
+      assert.equal(x1?.outcome, 'success');
+      assert.equal(x1?.durationMs, 1);
+      assert.deepEqual(x1?.data, { inbound: { method: 'POST', path: '/p', body: 'body of x1' } });
+      assert.deepEqual((await store.findExchanges('shared')).map((e) => e.id).sort(), ['x1', 'x2']);
+      const a = await store.listAnomalies({
+        from: new Date('2026-03-01T00:00:00Z'),
+        to: new Date('2026-03-02T00:00:00Z'),
+      });
+      assert.deepEqual(
+        a.map((r) => [r.exchangeId, r.kind, r.ref, r.code, r.detail]),
+        [['x2', 'redeem_unknown', 'G1', '1004', 'unknown grant']],
+      );
+    } finally {
+      await t.close();
+      await store.close();
+    }
+  });
+
+  test('a write lock held past busy_timeout: CB_STORE_UNAVAILABLE for the batch, then writes again', async () => {
+    const path = freshFile();
+    const store = openSqlite({ path });
+    const t = startWriteThread({ path, busyTimeoutMs: 50 });
+    const db = Reflect.get(store, 'db') as Database.Database;
+    try {
+      db.prepare('BEGIN IMMEDIATE').run();
+      const unavailable = (e: unknown) => isCbError(e) && e.code === 'CB_STORE_UNAVAILABLE';
+      await assert.rejects(t.nonces.remember('s', 'n1', Date.now() + 60_000, Date.now()), unavailable);
+      const lost = await Promise.all([t.journal.add(record('y1')), t.journal.add(record('y2'))]);
+      for (const e of lost) assert.ok(unavailable(e), String(e));
+      db.prepare('COMMIT').run();
+      assert.equal(await t.nonces.remember('s', 'n1', Date.now() + 60_000, Date.now()), true);
+      assert.equal(await t.journal.add(record('y3')), undefined);
+      assert.deepEqual(
+        (await store.listExchanges()).map((e) => e.id),
+        ['y3'],
+      );
+    } finally {
+      if (db.inTransaction) db.prepare('ROLLBACK').run();
+      await t.close();
+      await store.close();
+    }
+  });
+
+  test('close drains what was posted; an in-memory database is refused', async () => {
+    const path = freshFile();
+    const store = openSqlite({ path }); // the main connection applies the migrations
+    const t = startWriteThread({ path });
+    const added = t.journal.add(record('z1'));
+    await t.close();
+    assert.equal(await added, undefined);
+    assert.ok(await store.getExchange('z1'));
+    await store.close();
+    assert.throws(() => startWriteThread({ path: ':memory:' }), /in-memory/);
+  });
+});
