@@ -46,6 +46,7 @@ const layers = [
       '^src/runtime[.]ts$',
       '^src/rate-limit[.]ts$',
       '^src/http/',
+      '^src/openapi/',
     ],
   },
   { name: 'store', paths: ['^src/store/'] },

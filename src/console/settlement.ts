@@ -18,8 +18,8 @@ import {
   type Statement,
   type Totals,
 } from '../reconcile/statement';
-import { idempotencyRetentionMs } from '../server/start';
-import { CLAIM_ROUTE } from '../cli/commands/reconcile';
+import { idempotencyRetentionMs } from '../config/retention';
+import { CLAIM_ROUTE } from '../reconcile/statement';
 import { html, Html, table } from './html';
 
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;

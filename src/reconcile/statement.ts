@@ -28,6 +28,9 @@ export interface Totals {
 export type StockStatement = { stock_id: string } & Totals;
 export type PartnerStatement = { partner: string } & Totals & { stocks: StockStatement[] };
 
+/** The T2 claim route (mappings/tencent-sp-coupon-receive.yaml): its idempotency records answer claims. */
+export const CLAIM_ROUTE = 'tencent.sp-coupon-receive';
+
 export const discrepancyKinds = [
   'notification_dead',
   'notification_overdue',

@@ -20,6 +20,7 @@ import { guardStore } from '../store/guard';
 import { hostWorkerId, startOutboxWorker, type OutboxWorker } from '../outbox/worker';
 import { onNotificationsStored } from '../outbox/enqueue';
 import type { Store } from '../store/types';
+import { idempotencyRetentionMs } from '../config/retention';
 
 export interface Running {
   rt: Runtime;
@@ -52,11 +53,6 @@ export interface StartOptions {
 }
 
 const DAY_MS = 86_400_000;
-
-/** How long finished idempotency records are kept: they outlive every partner's retry horizon by far. */
-export function idempotencyRetentionMs(journal: { max_age_days: number }): number {
-  return Math.max(journal.max_age_days, 7) * DAY_MS;
-}
 
 /**
  * The cluster primary's step before forking workers: pending migrations applied (or, with

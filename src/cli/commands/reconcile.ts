@@ -8,14 +8,12 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load';
-import { buildStatement } from '../../reconcile/statement';
+import { CLAIM_ROUTE, buildStatement } from '../../reconcile/statement';
 import { toCsv, toJson, toTable, writeStatementFiles } from '../../reconcile/format';
-import { idempotencyRetentionMs } from '../../server/start';
+import { idempotencyRetentionMs } from '../../config/retention';
 import { openStore } from '../../store/open';
 import { addStoreOptions } from '../store-option';
 
-/** The T2 claim route (mappings/tencent-sp-coupon-receive.yaml): its idempotency records answer claims. */
-export const CLAIM_ROUTE = 'tencent.sp-coupon-receive';
 const DEFAULT_JOURNAL = { max_age_days: 7 };
 
 interface ReconcileCliOptions {
