@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { parseConfig } from '../../src/config/load';
 import type { Flow } from '../../src/mapping/types';
-import { hasFlow } from '../../src/pipeline/flows';
+import { hasFlow } from '../../src/flows/registry';
 import { startServer } from '../../src/server/start';
 import { projectRoot } from '../../src/util/paths';
 import {

@@ -1,6 +1,6 @@
 /** Small pieces every ledger flow shares. */
 import type { Dialect } from '../dialects/types';
-import { commonFields } from '../mapping/check';
+import { commonFields } from '../mapping/common-fields';
 
 const cache = new Map<string, string[]>();
 

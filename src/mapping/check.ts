@@ -11,11 +11,11 @@ import type { Dialect } from '../dialects/types';
 import { cbCodes } from '../errors';
 import type { SchemaRegistry } from '../schema/registry';
 import { getDialect } from '../runtime';
-import { hasFlow } from '../pipeline/flows';
 import { splitPath } from './paths';
 import { ledgerFields } from '../ledger/coupons';
 import type { LoadedMapping, LoadedNotify, MappingSet, Problem } from './load';
-import type { Expression } from './types';
+import { commonFields } from './common-fields';
+import { flowNames, type Expression } from './types';
 
 const stockFields = [
   'stock_id',
@@ -51,16 +51,6 @@ const specialCodes = new Set(['default', 'http_error', 'unreadable', 'timeout', 
 /** ctx names the outbox sets for a notify mapping: the row's identity and the delivery attempt. */
 export const notifyContext = ['dedup_key', 'destination', 'attempt', 'item_id'] as const;
 
-/** Fields a dialect adds to every outbound message (common parameters and the signature). */
-export function commonFields(d: Dialect, encoding: 'json' | 'form' | 'query'): string[] {
-  const built = d.buildRequest(
-    { method: 'POST', path: '/', encoding },
-    {},
-    { keyId: 'k', secret: 'secret', scheme: d.defaultScheme },
-  );
-  return Object.keys(built.message);
-}
-
 function collectPaths(e: Expression, out: string[]): void {
   if (typeof e === 'string') {
     out.push(e);
@@ -85,7 +75,15 @@ function dialectOrProblem(
   }
 }
 
-export function checkMapping(m: LoadedMapping | LoadedNotify, registry: SchemaRegistry): Problem[] {
+/** The flows a build provides; the default is every name the registry must implement (mapping/types.ts). */
+export type KnownFlows = ReadonlySet<string>;
+const allFlows: KnownFlows = new Set(flowNames);
+
+export function checkMapping(
+  m: LoadedMapping | LoadedNotify,
+  registry: SchemaRegistry,
+  flows: KnownFlows = allFlows,
+): Problem[] {
   const problems: Problem[] = [];
   const doc = m.doc;
   const at = (pointer: string, message: string) =>
@@ -93,7 +91,7 @@ export function checkMapping(m: LoadedMapping | LoadedNotify, registry: SchemaRe
   const notify = doc.flow === 'notify' ? doc.notify : undefined;
   const inbound = doc.flow === 'notify' ? undefined : doc.inbound;
   const inSchema = notify?.payload_schema ?? inbound!.schema;
-  if (doc.flow !== 'notify' && !hasFlow(doc.flow)) at('/flow', `flow "${doc.flow}" is not available`);
+  if (doc.flow !== 'notify' && !flows.has(doc.flow)) at('/flow', `flow "${doc.flow}" is not available`);
   const inDialect = inbound && dialectOrProblem(inbound.dialect, m, '/inbound/dialect', problems);
   const target = doc.target;
   const outDialect = target ? dialectOrProblem(target.dialect, m, '/target/dialect', problems) : undefined;
@@ -270,9 +268,13 @@ function checkEnqueues(set: MappingSet, registry: SchemaRegistry): Problem[] {
   return problems;
 }
 
-export function checkMappingSet(set: MappingSet, registry: SchemaRegistry): Problem[] {
+export function checkMappingSet(
+  set: MappingSet,
+  registry: SchemaRegistry,
+  flows: KnownFlows = allFlows,
+): Problem[] {
   return [
-    ...[...set.mappings, ...set.notify].flatMap((m) => checkMapping(m, registry)),
+    ...[...set.mappings, ...set.notify].flatMap((m) => checkMapping(m, registry, flows)),
     ...checkEnqueues(set, registry),
   ];
 }

@@ -14,17 +14,24 @@ export type Expression =
       optional?: boolean;
     };
 
-export type Flow =
-  | 'translate'
-  | 'claim'
-  | 'stock-query'
-  | 'deactivate'
-  | 'stock-sync'
-  | 'dianping-consume'
-  | 'dianping-core'
-  | 'dianping-extend'
-  | 'dianping-order'
-  | 'payment-push';
+/**
+ * The flows a route mapping may name (`flow:`). The registry (src/flows/registry.ts) implements
+ * every one of them — its type says so — and the checker reads this list, not the flows.
+ */
+export const flowNames = [
+  'translate',
+  'claim',
+  'stock-query',
+  'deactivate',
+  'stock-sync',
+  'dianping-consume',
+  'dianping-core',
+  'dianping-extend',
+  'dianping-order',
+  'payment-push',
+] as const;
+
+export type Flow = (typeof flowNames)[number];
 
 export interface CodeEntryDoc {
   success?: boolean;
