@@ -78,7 +78,41 @@ export interface MappingDoc {
   provided?: string[];
   vars?: Record<string, Expression>;
   branches?: BranchDoc[];
-  answer?: { data?: Record<string, Expression>; message?: string; codes?: Record<string, CodeEntryDoc> };
+  answer?: {
+    data?: Record<string, Expression>;
+    message?: string;
+    /** Local entries; with codes_from they override the named table's rows of the same key. */
+    codes?: Record<string, CodeEntryDoc>;
+    /** A shared code table, mappings/codes/<name>.yaml (schemas/mapping/codes.schema.json). */
+    codes_from?: string;
+  };
+}
+
+/** What an upstream code means whoever asked: delivered, worth another attempt, or final. */
+export type CodeOutcome = 'success' | 'retry' | 'terminal';
+
+/** How one caller dialect is answered for a code (its own code, and what differs from the row). */
+export interface CallerAnswerDoc {
+  code: string | number;
+  message?: string;
+  status?: number;
+  retry?: boolean;
+}
+
+export interface CodeRowDoc {
+  outcome: CodeOutcome;
+  /** Message template used when the caller's entry has none (and by notify mappings). */
+  message?: string;
+  /** Caller dialect → its answer; a notify mapping (no caller) reads only outcome and message. */
+  callers?: Record<string, CallerAnswerDoc>;
+}
+
+/** A shared, named table of one upstream dialect's answer codes (mappings/codes/<name>.yaml). */
+export interface CodeTableDoc {
+  $schema: string;
+  dialect: string;
+  description?: string;
+  codes: Record<string, CodeRowDoc>;
 }
 
 /**
