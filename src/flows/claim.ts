@@ -17,12 +17,12 @@ import type { Exchange } from '../pipeline/context';
 import { acceptInbound, failed, forward } from '../pipeline/translate';
 import { buildFields, mapContext, selectBranch } from '../pipeline/stages/map';
 import { successAnswer } from '../pipeline/stages/answer';
-import { fingerprint, idempotencyFor, idempotent, type RunOutcome } from '../ledger/idempotency';
+import { idempotencyFor, type RunOutcome } from '../ledger/idempotency';
+import { once } from '../pipeline/idempotency';
 import { ledgerContext, metaOf } from '../ledger/coupons';
 import { stockView, type StockView } from '../ledger/stocks';
 import { couponIdFor, eventIdFor } from '../mapping/converters';
 import { parseZonedIso } from '../time';
-import { transportFields } from './shared';
 
 const RUNNING = 3;
 
@@ -146,24 +146,10 @@ async function grant(x: Exchange, requestId: string): Promise<{ answer: Answer; 
 export async function claim(x: Exchange): Promise<Answer> {
   try {
     await acceptInbound(x);
-    const f = x.msg!.fields;
-    const requestId = String(f.request_id);
+    const requestId = String(x.msg!.fields.request_id);
     x.businessKeys.push(requestId);
-    const key = { partner: x.partner!.id, route: x.route.id, key: requestId };
-    const fp = fingerprint(f, transportFields(x.route.dialect));
     const timeoutMs = x.rt.upstreams.get(x.route.target!.upstream)?.timeoutMs ?? 5000;
-    const { answer, replayed } = await idempotent(
-      x.rt.store,
-      key,
-      fp,
-      () => grant(x, requestId),
-      idempotencyFor(timeoutMs),
-    );
-    if (replayed) {
-      x.answer = answer;
-      x.outcome = 'replayed';
-      x.notes.push(`request_id ${requestId} answered from its idempotency record`);
-    }
+    await once(x, () => grant(x, requestId), { options: idempotencyFor(timeoutMs) });
   } catch (e) {
     failed(x, e);
   }

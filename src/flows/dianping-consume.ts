@@ -23,6 +23,7 @@ import { CbError } from '../errors';
 import type { Answer } from '../dialects/types';
 import type { Exchange } from '../pipeline/context';
 import { acceptInbound } from '../pipeline/translate';
+import { once } from '../pipeline/idempotency';
 import { mapContext } from '../pipeline/stages/map';
 import { successAnswer } from '../pipeline/stages/answer';
 import type { RunOutcome } from '../ledger/idempotency';
@@ -30,7 +31,6 @@ import {
   couponCodes,
   dianpingFailed,
   dianpingUse,
-  once,
   orderAmounts,
   orderDetails,
   runOutcome,
@@ -108,7 +108,7 @@ export async function dianpingConsume(x: Exchange): Promise<Answer> {
     x.businessKeys.push(orderId);
     const codes = couponCodes(f.couponCode);
     const amounts = orderAmounts(f);
-    await once(x, orderId, () => consumeOrder(x, orderId, codes, amounts), duplicateOrder(x, orderId));
+    await once(x, () => consumeOrder(x, orderId, codes, amounts), { onRepeat: duplicateOrder(x, orderId) });
   } catch (e) {
     dianpingFailed(x, e);
   }

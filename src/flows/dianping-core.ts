@@ -8,7 +8,7 @@
  *    (P云: "非时间金额券的传0"); the mapping says so.
  *  - the ledger records the coupon `used` with attrs.dianping.core = {consumeTime, exchangeId}:
  *    core-consumed, awaiting its order details.
- *  - couponCode is the idempotency key: a coupon already core-consumed → 3001001 订单号重复 (the
+ *  - couponCode is the idempotency key (the mapping declares it): a coupon already core-consumed → 3001001 订单号重复 (the
  *    seed's only code for this route), a concurrent duplicate waits and gets the same; a coupon
  *    used otherwise (a D1 order, a Tencent sync) or not available → 3009024, nothing sent.
  *  - an `orderId` sent along (unknown extra field) is recorded as an order without details, so
@@ -20,9 +20,10 @@ import { CbError } from '../errors';
 import type { Answer } from '../dialects/types';
 import type { Exchange } from '../pipeline/context';
 import { acceptInbound } from '../pipeline/translate';
+import { once } from '../pipeline/idempotency';
 import { successAnswer } from '../pipeline/stages/answer';
 import type { RunOutcome } from '../ledger/idempotency';
-import { dianpingFailed, dianpingUse, once, runOutcome, singleCode } from './dianping-shared';
+import { dianpingFailed, dianpingUse, runOutcome, singleCode } from './dianping-shared';
 import { loadTargets, markUsed, planRedemptions, sendRedemptions } from './dianping-redeem';
 
 function alreadyCore(code: string): CbError {
@@ -79,12 +80,9 @@ export async function dianpingCore(x: Exchange): Promise<Answer> {
     const code = singleCode(f.couponCode);
     const orderId = typeof f.orderId === 'string' && f.orderId !== '' ? f.orderId : undefined;
     if (orderId) x.businessKeys.push(orderId);
-    await once(
-      x,
-      code,
-      () => coreConsume(x, code, orderId),
-      () => dianpingFailed(x, alreadyCore(code)),
-    );
+    await once(x, () => coreConsume(x, code, orderId), {
+      onRepeat: () => dianpingFailed(x, alreadyCore(code)),
+    });
   } catch (e) {
     dianpingFailed(x, e);
   }

@@ -13,7 +13,7 @@
  *    coupons of the order, else 3001003. Its amounts are not checked.
  *  - an order without details (core-consumed with an orderId, never extended) → 3002002.
  *  - refunding a refunded order → success, nothing changes; two concurrent refunds → both success.
- *  - the consume is idempotent on `consume:<orderId>`: a concurrent duplicate waits for the first
+ *  - the consume is idempotent on `consume:<orderId>` (the mapping's idempotency_key): a concurrent duplicate waits for the first
  *    and gets its answer; a later repeat finds the order and is therefore a refund (seed rule) —
  *    unless it is the very same signed request (same signature, pipeline/stages/signature-replay.ts):
  *    that is a re-sent consume and answers 3001001 订单号重复, so a refund needs a fresh signature.
@@ -22,11 +22,12 @@ import { CbError } from '../errors';
 import type { Answer } from '../dialects/types';
 import type { Exchange } from '../pipeline/context';
 import { acceptInbound } from '../pipeline/translate';
+import { once } from '../pipeline/idempotency';
 import { mapContext } from '../pipeline/stages/map';
 import { successAnswer } from '../pipeline/stages/answer';
 import { metaOf } from '../ledger/coupons';
 import type { CouponRecord, OrderRecord } from '../store/types';
-import { couponCodes, dianpingFailed, findCoupon, once, orderAmounts } from './dianping-shared';
+import { couponCodes, dianpingFailed, findCoupon, orderAmounts } from './dianping-shared';
 import { consumeOrder } from './dianping-consume';
 
 async function refundCoupons(x: Exchange, order: OrderRecord): Promise<void> {
@@ -106,7 +107,7 @@ export async function dianpingOrder(x: Exchange): Promise<Answer> {
       );
     } else {
       const amounts = orderAmounts(f);
-      await once(x, `consume:${orderId}`, () => consumeOrder(x, orderId, codes, amounts));
+      await once(x, () => consumeOrder(x, orderId, codes, amounts));
     }
   } catch (e) {
     dianpingFailed(x, e);

@@ -2,17 +2,17 @@
  * Pieces the Dianping consume flows (D1–D4) share: the partner protocol's own error answers with
  * the seed's exact messages, couponCode parsing (one code or a JSON list), the 元 amounts as exact
  * 分 with the discount `orderAmount + freightFee − payAmount`, each code's share of it, the order
- * details kept in the ledger, the ledger lookup of a code, and the orderId/couponCode idempotency.
+ * details kept in the ledger and the ledger lookup of a code. Idempotency: pipeline/idempotency.ts,
+ * on the key each mapping declares.
  */
 import { CbError, toCbError, type CbCode } from '../errors';
 import type { Answer } from '../dialects/types';
 import type { Exchange } from '../pipeline/context';
 import { failed } from '../pipeline/translate';
-import { defaultIdempotency, fingerprint, idempotent, type RunOutcome } from '../ledger/idempotency';
+import type { RunOutcome } from '../ledger/idempotency';
 import { fenToYuan, MoneyError, splitFen, yuanToFen } from '../money';
 import type { CouponRecord } from '../store/types';
 import { byDianpingCode, ownedCoupon, type Owned } from '../ledger/ownership';
-import { transportFields } from './shared';
 
 /** The seed's messages for the partner codes (seed 004); the POS may match on them, so no detail is added. */
 const seedMessages: Partial<Record<CbCode, string>> = {
@@ -172,25 +172,4 @@ export async function findCoupon(x: Exchange, code: string): Promise<Owned> {
 export function runOutcome(x: Exchange, keepRetryable = false): RunOutcome {
   if (x.outcome === 'success') return 'success';
   return x.retryable || keepRetryable ? 'retryable' : 'terminal';
-}
-
-/**
- * Runs `run` once per (partner, route, key): a concurrent duplicate waits for the first answer;
- * a repeat after success answers `onRepeat` (whatever its payload) or the stored answer.
- */
-export async function once(
-  x: Exchange,
-  key: string,
-  run: () => Promise<{ answer: Answer; outcome: RunOutcome }>,
-  onRepeat?: () => Answer,
-): Promise<void> {
-  const k = { partner: x.partner!.id, route: x.route.id, key };
-  const fp = fingerprint(x.msg!.fields, transportFields(x.route.dialect));
-  const repeat = onRepeat ? { onRepeat, repeatIgnoresPayload: true } : {};
-  const { answer, replayed } = await idempotent(x.rt.store, k, fp, run, defaultIdempotency, repeat);
-  if (replayed) {
-    x.answer = answer;
-    x.outcome ??= 'replayed';
-    x.notes.push(`${key} answered from its idempotency record`);
-  }
 }

@@ -15,11 +15,10 @@ import type { Exchange } from '../pipeline/context';
 import { acceptInbound, failed } from '../pipeline/translate';
 import { buildFields, mapContext, selectBranch } from '../pipeline/stages/map';
 import { compileGetter } from '../mapping/paths';
-import { fingerprint } from '../ledger/idempotency';
 import { ledgerContext, metaOf } from '../ledger/coupons';
 import type { CouponRecord, OutboxItemInput, Store } from '../store/types';
 import type { Partner, Runtime } from '../runtime';
-import { transportFields } from './shared';
+import { idempotencyRecord } from '../pipeline/idempotency';
 import { partnerDestination } from '../outbox/destination';
 import { checkNotifications, notificationsStored } from '../outbox/enqueue';
 import { noteAnomaly } from '../reconcile/anomalies';
@@ -169,9 +168,9 @@ export async function paymentPush(x: Exchange): Promise<Answer> {
     checkNotifications(x.rt, items);
     await markUsed(x, origins);
     const answer = x.route.dialect.envelope.success();
-    const key = { partner: x.partner!.id, route: x.route.id, key: paySerial };
-    const fp = fingerprint(f, transportFields(x.route.dialect));
-    const stored = await x.rt.store.recordPushWithNotifications(key, fp, items, answer, x.now);
+    // The push's dedup record is stored with its notifications, in one transaction.
+    const { k, fp } = idempotencyRecord(x);
+    const stored = await x.rt.store.recordPushWithNotifications(k, fp, items, answer, x.now);
     x.answer = answer;
     x.outcome = stored === 'stored' ? 'success' : 'replayed';
     if (stored === 'duplicate')

@@ -116,6 +116,15 @@ export function checkMapping(
   ] as const) {
     if (id && !registry.has(id)) at(ptr, `unknown schema "${id}"`);
   }
+  // The declared idempotency key and claimed codes are fields of the inbound message.
+  const idem = inbound?.idempotency_key;
+  for (const [ptr, field] of [
+    ['/inbound/idempotency_key', typeof idem === 'string' ? idem : idem?.field],
+    ['/inbound/claims/each', inbound?.claims?.each],
+  ] as const) {
+    if (field && registry.has(inSchema) && !registry.hasPath(inSchema, field))
+      at(ptr, `"${field}" is not a field of ${inSchema}`);
+  }
   const provided = doc.flow === 'notify' ? notifyContext : (doc.provided ?? []);
   const vars = new Set(['now', ...Object.keys(doc.vars ?? {}), ...provided]);
 

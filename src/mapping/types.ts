@@ -63,7 +63,13 @@ export interface MappingDoc {
     path: string;
     schema: string;
     answer_schema: string;
-    idempotency_key?: string;
+    /** The inbound field holding the business key, or that field with a prefix. */
+    idempotency_key?: string | { field: string; prefix?: string };
+    /**
+     * Each code named by the `each` field is claimed for one owner at a time in the namespace
+     * `scope`, shared by every route declaring it (Dianping: two orders never redeem one code).
+     */
+    claims?: { each: string; scope: string };
     caller?: 'partner' | 'upstream';
   };
   target?: {
