@@ -14,7 +14,8 @@
 import { CbError } from '../errors';
 import type { Answer } from '../dialects/types';
 import type { Exchange } from '../pipeline/context';
-import { acceptInbound, failed, forward } from '../pipeline/translate';
+import { failed, forward, inboundFlow } from '../pipeline/translate';
+import type { TencentCouponReceiveRequest } from '../generated';
 import { buildFields, mapContext, selectBranch } from '../pipeline/stages/map';
 import { successAnswer } from '../pipeline/stages/answer';
 import { idempotencyFor, type RunOutcome } from '../ledger/idempotency';
@@ -143,15 +144,8 @@ async function grant(x: Exchange, requestId: string): Promise<{ answer: Answer; 
   return { answer: x.answer!, outcome: outcomeOf(x) };
 }
 
-export async function claim(x: Exchange): Promise<Answer> {
-  try {
-    await acceptInbound(x);
-    const requestId = String(x.msg!.fields.request_id);
-    x.businessKeys.push(requestId);
-    const timeoutMs = x.rt.upstreams.get(x.route.target!.upstream)?.timeoutMs ?? 5000;
-    await once(x, () => grant(x, requestId), { options: idempotencyFor(timeoutMs) });
-  } catch (e) {
-    failed(x, e);
-  }
-  return x.answer!;
-}
+export const claim = inboundFlow<TencentCouponReceiveRequest>(async (x, f) => {
+  x.businessKeys.push(f.request_id);
+  const timeoutMs = x.rt.upstreams.get(x.route.target!.upstream)?.timeoutMs ?? 5000;
+  await once(x, () => grant(x, f.request_id), { options: idempotencyFor(timeoutMs) });
+});

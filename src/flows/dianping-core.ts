@@ -19,7 +19,8 @@
 import { CbError } from '../errors';
 import type { Answer } from '../dialects/types';
 import type { Exchange } from '../pipeline/context';
-import { acceptInbound } from '../pipeline/translate';
+import { inboundFlow } from '../pipeline/translate';
+import type { DianpingConsumeCoreCouponRequest } from '../generated';
 import { once } from '../pipeline/idempotency';
 import { successAnswer } from '../pipeline/stages/answer';
 import type { RunOutcome } from '../ledger/idempotency';
@@ -73,18 +74,15 @@ async function coreConsume(
   return { answer: x.answer!, outcome: runOutcome(x) };
 }
 
-export async function dianpingCore(x: Exchange): Promise<Answer> {
-  try {
-    await acceptInbound(x);
-    const f = x.msg!.fields;
+export const dianpingCore = inboundFlow<DianpingConsumeCoreCouponRequest & { orderId?: unknown }>(
+  async (x, f) => {
     const code = singleCode(f.couponCode);
+    // an orderId sent along is not in the seed's message: read as whatever arrived
     const orderId = typeof f.orderId === 'string' && f.orderId !== '' ? f.orderId : undefined;
     if (orderId) x.businessKeys.push(orderId);
     await once(x, () => coreConsume(x, code, orderId), {
       onRepeat: () => dianpingFailed(x, alreadyCore(code)),
     });
-  } catch (e) {
-    dianpingFailed(x, e);
-  }
-  return x.answer!;
-}
+  },
+  dianpingFailed,
+);

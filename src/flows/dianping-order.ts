@@ -19,9 +19,9 @@
  *    that is a re-sent consume and answers 3001001 订单号重复, so a refund needs a fresh signature.
  */
 import { CbError } from '../errors';
-import type { Answer } from '../dialects/types';
 import type { Exchange } from '../pipeline/context';
-import { acceptInbound } from '../pipeline/translate';
+import { inboundFlow } from '../pipeline/translate';
+import type { DianpingConsumeCouponOrderRequest } from '../generated';
 import { once } from '../pipeline/idempotency';
 import { mapContext } from '../pipeline/stages/map';
 import { successAnswer } from '../pipeline/stages/answer';
@@ -83,34 +83,27 @@ async function refund(x: Exchange, order: OrderRecord, codes: string[] | undefin
   x.notes.push(`order ${order.orderId} refunded; P云 has no un-redeem call, nothing sent upstream`);
 }
 
-export async function dianpingOrder(x: Exchange): Promise<Answer> {
-  try {
-    await acceptInbound(x);
-    const f = x.msg!.fields;
-    const orderId = String(f.orderId);
-    x.businessKeys.push(orderId);
-    const codes = f.couponCode === undefined || f.couponCode === '' ? undefined : couponCodes(f.couponCode);
-    const order = await x.rt.store.getOrder(x.partner!.id, orderId);
-    if (order) {
-      x.businessKeys.push(...order.couponCodes);
-      // A refund needs a signature never seen: a verbatim re-send of the consume is its duplicate.
-      if (x.signatureRepeat)
-        throw new CbError('CB_ORDER_DUPLICATE', `order ${orderId}: this exact request was already received`);
-      await refund(x, order, codes);
-      x.map = mapContext(x);
-      x.answer = successAnswer(x);
-      x.outcome = 'recorded';
-    } else if (!codes) {
-      throw new CbError(
-        'CB_REFUND_ORDER_NOT_FOUND',
-        `order ${orderId} is unknown and the message has no couponCode to consume`,
-      );
-    } else {
-      const amounts = orderAmounts(f);
-      await once(x, () => consumeOrder(x, orderId, codes, amounts));
-    }
-  } catch (e) {
-    dianpingFailed(x, e);
+export const dianpingOrder = inboundFlow<DianpingConsumeCouponOrderRequest>(async (x, f) => {
+  const orderId = f.orderId;
+  x.businessKeys.push(orderId);
+  const codes = f.couponCode === undefined || f.couponCode === '' ? undefined : couponCodes(f.couponCode);
+  const order = await x.rt.store.getOrder(x.partner!.id, orderId);
+  if (order) {
+    x.businessKeys.push(...order.couponCodes);
+    // A refund needs a signature never seen: a verbatim re-send of the consume is its duplicate.
+    if (x.signatureRepeat)
+      throw new CbError('CB_ORDER_DUPLICATE', `order ${orderId}: this exact request was already received`);
+    await refund(x, order, codes);
+    x.map = mapContext(x);
+    x.answer = successAnswer(x);
+    x.outcome = 'recorded';
+  } else if (!codes) {
+    throw new CbError(
+      'CB_REFUND_ORDER_NOT_FOUND',
+      `order ${orderId} is unknown and the message has no couponCode to consume`,
+    );
+  } else {
+    const amounts = orderAmounts(f);
+    await once(x, () => consumeOrder(x, orderId, codes, amounts));
   }
-  return x.answer!;
-}
+}, dianpingFailed);

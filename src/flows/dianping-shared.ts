@@ -75,7 +75,22 @@ export interface OrderAmounts {
   discountFen?: number;
 }
 
-function fen(fields: Record<string, unknown>, name: string): number | undefined {
+/** The amount fields of a Dianping message (元 as text), as the generated request types hold them. */
+export interface AmountFields {
+  orderAmount?: unknown;
+  payAmount?: unknown;
+  freightFee?: unknown;
+}
+
+/** The order fields the ledger keeps. */
+export interface OrderFields extends AmountFields {
+  shopName?: unknown;
+  consumeTime?: unknown;
+  comments?: unknown;
+  attributes?: unknown;
+}
+
+function fen(fields: AmountFields, name: keyof AmountFields): number | undefined {
   const v = fields[name];
   if (v === undefined || v === null || v === '') return undefined;
   try {
@@ -87,7 +102,7 @@ function fen(fields: Record<string, unknown>, name: string): number | undefined 
 }
 
 /** The order's amounts in 分, exactly; a missing freightFee is 0; a negative discount is refused. */
-export function orderAmounts(fields: Record<string, unknown>): OrderAmounts {
+export function orderAmounts(fields: AmountFields): OrderAmounts {
   const payAmountFen = fen(fields, 'payAmount');
   if (payAmountFen === undefined) throw invalid('payAmount: required');
   const freightFeeFen = fen(fields, 'freightFee') ?? 0;
@@ -130,7 +145,7 @@ function attributes(value: unknown): Record<string, unknown> | undefined {
 }
 
 /** The order details the ledger keeps (amounts in 分, attributes decoded). */
-export function orderDetails(fields: Record<string, unknown>, a: OrderAmounts): Record<string, unknown> {
+export function orderDetails(fields: OrderFields, a: OrderAmounts): Record<string, unknown> {
   const details: Record<string, unknown> = {
     shopName: fields.shopName,
     consumeTime: Number(fields.consumeTime),

@@ -9,10 +9,10 @@
  * 1001 without enqueueing anything twice. The outbox worker is woken to deliver at once.
  */
 import { createHash } from 'node:crypto';
-import type { Answer } from '../dialects/types';
 import { CbError } from '../errors';
 import type { Exchange } from '../pipeline/context';
-import { acceptInbound, failed } from '../pipeline/translate';
+import { inboundFlow } from '../pipeline/translate';
+import type { PyunPaymentPushRequest } from '../generated';
 import { buildFields, mapContext, selectBranch } from '../pipeline/stages/map';
 import { compileGetter } from '../mapping/paths';
 import { ledgerContext, metaOf } from '../ledger/coupons';
@@ -157,27 +157,20 @@ async function markUsed(x: Exchange, origins: Origin[]): Promise<void> {
   }
 }
 
-export async function paymentPush(x: Exchange): Promise<Answer> {
-  try {
-    await acceptInbound(x);
-    const f = x.msg!.fields;
-    const paySerial = String(f.pay_serial);
-    x.businessKeys.push(paySerial);
-    const origins = await findOrigins(x, decodeCoupons(f.mcoupons));
-    const items = notifications(x, origins, paySerial);
-    checkNotifications(x.rt, items);
-    await markUsed(x, origins);
-    const answer = x.route.dialect.envelope.success();
-    // The push's dedup record is stored with its notifications, in one transaction.
-    const { k, fp } = idempotencyRecord(x);
-    const stored = await x.rt.store.recordPushWithNotifications(k, fp, items, answer, x.now);
-    x.answer = answer;
-    x.outcome = stored === 'stored' ? 'success' : 'replayed';
-    if (stored === 'duplicate')
-      x.notes.push(`pay_serial ${paySerial} already recorded; nothing enqueued again`);
-    else if (items.length > 0) notificationsStored();
-  } catch (e) {
-    failed(x, e);
-  }
-  return x.answer!;
-}
+export const paymentPush = inboundFlow<PyunPaymentPushRequest>(async (x, f) => {
+  const paySerial = String(f.pay_serial);
+  x.businessKeys.push(paySerial);
+  const origins = await findOrigins(x, decodeCoupons(f.mcoupons));
+  const items = notifications(x, origins, paySerial);
+  checkNotifications(x.rt, items);
+  await markUsed(x, origins);
+  const answer = x.route.dialect.envelope.success();
+  // The push's dedup record is stored with its notifications, in one transaction.
+  const { k, fp } = idempotencyRecord(x);
+  const stored = await x.rt.store.recordPushWithNotifications(k, fp, items, answer, x.now);
+  x.answer = answer;
+  x.outcome = stored === 'stored' ? 'success' : 'replayed';
+  if (stored === 'duplicate')
+    x.notes.push(`pay_serial ${paySerial} already recorded; nothing enqueued again`);
+  else if (items.length > 0) notificationsStored();
+});
