@@ -139,6 +139,32 @@ describe('couponbridge check', () => {
     );
   });
 
+  test('reports a declared idempotency key or claimed field that the inbound message lacks', () => {
+    const r = check(
+      brokenCopy(
+        (_, t) =>
+          t
+            .replace('idempotency_key: orderId', 'idempotency_key: orderNo')
+            .replace('claims: { each: couponCode,', 'claims: { each: couponCodes,'),
+        'dianping-consume-coupon.yaml',
+      ),
+    );
+    assert.ok(
+      r.lines.some((l) =>
+        /dianping-consume-coupon\.yaml:\d+: \/inbound\/idempotency_key: "orderNo" is not a field of dianping\/consume-coupon\.request/.test(
+          l,
+        ),
+      ),
+      r.lines.join('\n'),
+    );
+    assert.ok(
+      r.lines.some((l) =>
+        /\/inbound\/claims\/each: "couponCodes" is not a field of dianping\/consume-coupon\.request/.test(l),
+      ),
+      r.lines.join('\n'),
+    );
+  });
+
   test('validates a code table against its meta-schema', () => {
     const r = check(
       brokenCopy(
