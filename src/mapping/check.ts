@@ -12,7 +12,7 @@
 import type { Dialect } from '../dialects/types';
 import { cbCodes } from '../errors';
 import type { SchemaRegistry } from '../schema/registry';
-import { getDialect } from '../runtime';
+import { getDialect } from '../dialects';
 import { splitPath } from './paths';
 import { ledgerFields } from '../ledger/coupons';
 import type { LoadedMapping, LoadedNotify, MappingSet, Problem } from './load';
