@@ -273,7 +273,9 @@ export function checkMapping(
         atEntry('/code', `${inDialect.name} code ${entry.code} is not a known ${inDialect.name} code`);
     }
   }
-  if (target && outDialect && doc.answer?.codes) {
+  // (a table that did not load is reported at the table, not as every code it would hold)
+  const tableLoaded = doc.answer?.codes_from === undefined || table !== undefined;
+  if (target && outDialect && doc.answer?.codes && tableLoaded) {
     // A code the upstream is known to answer must be decided, not left to `default`.
     const missing = platformCodes(outDialect).filter((c) => !(c in doc.answer!.codes!));
     if (missing.length > 0)

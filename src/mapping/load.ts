@@ -158,23 +158,38 @@ function parseFile(path: string, problems: Problem[]): YamlSource | undefined {
   }
 }
 
-/** The shared code tables of `dir`/codes, by name (the file name without its extension). */
-function readCodeTables(dir: string, problems: Problem[]): Map<string, LoadedCodeTable> {
+/**
+ * The shared code tables of `dir`/codes, by name (the file name without its extension), and the
+ * names of those that did not load (their problems are reported once, at the table).
+ */
+function readCodeTables(
+  dir: string,
+  problems: Problem[],
+): { tables: Map<string, LoadedCodeTable>; broken: Set<string> } {
   const tables = new Map<string, LoadedCodeTable>();
+  const broken = new Set<string>();
   const codesDir = join(dir, 'codes');
-  if (!existsSync(codesDir)) return tables;
+  if (!existsSync(codesDir)) return { tables, broken };
   const v = validators();
   for (const name of yamlFiles(codesDir)) {
+    const table = basename(name, extname(name));
+    broken.add(table);
     const src = parseFile(join(codesDir, name), problems);
     if (!src) continue;
     if (!v.codes(src.value)) {
-      problems.push(...ajvProblems(v.codes.errors, src));
+      // the only `false` schemas of a code table forbid callers and message on a success row
+      for (const p of ajvProblems(v.codes.errors, src))
+        problems.push(
+          p.message.startsWith('not allowed in this kind of mapping')
+            ? { ...p, message: 'not allowed on a success row (the caller gets its success answer)' }
+            : p,
+        );
       continue;
     }
-    const table = basename(name, extname(name));
+    broken.delete(table);
     tables.set(table, { name: table, file: src.file, source: src, doc: src.value as CodeTableDoc });
   }
-  return tables;
+  return { tables, broken };
 }
 
 /**
@@ -185,12 +200,12 @@ function readCodeTables(dir: string, problems: Problem[]): Map<string, LoadedCod
 function resolveMappingCodes(
   doc: MappingDoc | NotifyDoc,
   src: YamlSource,
-  tables: Map<string, LoadedCodeTable>,
+  { tables, broken }: { tables: Map<string, LoadedCodeTable>; broken: Set<string> },
   problems: Problem[],
 ): CodeSources {
   const name = doc.answer?.codes_from;
   const table = name === undefined ? undefined : tables.get(name);
-  if (name !== undefined && !table) {
+  if (name !== undefined && !table && !broken.has(name)) {
     problems.push({
       file: src.file,
       line: src.lineOf('/answer/codes_from'),
@@ -287,5 +302,5 @@ export function readMappings(dir: string): { set: MappingSet; problems: Problem[
       routes.set(key, m.file);
     }
   }
-  return { set: { dir, mappings, notify, codeTables, stocks, stocksSource }, problems };
+  return { set: { dir, mappings, notify, codeTables: codeTables.tables, stocks, stocksSource }, problems };
 }

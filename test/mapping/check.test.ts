@@ -180,6 +180,11 @@ describe('couponbridge check', () => {
       ),
       r.lines.join('\n'),
     );
+    // reported once, at the table: not again as a missing table or as every code it would hold
+    assert.ok(
+      r.lines.every((l) => /codes\/pyun\.yaml:/.test(l)),
+      r.lines.join('\n'),
+    );
   });
 
   test('flags unknown keys, unknown converters and YAML syntax errors against the meta-schema', () => {
