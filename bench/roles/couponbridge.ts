@@ -8,12 +8,12 @@
  * but could keep a tree under construction from loading — and the stock catalogue plus the bench
  * stock: the demo stock with quotas no run can exhaust.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { parseConfig } from '../../src/config/load';
 import type { Flow } from '../../src/mapping/types';
-import { hasFlow } from '../../src/pipeline/flows';
+import { hasFlow } from '../../src/flows/registry';
 import type { Config } from '../../src/config/types';
 import { createLogger } from '../../src/log';
 import { startCluster, workerSlot } from '../../src/server/cluster';
@@ -82,6 +82,8 @@ interface YamlDoc {
 export function writeBenchMappings(to: string): void {
   const from = join(projectRoot(), 'mappings');
   mkdirSync(to, { recursive: true });
+  // the shared code tables the mappings name (answer.codes_from)
+  cpSync(join(from, 'codes'), join(to, 'codes'), { recursive: true });
   for (const name of readdirSync(from).filter((n) => n.endsWith('.yaml'))) {
     const text = readFileSync(join(from, name), 'utf8');
     const doc = parse(text) as YamlDoc;

@@ -14,15 +14,16 @@
 import { CbError } from '../errors';
 import type { Answer } from '../dialects/types';
 import type { Exchange } from '../pipeline/context';
-import { acceptInbound, failed, forward } from '../pipeline/translate';
+import { failed, forward, inboundFlow } from '../pipeline/translate';
+import type { TencentCouponReceiveRequest } from '../generated';
 import { buildFields, mapContext, selectBranch } from '../pipeline/stages/map';
 import { successAnswer } from '../pipeline/stages/answer';
-import { fingerprint, idempotencyFor, idempotent, type RunOutcome } from '../ledger/idempotency';
+import { idempotencyFor, type RunOutcome } from '../ledger/idempotency';
+import { once } from '../pipeline/idempotency';
 import { ledgerContext, metaOf } from '../ledger/coupons';
 import { stockView, type StockView } from '../ledger/stocks';
 import { couponIdFor, eventIdFor } from '../mapping/converters';
 import { parseZonedIso } from '../time';
-import { transportFields } from './shared';
 
 const RUNNING = 3;
 
@@ -143,29 +144,8 @@ async function grant(x: Exchange, requestId: string): Promise<{ answer: Answer; 
   return { answer: x.answer!, outcome: outcomeOf(x) };
 }
 
-export async function claim(x: Exchange): Promise<Answer> {
-  try {
-    await acceptInbound(x);
-    const f = x.msg!.fields;
-    const requestId = String(f.request_id);
-    x.businessKeys.push(requestId);
-    const key = { partner: x.partner!.id, route: x.route.id, key: requestId };
-    const fp = fingerprint(f, transportFields(x.route.dialect));
-    const timeoutMs = x.rt.upstreams.get(x.route.target!.upstream)?.timeoutMs ?? 5000;
-    const { answer, replayed } = await idempotent(
-      x.rt.store,
-      key,
-      fp,
-      () => grant(x, requestId),
-      idempotencyFor(timeoutMs),
-    );
-    if (replayed) {
-      x.answer = answer;
-      x.outcome = 'replayed';
-      x.notes.push(`request_id ${requestId} answered from its idempotency record`);
-    }
-  } catch (e) {
-    failed(x, e);
-  }
-  return x.answer!;
-}
+export const claim = inboundFlow<TencentCouponReceiveRequest>(async (x, f) => {
+  x.businessKeys.push(f.request_id);
+  const timeoutMs = x.rt.upstreams.get(x.route.target!.upstream)?.timeoutMs ?? 5000;
+  await once(x, () => grant(x, f.request_id), { options: idempotencyFor(timeoutMs) });
+});

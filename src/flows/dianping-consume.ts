@@ -22,7 +22,9 @@
 import { CbError } from '../errors';
 import type { Answer } from '../dialects/types';
 import type { Exchange } from '../pipeline/context';
-import { acceptInbound } from '../pipeline/translate';
+import { inboundFlow } from '../pipeline/translate';
+import type { DianpingConsumeCouponRequest } from '../generated';
+import { once } from '../pipeline/idempotency';
 import { mapContext } from '../pipeline/stages/map';
 import { successAnswer } from '../pipeline/stages/answer';
 import type { RunOutcome } from '../ledger/idempotency';
@@ -30,7 +32,6 @@ import {
   couponCodes,
   dianpingFailed,
   dianpingUse,
-  once,
   orderAmounts,
   orderDetails,
   runOutcome,
@@ -100,17 +101,9 @@ export function duplicateOrder(x: Exchange, orderId: string): () => Answer {
   return () => dianpingFailed(x, new CbError('CB_ORDER_DUPLICATE', `order ${orderId} was already consumed`));
 }
 
-export async function dianpingConsume(x: Exchange): Promise<Answer> {
-  try {
-    await acceptInbound(x);
-    const f = x.msg!.fields;
-    const orderId = String(f.orderId);
-    x.businessKeys.push(orderId);
-    const codes = couponCodes(f.couponCode);
-    const amounts = orderAmounts(f);
-    await once(x, orderId, () => consumeOrder(x, orderId, codes, amounts), duplicateOrder(x, orderId));
-  } catch (e) {
-    dianpingFailed(x, e);
-  }
-  return x.answer!;
-}
+export const dianpingConsume = inboundFlow<DianpingConsumeCouponRequest>(async (x, f) => {
+  x.businessKeys.push(f.orderId);
+  const codes = couponCodes(f.couponCode);
+  const amounts = orderAmounts(f);
+  await once(x, () => consumeOrder(x, f.orderId, codes, amounts), { onRepeat: duplicateOrder(x, f.orderId) });
+}, dianpingFailed);

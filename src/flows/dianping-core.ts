@@ -8,7 +8,7 @@
  *    (P云: "非时间金额券的传0"); the mapping says so.
  *  - the ledger records the coupon `used` with attrs.dianping.core = {consumeTime, exchangeId}:
  *    core-consumed, awaiting its order details.
- *  - couponCode is the idempotency key: a coupon already core-consumed → 3001001 订单号重复 (the
+ *  - couponCode is the idempotency key (the mapping declares it): a coupon already core-consumed → 3001001 订单号重复 (the
  *    seed's only code for this route), a concurrent duplicate waits and gets the same; a coupon
  *    used otherwise (a D1 order, a Tencent sync) or not available → 3009024, nothing sent.
  *  - an `orderId` sent along (unknown extra field) is recorded as an order without details, so
@@ -19,10 +19,12 @@
 import { CbError } from '../errors';
 import type { Answer } from '../dialects/types';
 import type { Exchange } from '../pipeline/context';
-import { acceptInbound } from '../pipeline/translate';
+import { inboundFlow } from '../pipeline/translate';
+import type { DianpingConsumeCoreCouponRequest } from '../generated';
+import { once } from '../pipeline/idempotency';
 import { successAnswer } from '../pipeline/stages/answer';
 import type { RunOutcome } from '../ledger/idempotency';
-import { dianpingFailed, dianpingUse, once, runOutcome, singleCode } from './dianping-shared';
+import { dianpingFailed, dianpingUse, runOutcome, singleCode } from './dianping-shared';
 import { loadTargets, markUsed, planRedemptions, sendRedemptions } from './dianping-redeem';
 
 function alreadyCore(code: string): CbError {
@@ -72,21 +74,15 @@ async function coreConsume(
   return { answer: x.answer!, outcome: runOutcome(x) };
 }
 
-export async function dianpingCore(x: Exchange): Promise<Answer> {
-  try {
-    await acceptInbound(x);
-    const f = x.msg!.fields;
+export const dianpingCore = inboundFlow<DianpingConsumeCoreCouponRequest & { orderId?: unknown }>(
+  async (x, f) => {
     const code = singleCode(f.couponCode);
+    // an orderId sent along is not in the seed's message: read as whatever arrived
     const orderId = typeof f.orderId === 'string' && f.orderId !== '' ? f.orderId : undefined;
     if (orderId) x.businessKeys.push(orderId);
-    await once(
-      x,
-      code,
-      () => coreConsume(x, code, orderId),
-      () => dianpingFailed(x, alreadyCore(code)),
-    );
-  } catch (e) {
-    dianpingFailed(x, e);
-  }
-  return x.answer!;
-}
+    await once(x, () => coreConsume(x, code, orderId), {
+      onRepeat: () => dianpingFailed(x, alreadyCore(code)),
+    });
+  },
+  dianpingFailed,
+);

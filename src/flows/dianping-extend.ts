@@ -11,9 +11,9 @@
  *    extend with different details replaces them (the POS's latest word); status is untouched.
  */
 import { CbError } from '../errors';
-import type { Answer } from '../dialects/types';
 import type { Exchange } from '../pipeline/context';
-import { acceptInbound } from '../pipeline/translate';
+import { inboundFlow } from '../pipeline/translate';
+import type { DianpingConsumeExtendCouponRequest } from '../generated';
 import { mapContext } from '../pipeline/stages/map';
 import { successAnswer } from '../pipeline/stages/answer';
 import { metaOf } from '../ledger/coupons';
@@ -74,29 +74,22 @@ async function createFromCore(
   return true;
 }
 
-export async function dianpingExtend(x: Exchange): Promise<Answer> {
-  try {
-    await acceptInbound(x);
-    const store = x.rt.store;
-    const f = x.msg!.fields;
-    const orderId = String(f.orderId);
-    const code = singleCode(f.couponCode);
-    x.businessKeys.push(orderId, code);
-    const details = orderDetails(f, orderAmounts(f));
-    let order = await store.getOrder(x.partner!.id, orderId);
-    if (!order && !(await createFromCore(x, orderId, code, details))) {
-      order = await store.getOrder(x.partner!.id, orderId);
-    }
-    if (order) {
-      requireCoupon(order, code);
-      await store.putOrder({ ...order, details, exchangeId: x.id, updatedAt: x.now });
-      x.notes.push(`order ${orderId}: details attached`);
-    }
-    x.map = mapContext(x);
-    x.answer = successAnswer(x);
-    x.outcome = 'recorded';
-  } catch (e) {
-    dianpingFailed(x, e);
+export const dianpingExtend = inboundFlow<DianpingConsumeExtendCouponRequest>(async (x, f) => {
+  const store = x.rt.store;
+  const orderId = f.orderId;
+  const code = singleCode(f.couponCode);
+  x.businessKeys.push(orderId, code);
+  const details = orderDetails(f, orderAmounts(f));
+  let order = await store.getOrder(x.partner!.id, orderId);
+  if (!order && !(await createFromCore(x, orderId, code, details))) {
+    order = await store.getOrder(x.partner!.id, orderId);
   }
-  return x.answer!;
-}
+  if (order) {
+    requireCoupon(order, code);
+    await store.putOrder({ ...order, details, exchangeId: x.id, updatedAt: x.now });
+    x.notes.push(`order ${orderId}: details attached`);
+  }
+  x.map = mapContext(x);
+  x.answer = successAnswer(x);
+  x.outcome = 'recorded';
+}, dianpingFailed);

@@ -13,20 +13,21 @@
  *    coupons of the order, else 3001003. Its amounts are not checked.
  *  - an order without details (core-consumed with an orderId, never extended) → 3002002.
  *  - refunding a refunded order → success, nothing changes; two concurrent refunds → both success.
- *  - the consume is idempotent on `consume:<orderId>`: a concurrent duplicate waits for the first
+ *  - the consume is idempotent on `consume:<orderId>` (the mapping's idempotency_key): a concurrent duplicate waits for the first
  *    and gets its answer; a later repeat finds the order and is therefore a refund (seed rule) —
  *    unless it is the very same signed request (same signature, pipeline/stages/signature-replay.ts):
  *    that is a re-sent consume and answers 3001001 订单号重复, so a refund needs a fresh signature.
  */
 import { CbError } from '../errors';
-import type { Answer } from '../dialects/types';
 import type { Exchange } from '../pipeline/context';
-import { acceptInbound } from '../pipeline/translate';
+import { inboundFlow } from '../pipeline/translate';
+import type { DianpingConsumeCouponOrderRequest } from '../generated';
+import { once } from '../pipeline/idempotency';
 import { mapContext } from '../pipeline/stages/map';
 import { successAnswer } from '../pipeline/stages/answer';
 import { metaOf } from '../ledger/coupons';
 import type { CouponRecord, OrderRecord } from '../store/types';
-import { couponCodes, dianpingFailed, findCoupon, once, orderAmounts } from './dianping-shared';
+import { couponCodes, dianpingFailed, findCoupon, orderAmounts } from './dianping-shared';
 import { consumeOrder } from './dianping-consume';
 
 async function refundCoupons(x: Exchange, order: OrderRecord): Promise<void> {
@@ -82,34 +83,27 @@ async function refund(x: Exchange, order: OrderRecord, codes: string[] | undefin
   x.notes.push(`order ${order.orderId} refunded; P云 has no un-redeem call, nothing sent upstream`);
 }
 
-export async function dianpingOrder(x: Exchange): Promise<Answer> {
-  try {
-    await acceptInbound(x);
-    const f = x.msg!.fields;
-    const orderId = String(f.orderId);
-    x.businessKeys.push(orderId);
-    const codes = f.couponCode === undefined || f.couponCode === '' ? undefined : couponCodes(f.couponCode);
-    const order = await x.rt.store.getOrder(x.partner!.id, orderId);
-    if (order) {
-      x.businessKeys.push(...order.couponCodes);
-      // A refund needs a signature never seen: a verbatim re-send of the consume is its duplicate.
-      if (x.signatureRepeat)
-        throw new CbError('CB_ORDER_DUPLICATE', `order ${orderId}: this exact request was already received`);
-      await refund(x, order, codes);
-      x.map = mapContext(x);
-      x.answer = successAnswer(x);
-      x.outcome = 'recorded';
-    } else if (!codes) {
-      throw new CbError(
-        'CB_REFUND_ORDER_NOT_FOUND',
-        `order ${orderId} is unknown and the message has no couponCode to consume`,
-      );
-    } else {
-      const amounts = orderAmounts(f);
-      await once(x, `consume:${orderId}`, () => consumeOrder(x, orderId, codes, amounts));
-    }
-  } catch (e) {
-    dianpingFailed(x, e);
+export const dianpingOrder = inboundFlow<DianpingConsumeCouponOrderRequest>(async (x, f) => {
+  const orderId = f.orderId;
+  x.businessKeys.push(orderId);
+  const codes = f.couponCode === undefined || f.couponCode === '' ? undefined : couponCodes(f.couponCode);
+  const order = await x.rt.store.getOrder(x.partner!.id, orderId);
+  if (order) {
+    x.businessKeys.push(...order.couponCodes);
+    // A refund needs a signature never seen: a verbatim re-send of the consume is its duplicate.
+    if (x.signatureRepeat)
+      throw new CbError('CB_ORDER_DUPLICATE', `order ${orderId}: this exact request was already received`);
+    await refund(x, order, codes);
+    x.map = mapContext(x);
+    x.answer = successAnswer(x);
+    x.outcome = 'recorded';
+  } else if (!codes) {
+    throw new CbError(
+      'CB_REFUND_ORDER_NOT_FOUND',
+      `order ${orderId} is unknown and the message has no couponCode to consume`,
+    );
+  } else {
+    const amounts = orderAmounts(f);
+    await once(x, () => consumeOrder(x, orderId, codes, amounts));
   }
-  return x.answer!;
-}
+}, dianpingFailed);

@@ -11,6 +11,7 @@
 import { CbError } from '../errors';
 import type { Exchange } from '../pipeline/context';
 import type { CompiledBranch, MapContext } from '../mapping/compile';
+import type { MappingDoc } from '../mapping/types';
 import { forward } from '../pipeline/translate';
 import { buildFields, mapContext, selectBranch } from '../pipeline/stages/map';
 import { ledgerContext, metaOf } from '../ledger/coupons';
@@ -99,16 +100,29 @@ function upstreamCode(x: Exchange): string {
   return o?.kind === 'answer' ? String(o.code) : (o?.kind ?? 'nothing');
 }
 
+type CodeClaims = NonNullable<MappingDoc['inbound']['claims']>;
+
+/** The claim record of a code: namespace (inbound dialect, declared scope), shared by the routes declaring it. */
+function claimKey(x: Exchange, claims: CodeClaims, code: string) {
+  return { partner: x.route.dialect.name, route: claims.scope, key: code };
+}
+
 /**
- * A per-code claim, so two different orders redeeming one code at the same moment cannot both
- * succeed (P云 would answer the second 1403, which counts as redeemed): an idempotency record keyed
- * by the code whose fingerprint is the owning order. The same owner passes (its retry); another
- * owner is refused while the claim is held or after it succeeded; a claim left by a crashed attempt
- * is taken over after `leaseMs`.
+ * A per-code claim (the mapping's `inbound.claims`), so two different orders redeeming one code at
+ * the same moment cannot both succeed (P云 would answer the second 1403, which counts as redeemed):
+ * an idempotency record keyed by the code whose fingerprint is the owning order. The same owner
+ * passes (its retry); another owner is refused while the claim is held or after it succeeded; a
+ * claim left by a crashed attempt is taken over after `leaseMs`.
  */
-async function claimCode(x: Exchange, code: string, owner: string, leaseMs: number): Promise<void> {
+async function claimCode(
+  x: Exchange,
+  claims: CodeClaims,
+  code: string,
+  owner: string,
+  leaseMs: number,
+): Promise<void> {
   const store = x.rt.store;
-  const k = { partner: 'dianping', route: 'coupon-code', key: code };
+  const k = claimKey(x, claims, code);
   const b = await store.idemBegin(k, owner, x.now);
   if (b.state === 'new' || b.fingerprint === owner) return;
   if (b.state === 'started' && x.now.getTime() - b.startedAt.getTime() > leaseMs) {
@@ -120,8 +134,8 @@ async function claimCode(x: Exchange, code: string, owner: string, leaseMs: numb
   );
 }
 
-async function releaseCode(x: Exchange, code: string, redeemed: boolean): Promise<void> {
-  const k = { partner: 'dianping', route: 'coupon-code', key: code };
+async function releaseCode(x: Exchange, claims: CodeClaims, code: string, redeemed: boolean): Promise<void> {
+  const k = claimKey(x, claims, code);
   if (redeemed)
     await x.rt.store.idemFinish(k, { status: 200, contentType: 'text/plain', body: 'redeemed' }, 'success');
   else await x.rt.store.idemAbandon(k);
@@ -129,7 +143,8 @@ async function releaseCode(x: Exchange, code: string, redeemed: boolean): Promis
 
 /**
  * Sends each redemption in turn and records it; false at the first failure (x.answer holds it).
- * `owner` names what redeems the codes (the orderId, or the core consume) for the per-code claim.
+ * `owner` names what redeems the codes (the orderId, or the core consume) for the per-code claim
+ * the mapping declares (`inbound.claims`; none declared: no claim).
  */
 export async function sendRedemptions(
   x: Exchange,
@@ -138,17 +153,18 @@ export async function sendRedemptions(
   owner: string,
 ): Promise<boolean> {
   const leaseMs = 2 * (x.rt.upstreams.get(x.route.target?.upstream ?? 'pyun')?.timeoutMs ?? 5000) + 5000;
+  const claims = x.route.doc.inbound.claims;
   for (const r of plans) {
     x.map = r.map;
     x.branch = r.branch;
-    await claimCode(x, r.code, owner, leaseMs);
+    if (claims) await claimCode(x, claims, r.code, owner, leaseMs);
     try {
       await forward(x, r.fields);
     } catch (e) {
-      await releaseCode(x, r.code, false);
+      if (claims) await releaseCode(x, claims, r.code, false);
       throw e;
     }
-    await releaseCode(x, r.code, x.outcome === 'success');
+    if (claims) await releaseCode(x, claims, r.code, x.outcome === 'success');
     if (x.outcome !== 'success') {
       x.notes.push(`${r.code}: not redeemed (P云 ${upstreamCode(x)}); later codes not sent`);
       return false;

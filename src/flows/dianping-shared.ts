@@ -2,17 +2,17 @@
  * Pieces the Dianping consume flows (D1–D4) share: the partner protocol's own error answers with
  * the seed's exact messages, couponCode parsing (one code or a JSON list), the 元 amounts as exact
  * 分 with the discount `orderAmount + freightFee − payAmount`, each code's share of it, the order
- * details kept in the ledger, the ledger lookup of a code, and the orderId/couponCode idempotency.
+ * details kept in the ledger and the ledger lookup of a code. Idempotency: pipeline/idempotency.ts,
+ * on the key each mapping declares.
  */
 import { CbError, toCbError, type CbCode } from '../errors';
 import type { Answer } from '../dialects/types';
 import type { Exchange } from '../pipeline/context';
 import { failed } from '../pipeline/translate';
-import { defaultIdempotency, fingerprint, idempotent, type RunOutcome } from '../ledger/idempotency';
+import type { RunOutcome } from '../ledger/idempotency';
 import { fenToYuan, MoneyError, splitFen, yuanToFen } from '../money';
 import type { CouponRecord } from '../store/types';
 import { byDianpingCode, ownedCoupon, type Owned } from '../ledger/ownership';
-import { transportFields } from './shared';
 
 /** The seed's messages for the partner codes (seed 004); the POS may match on them, so no detail is added. */
 const seedMessages: Partial<Record<CbCode, string>> = {
@@ -75,7 +75,22 @@ export interface OrderAmounts {
   discountFen?: number;
 }
 
-function fen(fields: Record<string, unknown>, name: string): number | undefined {
+/** The amount fields of a Dianping message (元 as text), as the generated request types hold them. */
+export interface AmountFields {
+  orderAmount?: unknown;
+  payAmount?: unknown;
+  freightFee?: unknown;
+}
+
+/** The order fields the ledger keeps. */
+export interface OrderFields extends AmountFields {
+  shopName?: unknown;
+  consumeTime?: unknown;
+  comments?: unknown;
+  attributes?: unknown;
+}
+
+function fen(fields: AmountFields, name: keyof AmountFields): number | undefined {
   const v = fields[name];
   if (v === undefined || v === null || v === '') return undefined;
   try {
@@ -87,7 +102,7 @@ function fen(fields: Record<string, unknown>, name: string): number | undefined 
 }
 
 /** The order's amounts in 分, exactly; a missing freightFee is 0; a negative discount is refused. */
-export function orderAmounts(fields: Record<string, unknown>): OrderAmounts {
+export function orderAmounts(fields: AmountFields): OrderAmounts {
   const payAmountFen = fen(fields, 'payAmount');
   if (payAmountFen === undefined) throw invalid('payAmount: required');
   const freightFeeFen = fen(fields, 'freightFee') ?? 0;
@@ -130,7 +145,7 @@ function attributes(value: unknown): Record<string, unknown> | undefined {
 }
 
 /** The order details the ledger keeps (amounts in 分, attributes decoded). */
-export function orderDetails(fields: Record<string, unknown>, a: OrderAmounts): Record<string, unknown> {
+export function orderDetails(fields: OrderFields, a: OrderAmounts): Record<string, unknown> {
   const details: Record<string, unknown> = {
     shopName: fields.shopName,
     consumeTime: Number(fields.consumeTime),
@@ -172,25 +187,4 @@ export async function findCoupon(x: Exchange, code: string): Promise<Owned> {
 export function runOutcome(x: Exchange, keepRetryable = false): RunOutcome {
   if (x.outcome === 'success') return 'success';
   return x.retryable || keepRetryable ? 'retryable' : 'terminal';
-}
-
-/**
- * Runs `run` once per (partner, route, key): a concurrent duplicate waits for the first answer;
- * a repeat after success answers `onRepeat` (whatever its payload) or the stored answer.
- */
-export async function once(
-  x: Exchange,
-  key: string,
-  run: () => Promise<{ answer: Answer; outcome: RunOutcome }>,
-  onRepeat?: () => Answer,
-): Promise<void> {
-  const k = { partner: x.partner!.id, route: x.route.id, key };
-  const fp = fingerprint(x.msg!.fields, transportFields(x.route.dialect));
-  const repeat = onRepeat ? { onRepeat, repeatIgnoresPayload: true } : {};
-  const { answer, replayed } = await idempotent(x.rt.store, k, fp, run, defaultIdempotency, repeat);
-  if (replayed) {
-    x.answer = answer;
-    x.outcome ??= 'replayed';
-    x.notes.push(`${key} answered from its idempotency record`);
-  }
 }

@@ -9,17 +9,16 @@
  * 1001 without enqueueing anything twice. The outbox worker is woken to deliver at once.
  */
 import { createHash } from 'node:crypto';
-import type { Answer } from '../dialects/types';
 import { CbError } from '../errors';
 import type { Exchange } from '../pipeline/context';
-import { acceptInbound, failed } from '../pipeline/translate';
+import { inboundFlow } from '../pipeline/translate';
+import type { PyunPaymentPushRequest } from '../generated';
 import { buildFields, mapContext, selectBranch } from '../pipeline/stages/map';
 import { compileGetter } from '../mapping/paths';
-import { fingerprint } from '../ledger/idempotency';
 import { ledgerContext, metaOf } from '../ledger/coupons';
 import type { CouponRecord, OutboxItemInput, Store } from '../store/types';
 import type { Partner, Runtime } from '../runtime';
-import { transportFields } from './shared';
+import { idempotencyRecord } from '../pipeline/idempotency';
 import { partnerDestination } from '../outbox/destination';
 import { checkNotifications, notificationsStored } from '../outbox/enqueue';
 import { noteAnomaly } from '../reconcile/anomalies';
@@ -158,27 +157,20 @@ async function markUsed(x: Exchange, origins: Origin[]): Promise<void> {
   }
 }
 
-export async function paymentPush(x: Exchange): Promise<Answer> {
-  try {
-    await acceptInbound(x);
-    const f = x.msg!.fields;
-    const paySerial = String(f.pay_serial);
-    x.businessKeys.push(paySerial);
-    const origins = await findOrigins(x, decodeCoupons(f.mcoupons));
-    const items = notifications(x, origins, paySerial);
-    checkNotifications(x.rt, items);
-    await markUsed(x, origins);
-    const answer = x.route.dialect.envelope.success();
-    const key = { partner: x.partner!.id, route: x.route.id, key: paySerial };
-    const fp = fingerprint(f, transportFields(x.route.dialect));
-    const stored = await x.rt.store.recordPushWithNotifications(key, fp, items, answer, x.now);
-    x.answer = answer;
-    x.outcome = stored === 'stored' ? 'success' : 'replayed';
-    if (stored === 'duplicate')
-      x.notes.push(`pay_serial ${paySerial} already recorded; nothing enqueued again`);
-    else if (items.length > 0) notificationsStored();
-  } catch (e) {
-    failed(x, e);
-  }
-  return x.answer!;
-}
+export const paymentPush = inboundFlow<PyunPaymentPushRequest>(async (x, f) => {
+  const paySerial = String(f.pay_serial);
+  x.businessKeys.push(paySerial);
+  const origins = await findOrigins(x, decodeCoupons(f.mcoupons));
+  const items = notifications(x, origins, paySerial);
+  checkNotifications(x.rt, items);
+  await markUsed(x, origins);
+  const answer = x.route.dialect.envelope.success();
+  // The push's dedup record is stored with its notifications, in one transaction.
+  const { k, fp } = idempotencyRecord(x);
+  const stored = await x.rt.store.recordPushWithNotifications(k, fp, items, answer, x.now);
+  x.answer = answer;
+  x.outcome = stored === 'stored' ? 'success' : 'replayed';
+  if (stored === 'duplicate')
+    x.notes.push(`pay_serial ${paySerial} already recorded; nothing enqueued again`);
+  else if (items.length > 0) notificationsStored();
+});

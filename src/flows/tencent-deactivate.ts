@@ -30,7 +30,8 @@
 import { CbError } from '../errors';
 import type { Answer } from '../dialects/types';
 import type { Exchange } from '../pipeline/context';
-import { acceptInbound, failed } from '../pipeline/translate';
+import { inboundFlow } from '../pipeline/translate';
+import type { TencentCouponBatchDeactivateRequest, TencentCouponDeactivateRequest } from '../generated';
 import { mapContext, mapping, selectBranch } from '../pipeline/stages/map';
 import { successAnswer } from '../pipeline/stages/answer';
 import { ledgerContext } from '../ledger/coupons';
@@ -45,10 +46,16 @@ import { settleCoupons, type Illegal, type Requested, type Settled } from './ten
 /** The outbox destination of the expire notifications: the P云 upstream, couponbridge's own app. */
 const PYUN = 'pyun';
 
-function requestedCoupons(f: Record<string, unknown>): Requested[] {
-  const list = Array.isArray(f.coupons)
-    ? (f.coupons as Requested[])
-    : [{ stock_id: String(f.stock_id), coupon_id: String(f.coupon_id) }];
+/** The single route's message or the batch route's: both are settled by one rule. */
+type DeactivateRequest = TencentCouponDeactivateRequest | TencentCouponBatchDeactivateRequest;
+
+function requestedCoupons(f: DeactivateRequest): Requested[] {
+  let list: Requested[];
+  if ('coupons' in f && Array.isArray(f.coupons)) list = f.coupons;
+  else {
+    const one = f as TencentCouponDeactivateRequest;
+    list = [{ stock_id: String(one.stock_id), coupon_id: String(one.coupon_id) }];
+  }
   const seen = new Set<string>();
   return list.filter((c) => !seen.has(c.coupon_id) && seen.add(c.coupon_id));
 }
@@ -110,30 +117,26 @@ function refuse(x: Exchange, illegal: Illegal[], to: 'expired' | 'invalid', batc
   return x.answer;
 }
 
-export async function deactivate(x: Exchange): Promise<Answer> {
-  try {
-    await acceptInbound(x);
-    const f = x.msg!.fields;
-    const batch = Array.isArray(f.coupons);
-    const wanted = requestedCoupons(f);
-    x.businessKeys.push(...wanted.map((c) => c.coupon_id));
-    x.map = mapContext(x);
-    mapping(() => x.route.mapping.vars(x.map!));
-    const to = targetState(x);
-    const plan = await settleCoupons(x, wanted, to, (settled) => expireNotifications(x, settled));
-    if (plan.kind === 'unknown') throw new CbError('CB_COUPON_NOT_FOUND', plan.reasons.join('; '));
-    if (plan.kind === 'illegal') return refuse(x, plan.illegal, to, batch);
-    notificationsStored();
-    for (const item of plan.items) {
-      x.businessKeys.push(item.dedupKey);
-      x.notes.push(`outbox: ${item.kind}@${item.v} to ${item.destination} (dedup ${item.dedupKey})`);
-    }
-    Object.assign(x.map!.ctx, answerContext(plan.settled, to));
-    x.answer = successAnswer(x);
-    x.outcome = 'success';
-    x.retryable = false;
-  } catch (e) {
-    failed(x, e);
+export const deactivate = inboundFlow<DeactivateRequest>(async (x, f) => {
+  const batch = 'coupons' in f && Array.isArray(f.coupons);
+  const wanted = requestedCoupons(f);
+  x.businessKeys.push(...wanted.map((c) => c.coupon_id));
+  x.map = mapContext(x);
+  mapping(() => x.route.mapping.vars(x.map!));
+  const to = targetState(x);
+  const plan = await settleCoupons(x, wanted, to, (settled) => expireNotifications(x, settled));
+  if (plan.kind === 'unknown') throw new CbError('CB_COUPON_NOT_FOUND', plan.reasons.join('; '));
+  if (plan.kind === 'illegal') {
+    refuse(x, plan.illegal, to, batch);
+    return;
   }
-  return x.answer!;
-}
+  notificationsStored();
+  for (const item of plan.items) {
+    x.businessKeys.push(item.dedupKey);
+    x.notes.push(`outbox: ${item.kind}@${item.v} to ${item.destination} (dedup ${item.dedupKey})`);
+  }
+  Object.assign(x.map.ctx, answerContext(plan.settled, to));
+  x.answer = successAnswer(x);
+  x.outcome = 'success';
+  x.retryable = false;
+});

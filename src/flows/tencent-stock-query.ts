@@ -16,9 +16,8 @@
  *    mapping reads the amounts from it; a catalogue entry without a threshold has none (0).
  */
 import { CbError } from '../errors';
-import type { Answer } from '../dialects/types';
-import type { Exchange } from '../pipeline/context';
-import { acceptInbound, failed } from '../pipeline/translate';
+import { inboundFlow } from '../pipeline/translate';
+import type { TencentStockQueryRequest } from '../generated';
 import { mapContext, mapping } from '../pipeline/stages/map';
 import { successAnswer } from '../pipeline/stages/answer';
 import { stockView, type StockView } from '../ledger/stocks';
@@ -36,26 +35,20 @@ function queryContext(view: StockView, counts: StockCounts): Record<string, unkn
   };
 }
 
-export async function stockQuery(x: Exchange): Promise<Answer> {
-  try {
-    await acceptInbound(x);
-    const stockId = String(x.msg!.fields.stock_id);
-    x.businessKeys.push(stockId);
-    const view = await stockView(x.rt.store, x.rt.table.stocks, stockId, x.partner!.id);
-    if (!view) throw new CbError('CB_STOCK_NOT_FOUND', `stock ${stockId} is not in the stock catalogue`);
-    const counts = await x.rt.store.stockCounts(stockId);
-    x.map = mapContext(x);
-    x.map.stock = view as unknown as Record<string, unknown>;
-    Object.assign(x.map.ctx, queryContext(view, counts));
-    mapping(() => x.route.mapping.vars(x.map!));
-    x.answer = successAnswer(x);
-    x.outcome = 'success';
-    x.retryable = false;
-    x.notes.push(
-      `answered from the ${view.synced ? 'catalogue and the synced stock' : 'catalogue'}; ${counts.issued} issued`,
-    );
-  } catch (e) {
-    failed(x, e);
-  }
-  return x.answer!;
-}
+export const stockQuery = inboundFlow<TencentStockQueryRequest>(async (x, f) => {
+  const stockId = String(f.stock_id);
+  x.businessKeys.push(stockId);
+  const view = await stockView(x.rt.store, x.rt.table.stocks, stockId, x.partner!.id);
+  if (!view) throw new CbError('CB_STOCK_NOT_FOUND', `stock ${stockId} is not in the stock catalogue`);
+  const counts = await x.rt.store.stockCounts(stockId);
+  x.map = mapContext(x);
+  x.map.stock = view as unknown as Record<string, unknown>;
+  Object.assign(x.map.ctx, queryContext(view, counts));
+  mapping(() => x.route.mapping.vars(x.map!));
+  x.answer = successAnswer(x);
+  x.outcome = 'success';
+  x.retryable = false;
+  x.notes.push(
+    `answered from the ${view.synced ? 'catalogue and the synced stock' : 'catalogue'}; ${counts.issued} issued`,
+  );
+});

@@ -21,10 +21,10 @@
  *    forwarded. What a sync records is presentation only: the stock view keeps the operator's face
  *    value, quotas, coupon type and validity (ledger/stocks.ts).
  */
-import type { Answer } from '../dialects/types';
 import { CbError } from '../errors';
 import type { Exchange } from '../pipeline/context';
-import { acceptInbound, failed } from '../pipeline/translate';
+import { inboundFlow } from '../pipeline/translate';
+import type { TencentStockRsyncRequest, TencentStockStatusRsyncRequest } from '../generated';
 import { mapContext, selectBranch } from '../pipeline/stages/map';
 import { successAnswer } from '../pipeline/stages/answer';
 import { checkNotifications, notificationsStored } from '../outbox/enqueue';
@@ -77,24 +77,20 @@ async function record(x: Exchange, stockId: string, items: OutboxItemInput[]): P
     x.notes.push(`outbox: ${item.kind}@${item.v} to ${item.destination} (dedup ${item.dedupKey})`);
 }
 
-export async function stockSync(x: Exchange): Promise<Answer> {
-  try {
-    await acceptInbound(x);
-    const f = x.msg!.fields;
-    const stockId = String(f.stock_id);
-    x.businessKeys.push(stockId, String(f.seq_id));
-    if (!stockOf(x.rt.table.stocks, stockId, x.partner!.id)) {
-      throw new CbError('CB_STOCK_NOT_FOUND', `stock ${stockId} is not in the stock catalogue`);
-    }
-    x.map = mapContext(x);
-    const items = forwards(x);
-    await record(x, stockId, items);
-    x.answer = successAnswer(x);
-    x.outcome = items.length > 0 ? 'success' : 'recorded';
-    x.retryable = false;
-    if (items.length > 0) notificationsStored();
-  } catch (e) {
-    failed(x, e);
+/** /stock/rsync and /stock/status/rsync: one rule for both. */
+type StockSyncRequest = TencentStockRsyncRequest | TencentStockStatusRsyncRequest;
+
+export const stockSync = inboundFlow<StockSyncRequest>(async (x, f) => {
+  const stockId = String(f.stock_id);
+  x.businessKeys.push(stockId, String(f.seq_id));
+  if (!stockOf(x.rt.table.stocks, stockId, x.partner!.id)) {
+    throw new CbError('CB_STOCK_NOT_FOUND', `stock ${stockId} is not in the stock catalogue`);
   }
-  return x.answer!;
-}
+  x.map = mapContext(x);
+  const items = forwards(x);
+  await record(x, stockId, items);
+  x.answer = successAnswer(x);
+  x.outcome = items.length > 0 ? 'success' : 'recorded';
+  x.retryable = false;
+  if (items.length > 0) notificationsStored();
+});

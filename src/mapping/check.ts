@@ -3,19 +3,21 @@
  * check`, and every load/hot-reload): every source path exists where it points (inbound
  * schema, upstream answer schema, stock catalogue, ledger record, vars), every required field
  * of each outbound schema is produced (or added by the target dialect), every code in a code
- * table is known to its dialect, and every flow, schema and converter exists. A notify mapping
+ * table is known to its dialect, every code the target's platform answers is in the mapping's
+ * code table (shared rows from `codes_from` and local entries), and every flow, schema and
+ * converter exists. A notify mapping
  * (flow: notify) is checked the same way with its payload schema as `in`, and every enqueueing
  * branch must name a notify kind@v that exists and produce that kind's payload.
  */
 import type { Dialect } from '../dialects/types';
 import { cbCodes } from '../errors';
 import type { SchemaRegistry } from '../schema/registry';
-import { getDialect } from '../runtime';
-import { hasFlow } from '../pipeline/flows';
+import { getDialect } from '../dialects';
 import { splitPath } from './paths';
 import { ledgerFields } from '../ledger/coupons';
 import type { LoadedMapping, LoadedNotify, MappingSet, Problem } from './load';
-import type { Expression } from './types';
+import { commonFields } from './common-fields';
+import { flowNames, type Expression } from './types';
 
 const stockFields = [
   'stock_id',
@@ -51,14 +53,14 @@ const specialCodes = new Set(['default', 'http_error', 'unreadable', 'timeout', 
 /** ctx names the outbox sets for a notify mapping: the row's identity and the delivery attempt. */
 export const notifyContext = ['dedup_key', 'destination', 'attempt', 'item_id'] as const;
 
-/** Fields a dialect adds to every outbound message (common parameters and the signature). */
-export function commonFields(d: Dialect, encoding: 'json' | 'form' | 'query'): string[] {
-  const built = d.buildRequest(
-    { method: 'POST', path: '/', encoding },
-    {},
-    { keyId: 'k', secret: 'secret', scheme: d.defaultScheme },
-  );
-  return Object.keys(built.message);
+/**
+ * The codes a dialect's platform itself answers: its known answer codes without the ones only
+ * couponbridge answers in that dialect (dialects/shared/codes.ts describes those "couponbridge: …").
+ */
+export function platformCodes(d: Dialect): string[] {
+  return Object.entries(d.knownAnswerCodes)
+    .filter(([, meaning]) => !meaning.startsWith('couponbridge:'))
+    .map(([code]) => code);
 }
 
 function collectPaths(e: Expression, out: string[]): void {
@@ -85,7 +87,15 @@ function dialectOrProblem(
   }
 }
 
-export function checkMapping(m: LoadedMapping | LoadedNotify, registry: SchemaRegistry): Problem[] {
+/** The flows a build provides; the default is every name the registry must implement (mapping/types.ts). */
+export type KnownFlows = ReadonlySet<string>;
+const allFlows: KnownFlows = new Set(flowNames);
+
+export function checkMapping(
+  m: LoadedMapping | LoadedNotify,
+  registry: SchemaRegistry,
+  flows: KnownFlows = allFlows,
+): Problem[] {
   const problems: Problem[] = [];
   const doc = m.doc;
   const at = (pointer: string, message: string) =>
@@ -93,7 +103,7 @@ export function checkMapping(m: LoadedMapping | LoadedNotify, registry: SchemaRe
   const notify = doc.flow === 'notify' ? doc.notify : undefined;
   const inbound = doc.flow === 'notify' ? undefined : doc.inbound;
   const inSchema = notify?.payload_schema ?? inbound!.schema;
-  if (doc.flow !== 'notify' && !hasFlow(doc.flow)) at('/flow', `flow "${doc.flow}" is not available`);
+  if (doc.flow !== 'notify' && !flows.has(doc.flow)) at('/flow', `flow "${doc.flow}" is not available`);
   const inDialect = inbound && dialectOrProblem(inbound.dialect, m, '/inbound/dialect', problems);
   const target = doc.target;
   const outDialect = target ? dialectOrProblem(target.dialect, m, '/target/dialect', problems) : undefined;
@@ -105,6 +115,15 @@ export function checkMapping(m: LoadedMapping | LoadedNotify, registry: SchemaRe
     ...(doc.branches ?? []).map((b, i) => [`/branches/${i}/schema`, b.schema] as const),
   ] as const) {
     if (id && !registry.has(id)) at(ptr, `unknown schema "${id}"`);
+  }
+  // The declared idempotency key and claimed codes are fields of the inbound message.
+  const idem = inbound?.idempotency_key;
+  for (const [ptr, field] of [
+    ['/inbound/idempotency_key', typeof idem === 'string' ? idem : idem?.field],
+    ['/inbound/claims/each', inbound?.claims?.each],
+  ] as const) {
+    if (field && registry.has(inSchema) && !registry.hasPath(inSchema, field))
+      at(ptr, `"${field}" is not a field of ${inSchema}`);
   }
   const provided = doc.flow === 'notify' ? notifyContext : (doc.provided ?? []);
   const vars = new Set(['now', ...Object.keys(doc.vars ?? {}), ...provided]);
@@ -206,29 +225,64 @@ export function checkMapping(m: LoadedMapping | LoadedNotify, registry: SchemaRe
       );
     }
   });
+  const sources = m.codeSources;
+  const table = sources.table;
+  if (table && outDialect && table.doc.dialect !== outDialect.name)
+    at(
+      '/answer/codes_from',
+      `code table ${table.name} holds ${table.doc.dialect} codes, but this mapping's target is ${outDialect.name}`,
+    );
+  const caller = inDialect?.name;
   for (const [key, entry] of Object.entries(doc.answer?.codes ?? {})) {
-    const ptr = `/answer/codes/${key}`;
+    // An entry from the shared table is reported at its row, naming the mapping that reads it.
+    const fromTable = table !== undefined && sources.origin[key] === 'table';
+    const atEntry = (sub: string, message: string) => {
+      if (!fromTable) return at(`/answer/codes/${key}${sub}`, message);
+      const row = `/codes/${key}${sub === '/code' && caller ? `/callers/${caller}` : ''}${sub}`;
+      problems.push({
+        file: table.file,
+        line: table.source.lineOf(row),
+        pointer: row,
+        message: `${message} (read by ${m.file})`,
+      });
+    };
     if (!specialCodes.has(key) && outDialect && !(key in outDialect.knownAnswerCodes)) {
-      at(
-        ptr,
+      atEntry(
+        '',
         `${outDialect.name} code "${key}" is not a known ${outDialect.name} answer code (known: ${Object.keys(outDialect.knownAnswerCodes).join(', ')})`,
       );
     }
     if (notify && (entry.code !== undefined || entry.status !== undefined))
-      at(
-        ptr,
+      atEntry(
+        '',
         'a notify mapping answers nobody: an entry is success: true, or retry: true|false with a message',
       );
     else if (!notify && entry.success === undefined && entry.code === undefined)
-      at(ptr, 'an entry needs success: true or a code');
+      atEntry(
+        '',
+        fromTable
+          ? `an entry needs success: true or a code: the row has no callers.${caller ?? '?'} entry`
+          : 'an entry needs success: true or a code',
+      );
     if (entry.code !== undefined && inDialect) {
       const known = new Set([
         ...Object.keys(inDialect.knownAnswerCodes),
         ...Object.values(inDialect.codes).map(String),
       ]);
       if (!known.has(String(entry.code)))
-        at(`${ptr}/code`, `${inDialect.name} code ${entry.code} is not a known ${inDialect.name} code`);
+        atEntry('/code', `${inDialect.name} code ${entry.code} is not a known ${inDialect.name} code`);
     }
+  }
+  // (a table that did not load is reported at the table, not as every code it would hold)
+  const tableLoaded = doc.answer?.codes_from === undefined || table !== undefined;
+  if (target && outDialect && doc.answer?.codes && tableLoaded) {
+    // A code the upstream is known to answer must be decided, not left to `default`.
+    const missing = platformCodes(outDialect).filter((c) => !(c in doc.answer!.codes!));
+    if (missing.length > 0)
+      at(
+        doc.answer.codes_from !== undefined ? '/answer/codes_from' : '/answer/codes',
+        `${outDialect.name} code${missing.length > 1 ? 's' : ''} ${missing.join(', ')} known to the ${outDialect.name} dialect ${missing.length > 1 ? 'are' : 'is'} absent from this mapping's code table${table ? ` (codes_from: ${table.name}, ${table.file})` : ''}: ${missing.length > 1 ? 'they' : 'it'} would fall through to default`,
+      );
   }
   return problems;
 }
@@ -270,9 +324,13 @@ function checkEnqueues(set: MappingSet, registry: SchemaRegistry): Problem[] {
   return problems;
 }
 
-export function checkMappingSet(set: MappingSet, registry: SchemaRegistry): Problem[] {
+export function checkMappingSet(
+  set: MappingSet,
+  registry: SchemaRegistry,
+  flows: KnownFlows = allFlows,
+): Problem[] {
   return [
-    ...[...set.mappings, ...set.notify].flatMap((m) => checkMapping(m, registry)),
+    ...[...set.mappings, ...set.notify].flatMap((m) => checkMapping(m, registry, flows)),
     ...checkEnqueues(set, registry),
   ];
 }

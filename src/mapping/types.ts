@@ -14,17 +14,24 @@ export type Expression =
       optional?: boolean;
     };
 
-export type Flow =
-  | 'translate'
-  | 'claim'
-  | 'stock-query'
-  | 'deactivate'
-  | 'stock-sync'
-  | 'dianping-consume'
-  | 'dianping-core'
-  | 'dianping-extend'
-  | 'dianping-order'
-  | 'payment-push';
+/**
+ * The flows a route mapping may name (`flow:`). The registry (src/flows/registry.ts) implements
+ * every one of them — its type says so — and the checker reads this list, not the flows.
+ */
+export const flowNames = [
+  'translate',
+  'claim',
+  'stock-query',
+  'deactivate',
+  'stock-sync',
+  'dianping-consume',
+  'dianping-core',
+  'dianping-extend',
+  'dianping-order',
+  'payment-push',
+] as const;
+
+export type Flow = (typeof flowNames)[number];
 
 export interface CodeEntryDoc {
   success?: boolean;
@@ -56,7 +63,13 @@ export interface MappingDoc {
     path: string;
     schema: string;
     answer_schema: string;
-    idempotency_key?: string;
+    /** The inbound field holding the business key, or that field with a prefix. */
+    idempotency_key?: string | { field: string; prefix?: string };
+    /**
+     * Each code named by the `each` field is claimed for one owner at a time in the namespace
+     * `scope`, shared by every route declaring it (Dianping: two orders never redeem one code).
+     */
+    claims?: { each: string; scope: string };
     caller?: 'partner' | 'upstream';
   };
   target?: {
@@ -71,7 +84,41 @@ export interface MappingDoc {
   provided?: string[];
   vars?: Record<string, Expression>;
   branches?: BranchDoc[];
-  answer?: { data?: Record<string, Expression>; message?: string; codes?: Record<string, CodeEntryDoc> };
+  answer?: {
+    data?: Record<string, Expression>;
+    message?: string;
+    /** Local entries; with codes_from they override the named table's rows of the same key. */
+    codes?: Record<string, CodeEntryDoc>;
+    /** A shared code table, mappings/codes/<name>.yaml (schemas/mapping/codes.schema.json). */
+    codes_from?: string;
+  };
+}
+
+/** What an upstream code means whoever asked: delivered, worth another attempt, or final. */
+export type CodeOutcome = 'success' | 'retry' | 'terminal';
+
+/** How one caller dialect is answered for a code (its own code, and what differs from the row). */
+export interface CallerAnswerDoc {
+  code: string | number;
+  message?: string;
+  status?: number;
+  retry?: boolean;
+}
+
+export interface CodeRowDoc {
+  outcome: CodeOutcome;
+  /** Message template used when the caller's entry has none (and by notify mappings). */
+  message?: string;
+  /** Caller dialect → its answer; a notify mapping (no caller) reads only outcome and message. */
+  callers?: Record<string, CallerAnswerDoc>;
+}
+
+/** A shared, named table of one upstream dialect's answer codes (mappings/codes/<name>.yaml). */
+export interface CodeTableDoc {
+  $schema: string;
+  dialect: string;
+  description?: string;
+  codes: Record<string, CodeRowDoc>;
 }
 
 /**

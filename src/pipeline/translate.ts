@@ -25,6 +25,27 @@ export async function acceptInbound(x: Exchange): Promise<void> {
   validateInbound(x);
 }
 
+/**
+ * The scaffolding of every ledger flow: accept the message (parse → identify → verify → replay →
+ * validate against the route's schema), run the flow's rule on the validated fields, and answer any
+ * failure in the caller's dialect (`fail`). `T` is the route's generated request type
+ * (src/generated): the fields were validated against that schema. The rule sets x.answer.
+ */
+export function inboundFlow<T>(
+  rule: (x: Exchange, fields: T) => Promise<void>,
+  fail: (x: Exchange, e: unknown) => Answer = failed,
+): (x: Exchange) => Promise<Answer> {
+  return async (x) => {
+    try {
+      await acceptInbound(x);
+      await rule(x, x.msg!.fields as T);
+    } catch (e) {
+      fail(x, e);
+    }
+    return x.answer!;
+  };
+}
+
 /** Signs, validates and sends the current branch's message, then maps the outcome back. */
 export async function forward(x: Exchange, fields: Record<string, unknown>): Promise<void> {
   sign(x, fields);

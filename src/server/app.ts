@@ -13,7 +13,7 @@ import type { Route, Runtime } from '../runtime';
 import { getDialect } from '../runtime';
 import { newExchange, type Exchange } from '../pipeline/context';
 import { errorAnswer } from '../pipeline/stages/answer';
-import { runFlow } from '../pipeline/flows';
+import { runFlow } from '../flows/registry';
 import { failed } from '../pipeline/translate';
 import { readRawBody } from './raw-body';
 import { sendAnswer } from './respond';

@@ -45,7 +45,8 @@ export function reloadMappings(rt: Runtime): boolean {
 
 export function watchMappings(rt: Runtime, debounceMs = 150): FSWatcher {
   let timer: NodeJS.Timeout | undefined;
-  const w = watch(rt.config.mappings, () => {
+  // Recursive: the shared code tables live in codes/ under the mappings directory.
+  const w = watch(rt.config.mappings, { recursive: true }, () => {
     clearTimeout(timer);
     timer = setTimeout(() => reloadMappings(rt), debounceMs);
   });

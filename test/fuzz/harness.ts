@@ -15,7 +15,7 @@ import type { Credentials } from '../../src/dialects/types';
 import { signedPyunPush } from '../../src/sandbox';
 import { CbError } from '../../src/errors';
 import { newExchange } from '../../src/pipeline/context';
-import { runFlow } from '../../src/pipeline/flows';
+import { runFlow } from '../../src/flows/registry';
 import { failed } from '../../src/pipeline/translate';
 import { errorAnswer } from '../../src/pipeline/stages/answer';
 import { recordExchange } from '../../src/ledger/journal';

@@ -20,7 +20,7 @@ import { loadSchemaRegistry } from '../../src/schema/registry';
 import { createRuntime } from '../../src/runtime';
 import { loadCheckedTable } from '../../src/server/reload';
 import { newExchange } from '../../src/pipeline/context';
-import { runFlow } from '../../src/pipeline/flows';
+import { runFlow } from '../../src/flows/registry';
 import type { OutboundRequest, UpstreamClient } from '../../src/dialects/types';
 import { testConfig } from '../support/stack';
 

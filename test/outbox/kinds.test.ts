@@ -82,11 +82,11 @@ describe('notification kinds', () => {
   test('check reports a caller code in a notify code table, and a ledger path', () => {
     const lines = checkEdited('notify-pyun-grant-sync-expire.yaml', (t) =>
       t
-        .replace("'1500': { retry: true,", "'1500': { code: 500000,")
+        .replace("'1003': { retry: false,", "'1003': { code: 500000,")
         .replace('park_uuid: in.park_uuid', 'park_uuid: ledger.park_uuid'),
     );
     assert.ok(
-      lines.some((l) => /\/answer\/codes\/1500: a notify mapping answers nobody/.test(l)),
+      lines.some((l) => /\/answer\/codes\/1003: a notify mapping answers nobody/.test(l)),
       lines.join('\n'),
     );
     assert.ok(

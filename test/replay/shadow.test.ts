@@ -120,10 +120,11 @@ describe('couponbridge replay', () => {
   });
 
   test('an edited answer code table changes the answer the caller would have had', async () => {
+    // a local override of the shared P云 table's row
     const dir = editedMappings(
       'tencent-coupon-status-rsync.yaml',
-      "'1001': { success: true }",
-      "'1001': { code: 400220, message: 'P云 {upstream.code}' }",
+      'codes_from: pyun\n',
+      "codes_from: pyun\n  codes:\n    '1001': { code: 400220, message: 'P云 {upstream.code}' }\n",
     );
     const r = await replayHere('--mappings', dir, '--route', 'tencent.coupon-status-rsync');
     assert.equal(r.code, 1, r.out);
