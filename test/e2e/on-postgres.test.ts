@@ -22,6 +22,14 @@ const suites = [
   'reconcile',
 ].map((n) => join(projectRoot(), 'test', 'e2e', `${n}.test.ts`));
 
+/** The TAP blocks of the failed tests (each `not ok` line and what follows it), so a failure names its test. */
+function failures(tap: string): string {
+  const lines = tap.split('\n');
+  return lines
+    .flatMap((l, i) => (/^\s*not ok /.test(l) ? [lines.slice(i, i + 25).join('\n')] : []))
+    .join('\n…\n');
+}
+
 async function reachable(): Promise<string | undefined> {
   const c = new Client({ connectionString: url });
   try {
@@ -50,7 +58,7 @@ test('the end-to-end flows pass on PostgreSQL', { timeout: 240_000 }, async (t) 
     timeout: 230_000,
   });
   const out = `${r.stdout}\n${r.stderr}`;
-  assert.equal(r.status, 0, out.slice(-4000));
+  assert.equal(r.status, 0, failures(r.stdout) || out.slice(-4000));
   const passed = Number(/^# pass (\d+)$/m.exec(r.stdout)?.[1] ?? 0);
   assert.ok(passed >= 40, `expected the suites' tests to run, got ${passed}: ${out.slice(-2000)}`);
 });
