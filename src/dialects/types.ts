@@ -177,6 +177,11 @@ export interface Dialect {
    * dialects whose scheme carries neither.
    */
   readonly replay?: { timestampField: string; nonceField: string };
+  /**
+   * Replay protection for a dialect whose messages carry no nonce (dianping): a signature seen
+   * before is refused for `replay.signature_memory_days` (pipeline/stages/signature-replay.ts).
+   */
+  readonly signatureMemory?: boolean;
   /** Answer codes this dialect's platform is known to use, code → meaning (mapping code tables are checked against them). */
   readonly knownAnswerCodes: Record<string, string>;
   /** Maps every catalog code to this dialect's error code. */

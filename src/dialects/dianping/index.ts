@@ -19,6 +19,7 @@ export const dialect = {
   envelope,
   codes,
   knownAnswerCodes: answerCodes,
+  signatureMemory: true,
   createClient,
 } as const satisfies Dialect;
 

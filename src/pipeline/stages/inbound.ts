@@ -102,7 +102,7 @@ export function verify(x: Exchange): void {
 }
 
 export async function replay(x: Exchange): Promise<void> {
-  if (x.route.dialect.name === 'dianping') return signatureReplay(x);
+  if (x.route.dialect.signatureMemory) return signatureReplay(x);
   const r = x.route.dialect.replay;
   if (!r) return;
   const f = x.msg!.fields;
