@@ -70,14 +70,39 @@ export interface SignatureCheck {
  * is refused; one seen for the same meaning is a verbatim repeat — `repeat`, for the flow to answer
  * as a duplicate (its idempotency records do) and never as something new.
  */
-export async function checkSignatureReuse(mem: NonceMemory, c: SignatureCheck): Promise<'first' | 'repeat'> {
+export function checkSignatureReuse(mem: NonceMemory, c: SignatureCheck): Promise<'first' | 'repeat'> {
   const sig = c.signature.toUpperCase();
-  const first = await mem.remember(c.scope, sig, c.expiresAtMs, c.nowMs);
-  const sameMeaning = !(await mem.remember(c.scope, `${c.meaning}|${sig}`, c.expiresAtMs, c.nowMs));
-  if (first) return 'first';
-  if (sameMeaning) return 'repeat';
-  throw new CbError(
-    'CB_REPLAYED_NONCE',
-    'this signature was already used for another request: a signed request is accepted for one meaning only',
+  return oneAtATime(`${c.scope}|${sig}`, async () => {
+    const first = await mem.remember(c.scope, sig, c.expiresAtMs, c.nowMs);
+    const sameMeaning = !(await mem.remember(c.scope, `${c.meaning}|${sig}`, c.expiresAtMs, c.nowMs));
+    if (first) return 'first';
+    if (sameMeaning) return 'repeat';
+    throw new CbError(
+      'CB_REPLAYED_NONCE',
+      'this signature was already used for another request: a signed request is accepted for one meaning only',
+    );
+  });
+}
+
+/** The checks of one signature in progress in this process, chained so they never interleave. */
+const inProgress = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs the checks of one signature one after the other. The two `remember`s of a check are not one
+ * atomic step: interleaved, a verbatim repeat arriving at the same moment as the first request
+ * could find the signature remembered but its meaning not yet, and be refused as another meaning.
+ * (Across instances sharing PostgreSQL that race remains, and fails safe: a refusal, never a second
+ * execution.)
+ */
+function oneAtATime<T>(key: string, check: () => Promise<T>): Promise<T> {
+  const run = (inProgress.get(key) ?? Promise.resolve()).then(check, check);
+  const settled = run.then(
+    () => undefined,
+    () => undefined,
   );
+  inProgress.set(key, settled);
+  void settled.then(() => {
+    if (inProgress.get(key) === settled) inProgress.delete(key);
+  });
+  return run;
 }

@@ -182,6 +182,7 @@ describe('D1 consumeCoupon → P云 grant/sync', () => {
     assert.equal(
       bodies.filter((b) => b === '{"status":"error","code":"3001001","message":"订单号重复"}').length,
       49,
+      bodies.join('\n'),
     );
     assert.deepEqual(
       redeems(stack)

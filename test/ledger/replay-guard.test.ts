@@ -102,6 +102,31 @@ describe('signature memory (Dianping: no nonce, one meaning per signature)', () 
     assert.equal(await checkSignatureReuse(mem, sig('order', 'DEF')), 'first');
   });
 
+  test('identical requests arriving together: one first, the others verbatim repeats, none refused', async () => {
+    // A store whose answers overtake one another, as concurrent PostgreSQL transactions do: the
+    // first request's second step (remembering its meaning) is the slowest. Unserialised, a repeat
+    // would find the signature remembered but its meaning not, and be refused as another meaning.
+    const inner = createMemoryNonces();
+    let meaningSteps = 0;
+    const overtaking: NonceMemory = {
+      remember: (scope, nonce, expiresAtMs, nowMs) => {
+        const delayMs = nonce.includes('|') && meaningSteps++ === 0 ? 30 : 1;
+        return new Promise((resolve) =>
+          setTimeout(() => resolve(inner.remember(scope, nonce, expiresAtMs, nowMs)), delayMs),
+        );
+      },
+    };
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, () => checkSignatureReuse(overtaking, sig('consume', 'RACE'))),
+    );
+    assert.deepEqual(outcomes.sort(), ['first', ...Array<string>(9).fill('repeat')]);
+    await rejects(
+      checkSignatureReuse(overtaking, sig('order', 'RACE')),
+      'CB_REPLAYED_NONCE',
+      /one meaning only/,
+    );
+  });
+
   test('the memory lasts its period, then the signature is new again', async () => {
     const mem = createMemoryNonces();
     await checkSignatureReuse(mem, sig('consume', 'ABC'));
