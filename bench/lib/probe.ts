@@ -65,7 +65,9 @@ export class Probe {
     return {
       cpuUs: cpu.user + cpu.system + sum((p) => p.cpuUs),
       preemptions: usage.involuntaryContextSwitches + sum((p) => p.preemptions),
-      maxRssBytes: usage.maxRSS * 1024 + sum((p) => p.maxRssBytes),
+      // the kernel's high-water marks (ru_maxrss, VmHWM) are updated lazily and can trail an RSS
+      // just sampled: a lifetime peak is never below what was observed
+      maxRssBytes: Math.max(usage.maxRSS * 1024 + sum((p) => p.maxRssBytes), this.windowPeak),
       windowPeakRssBytes: this.windowPeak,
       workDone: w.done,
       workFailed: w.failed,
