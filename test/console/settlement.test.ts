@@ -9,11 +9,17 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
-import { signedPyunPush } from '../../src/sandbox';
 import type { Runtime } from '../../src/runtime';
 import type { Store } from '../../src/store/types';
 import { monthDays, settlementSource, shiftMonth, yieldingStore } from '../../src/console/settlement';
-import { creds, fastOutboxYaml, paymentPushFields, startStack, type Stack } from '../support/stack';
+import {
+  claimCoupon,
+  fastOutboxYaml,
+  pushPayment,
+  startStack,
+  statusSyncFields as statusSync,
+  type Stack,
+} from '../support/stack';
 import { dianping, parkPos, parkPosYaml, uniq } from '../e2e/dianping-client';
 import { fillMarch } from '../reconcile/fixture';
 
@@ -42,43 +48,6 @@ function rows(page: string, id: string): string[][] {
         .trim(),
     ),
   );
-}
-
-function push(paySerial: string, grantSerial: string) {
-  return stack.post(
-    '/pyun/notify/payment',
-    signedPyunPush(
-      paymentPushFields(paySerial, grantSerial),
-      creds.pyunUpstream.app_id,
-      creds.pyunUpstream.app_secret,
-    ),
-    { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' },
-  );
-}
-
-async function claim(userCode: string): Promise<{ couponId: string; grantSerial: string }> {
-  const res = await stack.tencent('/tencent/sp/coupon/receive', {
-    app_channel_id: 0,
-    user_code: userCode,
-    stock_id: 'cb-demo-001',
-    request_id: randomUUID().replace(/-/g, ''),
-    extra: '{"plate":"川A660P1"}',
-  });
-  assert.equal(res.json?.code, 0, res.body);
-  const c = await stack.running.rt.store.getCoupon({ couponId: res.json.data.coupon_id });
-  return { couponId: c!.couponId!, grantSerial: c!.grantSerial! };
-}
-
-function statusSync(couponId: string, status: 2 | 3, userCode = 'u-sync'): Record<string, unknown> {
-  return {
-    app_channel_id: 0,
-    user_code: userCode,
-    stock_id: 'cb-demo-001',
-    coupon_id: couponId,
-    coupon_status: status,
-    usage_time: status === 2 ? '2024-03-01T10:15:30.120+08:00' : undefined,
-    event_time: '2024-03-01T10:15:31.000+08:00',
-  };
 }
 
 /** The Shanghai month now, worked out here rather than by the code under test. */
@@ -123,7 +92,11 @@ before(async () => {
   const store = stack.running.rt.store;
   await fillMarch(store);
 
-  const [c1, c2, c3] = [await claim('u-1'), await claim('u-2'), await claim('u-3')];
+  const [c1, c2, c3] = [
+    await claimCoupon(stack, 'u-1'),
+    await claimCoupon(stack, 'u-2'),
+    await claimCoupon(stack, 'u-3'),
+  ];
   assert.equal((await stack.tencent(STATUS, statusSync(c1.couponId, 2, 'u-1'))).json.code, 0);
   const t4 = await stack.tencent('/tencent/sp/coupon/deactivate', {
     app_channel_id: 0,
@@ -137,7 +110,10 @@ before(async () => {
   assert.equal(t4.json.code, 0, t4.body);
   // c3 redeemed at the gate; Tencent refuses its notification for good: a dead letter
   stack.sandbox.fault('tencent', { mode: 'code', code: '400000', message: '参数错误', times: 1 });
-  assert.equal((await push(`PS${randomUUID().slice(0, 12)}`, c3.grantSerial)).json?.code, '1001');
+  assert.equal(
+    (await pushPayment(stack, `PS${randomUUID().slice(0, 12)}`, c3.grantSerial)).json?.code,
+    '1001',
+  );
   for (let i = 0; (await store.listOutbox({ state: 'dead' })).length === 0; i++) {
     assert.ok(i < 400, 'the notification died');
     await new Promise((r) => setTimeout(r, 25));
@@ -165,7 +141,7 @@ before(async () => {
 
   // a push naming a coupon nobody issued
   refs.ghost = `GHOST${randomUUID().slice(0, 8)}`;
-  assert.equal((await push(`PS${randomUUID().slice(0, 12)}`, refs.ghost)).json?.code, '1001');
+  assert.equal((await pushPayment(stack, `PS${randomUUID().slice(0, 12)}`, refs.ghost)).json?.code, '1001');
   // a legacy coupon the ledger never registered, redeemed twice: P云 answers the second 1403
   refs.dup = `L${randomUUID().slice(0, 8)}`;
   assert.equal((await stack.tencent(STATUS, statusSync(refs.dup, 2))).json.code, 0);

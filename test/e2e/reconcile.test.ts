@@ -7,11 +7,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { signedPyunPush } from '../../src/sandbox';
 import { CbError } from '../../src/errors';
 import { toCstIso } from '../../src/time';
 import { buildStatement, type Statement } from '../../src/reconcile/statement';
-import { creds, paymentPushFields, startStack, type Stack } from '../support/stack';
+import {
+  claimCoupon,
+  pushPayment,
+  startStack,
+  statusSyncFields as statusSync,
+  type Stack,
+} from '../support/stack';
 import { dianping, parkPos, parkPosYaml, uniq } from './dianping-client';
 
 const CONSUME = '/dianping/api/coupon/consumeCoupon';
@@ -28,45 +33,6 @@ after(async () => {
 });
 
 const today = (): string => toCstIso(Date.now()).slice(0, 10);
-
-async function claim(
-  userCode: string,
-): Promise<{ couponId: string; grantSerial: string; requestId: string }> {
-  const requestId = randomUUID().replace(/-/g, '');
-  const res = await stack.tencent('/tencent/sp/coupon/receive', {
-    app_channel_id: 0,
-    user_code: userCode,
-    stock_id: 'cb-demo-001',
-    request_id: requestId,
-    extra: '{"plate":"川A660P1"}',
-  });
-  assert.equal(res.json?.code, 0, res.body);
-  const c = await stack.running.rt.store.getCoupon({ couponId: res.json.data.coupon_id });
-  return { couponId: c!.couponId!, grantSerial: c!.grantSerial!, requestId };
-}
-
-function statusSync(couponId: string, status: 2 | 3, userCode = 'u-sync'): Record<string, unknown> {
-  return {
-    app_channel_id: 0,
-    user_code: userCode,
-    stock_id: 'cb-demo-001',
-    coupon_id: couponId,
-    coupon_status: status,
-    usage_time: status === 2 ? '2024-03-01T10:15:30.120+08:00' : undefined,
-    event_time: '2024-03-01T10:15:31.000+08:00',
-  };
-}
-
-function push(paySerial: string, grantSerial: string) {
-  const body = signedPyunPush(
-    paymentPushFields(paySerial, grantSerial),
-    creds.pyunUpstream.app_id,
-    creds.pyunUpstream.app_secret,
-  );
-  return stack.post('/pyun/notify/payment', body, {
-    'content-type': 'application/x-www-form-urlencoded; charset=UTF-8',
-  });
-}
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
   for (let i = 0; i < 200; i++) {
@@ -97,9 +63,9 @@ describe('reconcile: a day of traffic', () => {
       });
 
     // sp-test: four claims of cb-demo-001 (500 分 each)
-    const c1 = await claim('u-1');
-    const c2 = await claim('u-2');
-    const c3 = await claim('u-3');
+    const c1 = await claimCoupon(stack, 'u-1');
+    const c2 = await claimCoupon(stack, 'u-2');
+    const c3 = await claimCoupon(stack, 'u-3');
     // redeemed by a status sync (apply_value = the ledger's 500)
     assert.equal((await stack.tencent(STATUS, statusSync(c1.couponId, 2, 'u-1'))).json.code, 0);
     // expired by T4
@@ -116,7 +82,7 @@ describe('reconcile: a day of traffic', () => {
     // redeemed at the gate: P1 push; its Tencent notification is refused for good → a dead letter
     stack.sandbox.fault('tencent', { mode: 'code', code: '400000', message: '参数错误', times: 1 });
     refs.paySerial = `PS${randomUUID().slice(0, 12)}`;
-    assert.equal((await push(refs.paySerial, c3.grantSerial)).json?.code, '1001');
+    assert.equal((await pushPayment(stack, refs.paySerial, c3.grantSerial)).json?.code, '1001');
     await until('the dead letter', async () => (await store.listOutbox({ state: 'dead' }))[0]);
     // the fourth claim is granted by P云, then the store fails before its answer is recorded
     const finish = store.idemFinish;
@@ -161,7 +127,7 @@ describe('reconcile: a day of traffic', () => {
     assert.equal((await stack.tencent(STATUS, statusSync(refs.dup, 2))).json.code, 0);
     // a push naming a coupon nobody issued
     refs.ghost = `GHOST${randomUUID().slice(0, 8)}`;
-    assert.equal((await push(`PS${randomUUID().slice(0, 12)}`, refs.ghost)).json?.code, '1001');
+    assert.equal((await pushPayment(stack, `PS${randomUUID().slice(0, 12)}`, refs.ghost)).json?.code, '1001');
 
     const p = { from: new Date(Date.now() - 86_400_000), to: new Date(Date.now() + 86_400_000) };
     await until('the journaled anomalies', async () =>

@@ -15,7 +15,7 @@ import { collectSecrets, parseConfig } from '../../src/config/load';
 import type { Config } from '../../src/config/types';
 import { getDialect } from '../../src/dialects';
 import type { Credentials } from '../../src/dialects/types';
-import { startSandbox, type Sandbox } from '../../src/sandbox';
+import { signedPyunPush, startSandbox, type Sandbox } from '../../src/sandbox';
 import { startServer, type Running } from '../../src/server/start';
 import { projectRoot } from '../../src/util/paths';
 
@@ -75,17 +75,50 @@ export function paymentPushFields(paySerial: string, grantSerial: string): Recor
 }
 
 /** Claims a coupon of cb-demo-001 as the test SP and returns its Tencent and P云 identities. */
-export async function claimCoupon(s: Stack): Promise<{ couponId: string; grantSerial: string }> {
+export async function claimCoupon(
+  s: Stack,
+  userCode = `u-${randomUUID().slice(0, 8)}`,
+): Promise<{ couponId: string; grantSerial: string; requestId: string }> {
+  const requestId = randomUUID().replace(/-/g, '');
   const res = await s.tencent('/tencent/sp/coupon/receive', {
     app_channel_id: 0,
-    user_code: `u-${randomUUID().slice(0, 8)}`,
+    user_code: userCode,
     stock_id: 'cb-demo-001',
-    request_id: randomUUID().replace(/-/g, ''),
+    request_id: requestId,
     extra: '{"plate":"川A660P1"}',
   });
-  assert.equal(res.json.code, 0, res.body);
+  assert.equal(res.json?.code, 0, res.body);
   const c = await s.running.rt.store.getCoupon({ couponId: res.json.data.coupon_id });
-  return { couponId: c!.couponId!, grantSerial: c!.grantSerial! };
+  return { couponId: c!.couponId!, grantSerial: c!.grantSerial!, requestId };
+}
+
+/** A Tencent /coupon/status/rsync body for a coupon of cb-demo-001: 2 used, 3 expired. */
+export function statusSyncFields(
+  couponId: string,
+  status: 2 | 3,
+  userCode = 'u-sync',
+): Record<string, unknown> {
+  return {
+    app_channel_id: 0,
+    user_code: userCode,
+    stock_id: 'cb-demo-001',
+    coupon_id: couponId,
+    coupon_status: status,
+    usage_time: status === 2 ? '2024-03-01T10:15:30.120+08:00' : undefined,
+    event_time: '2024-03-01T10:15:31.000+08:00',
+  };
+}
+
+/** P云 pushes the payment of an order that used the coupon `grantSerial` (P1), signed by the sandbox. */
+export function pushPayment(s: Stack, paySerial: string, grantSerial: string) {
+  const body = signedPyunPush(
+    paymentPushFields(paySerial, grantSerial),
+    creds.pyunUpstream.app_id,
+    creds.pyunUpstream.app_secret,
+  );
+  return s.post('/pyun/notify/payment', body, {
+    'content-type': 'application/x-www-form-urlencoded; charset=UTF-8',
+  });
 }
 
 /**

@@ -6,8 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { getDialect } from '../../src/dialects';
-import { signedPyunPush } from '../../src/sandbox';
-import { creds, paymentPushFields, type Stack } from './stack';
+import { pushPayment, type Stack } from './stack';
 import { parkPosCreds, parkPosYaml } from '../e2e/dianping-client';
 
 /**
@@ -110,15 +109,7 @@ export async function sendSampleTraffic(stack: Stack): Promise<Traffic> {
   assert.equal(consumed.json.status, 'success', consumed.body);
   const paySerial = `PS${uid()}`;
   const grantSerial = (await stack.running.rt.store.getCoupon({ couponId: claimedCouponId }))!.grantSerial!;
-  const push = await stack.post(
-    '/pyun/notify/payment',
-    signedPyunPush(
-      paymentPushFields(paySerial, grantSerial),
-      creds.pyunUpstream.app_id,
-      creds.pyunUpstream.app_secret,
-    ),
-    { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' },
-  );
+  const push = await pushPayment(stack, paySerial, grantSerial);
   assert.equal(push.status, 200, push.body);
   const tampered = await stack.tencent(
     '/tencent/coupon/status/rsync',
