@@ -2,7 +2,7 @@
 // `npm run crash-test -- --instances 3 [--run-s 20]`: issue 15's instance loss on PostgreSQL
 // (COUPONBRIDGE_TEST_PG_URL, a throwaway schema): three instances, one killed, traffic for run-s.
 import { runCrashTest, runInstanceLoss } from '../test/crash/harness';
-import { dropPgSchema, outboxProbe, pgSchemaUrl } from '../test/scaleout/pg';
+import { dropPgSchema, outboxProbe, pgSchemaUrl } from '../test/support/pg';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);

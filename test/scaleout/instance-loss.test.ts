@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runInstanceLoss } from '../crash/harness';
-import { dropPgSchema, outboxProbe, pgAvailability, pgSchemaUrl } from './pg';
+import { dropPgSchema, outboxProbe, pgAvailability, pgSchemaUrl } from '../support/pg';
 
 const LEASE_MS = 2000;
 

@@ -15,7 +15,7 @@ import { startServer } from '../../src/server/start';
 import { openMigrator } from '../../src/store/open';
 import { loadMigrations } from '../../src/store/sql-files';
 import { projectRoot } from '../../src/util/paths';
-import { dropPgSchema, pgAvailability, pgSchemaUrl, withPg } from './pg';
+import { dropPgSchema, pgAvailability, pgSchemaUrl, withPg } from '../support/pg';
 
 interface CliResult {
   out: string;

@@ -17,7 +17,7 @@ import { openStore } from '../../src/store/open';
 import type { CouponRecord, OutboxItem, Transition } from '../../src/store/types';
 import { creds, pushedCoupon, startStack, type Stack } from '../support/stack';
 import { dianping, parkPosYaml } from '../e2e/dianping-client';
-import { pgAvailability, pgSchemaUrl, dropPgSchema } from './pg';
+import { pgAvailability, pgSchemaUrl, dropPgSchema } from '../support/pg';
 
 /** A first retry far away: a notification that failed once stays pending for the whole test. */
 const extraYaml = `${parkPosYaml}

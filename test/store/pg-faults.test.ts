@@ -11,29 +11,18 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { Client } from 'pg';
+import { baseUrl, withPg } from '../support/pg';
 import { startStack, type Stack, claimCoupon } from '../support/stack';
 import { startTcpRelay, type CutMode, type TcpRelay } from '../support/tcp-relay';
 import { form, push, readyz, retryCode, startLoad, traffic } from '../support/faults';
 import { parkPosYaml } from '../e2e/dianping-client';
 
-const baseUrl = process.env.COUPONBRIDGE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const PYUN_TIMEOUT_MS = 1500;
 const BOUND_MS = PYUN_TIMEOUT_MS + 5000;
 const schema = `cbfault_${randomBytes(6).toString('hex')}`;
 
-async function admin<T>(fn: (c: Client) => Promise<T>): Promise<T> {
-  const c = new Client({ connectionString: baseUrl, connectionTimeoutMillis: 3000 });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
 const reachability = (): Promise<string | undefined> =>
-  admin((c) => c.query('SELECT 1')).then(
+  withPg((c) => c.query('SELECT 1')).then(
     () => undefined,
     (e: Error) => e.message,
   );
@@ -71,7 +60,7 @@ describe('PostgreSQL cut and restored under traffic', async () => {
   after(async () => {
     await stack?.close();
     await relay?.close();
-    await admin((c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
+    await withPg((c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
   });
 
   for (const mode of ['close', 'blackhole'] as CutMode[]) {

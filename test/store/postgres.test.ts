@@ -8,7 +8,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import { baseUrl, withPg } from '../support/pg';
 import { isCbError } from '../../src/errors';
 import { loadMigrations } from '../../src/store/sql-files';
 import { openStore } from '../../src/store/open';
@@ -16,7 +16,6 @@ import { parsePostgresUrl } from '../../src/store/postgres';
 import { runStoreContract, type TestDatabase } from './contract';
 import { assertSchemaSnapshot } from './snapshot';
 
-const baseUrl = process.env.COUPONBRIDGE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const host = new URL(baseUrl).host;
 
 function urlFor(schema: string): string {
@@ -25,19 +24,9 @@ function urlFor(schema: string): string {
   return u.toString();
 }
 
-async function withClient<T>(fn: (c: Client) => Promise<T>): Promise<T> {
-  const c = new Client({ connectionString: baseUrl, connectionTimeoutMillis: 3000 });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
 const randomSchema = (): string => `cbtest_${randomBytes(6).toString('hex')}`;
 const dropSchema = (schema: string): Promise<void> =>
-  withClient((c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)).then(() => undefined);
+  withPg((c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)).then(() => undefined);
 
 const shared = randomSchema();
 let migrated = false;
@@ -47,7 +36,7 @@ async function newDatabase(): Promise<TestDatabase> {
     await (await openStore(urlFor(shared))).close();
     migrated = true;
   }
-  await withClient(async (c) => {
+  await withPg(async (c) => {
     const tables = await c.query(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_name <> 'schema_migrations'",
       [shared],
@@ -59,7 +48,7 @@ async function newDatabase(): Promise<TestDatabase> {
 
 async function reachability(): Promise<string | undefined> {
   try {
-    await withClient((c) => c.query('SELECT 1'));
+    await withPg((c) => c.query('SELECT 1'));
     return undefined;
   } catch (e) {
     return e instanceof Error ? e.message : String(e);
@@ -88,7 +77,7 @@ describe('postgres', async () => {
       const schema = randomSchema();
       try {
         await (await openStore(urlFor(schema))).close();
-        const lines = await withClient(async (c) => {
+        const lines = await withPg(async (c) => {
           const cols = await c.query(
             `SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns
              WHERE table_schema = $1`,
@@ -130,9 +119,7 @@ describe('postgres', async () => {
           latest,
         ]);
         await Promise.all(stores.map((s) => s.close()));
-        const n = await withClient((c) =>
-          c.query(`SELECT count(*)::int AS n FROM ${schema}.schema_migrations`),
-        );
+        const n = await withPg((c) => c.query(`SELECT count(*)::int AS n FROM ${schema}.schema_migrations`));
         assert.equal(n.rows[0].n, loadMigrations('postgres').length, 'each migration applied once');
       } finally {
         await dropSchema(schema);
@@ -143,7 +130,7 @@ describe('postgres', async () => {
       const schema = randomSchema();
       try {
         await (await openStore(urlFor(schema))).close();
-        await withClient((c) =>
+        await withPg((c) =>
           c.query(`UPDATE ${schema}.schema_migrations SET checksum = 'edited' WHERE version = 1`),
         );
         await assert.rejects(openStore(urlFor(schema)), /0001_init was changed after it was applied/);
@@ -160,7 +147,7 @@ describe('postgres', async () => {
         await Promise.all(
           Array.from({ length: 10 }, (_, i) => store.rememberNonce('s', `n${i}`, new Date(9e12), new Date())),
         );
-        const n = await withClient((c) => c.query(`SELECT count(*)::int AS n FROM ${schema}.nonces`));
+        const n = await withPg((c) => c.query(`SELECT count(*)::int AS n FROM ${schema}.nonces`));
         assert.equal(n.rows[0].n, 10);
       } finally {
         await store.close();

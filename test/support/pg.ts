@@ -1,5 +1,5 @@
 /**
- * PostgreSQL for the scale-out tests: a throwaway schema per test on COUPONBRIDGE_TEST_PG_URL
+ * PostgreSQL for the tests: a throwaway schema per test on COUPONBRIDGE_TEST_PG_URL
  * (default postgres://postgres@127.0.0.1:5432/test). With CI=true an unreachable server fails the
  * run; locally the tests are skipped, loudly.
  */
