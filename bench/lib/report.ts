@@ -177,6 +177,16 @@ function pgRatio(r: Partial<Record<ScenarioName, ScenarioResult>>): number | nul
   return r.claimPg1?.available && r.claimPg2?.available ? r.claimPg2.rps / r.claimPg1.rps : null;
 }
 
+/** When, where and how a run measured: the head of every report, full or partial. */
+function runHeader(o: BenchOptions, loadAvg1m: number) {
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), loadAvg1m },
+    pinning: o.pin,
+    options: { warmupS: o.warmupS, durationS: o.durationS, pacedS: o.pacedS, connections: o.connections },
+  };
+}
 export function summarize(r: Results, o: BenchOptions, loadAvg1m: number): BenchReport {
   const ratios = {
     translateOverExpress: r.translate.rps / r.expressProxy.rps,
@@ -199,11 +209,7 @@ export function summarize(r: Results, o: BenchOptions, loadAvg1m: number): Bench
     r.half.translate,
   ];
   return {
-    date: new Date().toISOString(),
-    node: process.version,
-    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), loadAvg1m },
-    pinning: o.pin,
-    options: { warmupS: o.warmupS, durationS: o.durationS, pacedS: o.pacedS, connections: o.connections },
+    ...runHeader(o, loadAvg1m),
     scenarios: {
       direct: r.direct,
       bareProxy: r.bareProxy,
@@ -283,11 +289,7 @@ export function summarizePartial(
   loadAvg1m: number,
 ): PartialReport {
   return {
-    date: new Date().toISOString(),
-    node: process.version,
-    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), loadAvg1m },
-    pinning: o.pin,
-    options: { warmupS: o.warmupS, durationS: o.durationS, pacedS: o.pacedS, connections: o.connections },
+    ...runHeader(o, loadAvg1m),
     scenarios,
     claimPgTwoOverOne: pgRatio(scenarios),
     valid: ok(...Object.values(scenarios)),
