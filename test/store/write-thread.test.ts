@@ -20,7 +20,7 @@ const record = (id: string, extra: Partial<ExchangeRecord> = {}): ExchangeRecord
   at: new Date('2026-03-01T02:00:00.000Z'),
   route: 'tencent.coupon-status-rsync',
   partner: 'sp-test',
-  businessKeys: [`key-${id}`, `key-${id}`, 'shared'],
+  businessKeys: [`key-${id}`, `key-${id}`, 'two-exchanges-key'],
   outcome: 'success',
   durationMs: 1.4,
   data: { inbound: { method: 'POST', path: '/p', body: `body of ${id}` } },
@@ -86,11 +86,14 @@ describe('write thread', () => {
       assert.equal(lost[1], undefined);
       assert.match(String(lost[2]), /UNIQUE/);
       const x1 = await store.getExchange('x1');
-      assert.deepEqual(x1?.businessKeys, ['key-x1', 'shared']);
+      assert.deepEqual(x1?.businessKeys, ['key-x1', 'two-exchanges-key']);
       assert.equal(x1?.outcome, 'success');
       assert.equal(x1?.durationMs, 1);
       assert.deepEqual(x1?.data, { inbound: { method: 'POST', path: '/p', body: 'body of x1' } });
-      assert.deepEqual((await store.findExchanges('shared')).map((e) => e.id).sort(), ['x1', 'x2']);
+      assert.deepEqual((await store.findExchanges('two-exchanges-key')).map((e) => e.id).sort(), [
+        'x1',
+        'x2',
+      ]);
       const a = await store.listAnomalies({
         from: new Date('2026-03-01T00:00:00Z'),
         to: new Date('2026-03-02T00:00:00Z'),
