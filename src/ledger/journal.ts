@@ -8,7 +8,7 @@
  * ledger record, stock view and flow context the mapping saw (redacted like the bodies), so a
  * coupon whose state moved on since is replayed against its state at the time.
  */
-import { redactText } from '../log';
+import { layoutOfType, redactBody, type TextLayout } from '../log';
 import type { ExchangeRecord } from '../store/types';
 import type { Exchange } from '../pipeline/context';
 import type { Runtime } from '../runtime';
@@ -28,39 +28,61 @@ export interface JournalData {
   verifiedWithSecret?: number;
 }
 
-/** Journal text: cut at 16 KiB, then secrets, signatures and personal data removed. */
-export function journalText(rt: Runtime, b: Buffer | string): string {
+/** Longest text journaled, in UTF-16 code units; the rest is named by its length. */
+export const JOURNAL_TEXT_MAX = 16384;
+
+/**
+ * Journal text: secrets, signatures and personal data removed following the text's layout
+ * (log.ts redactBody), then cut at 16 KiB — redacted before the cut, so that a cut cannot leave
+ * the head of a signature or phone number that redaction would no longer recognise.
+ */
+export function journalText(rt: Runtime, b: Buffer | string, layout: TextLayout = 'text'): string {
   const s = typeof b === 'string' ? b : b.toString('utf8');
-  return redactText(s.length > 16384 ? `${s.slice(0, 16384)}…(${s.length} bytes)` : s, {
-    secrets: rt.secrets,
-    maskPlates: rt.config.log.mask_plates,
-  });
+  const r = redactBody(s, layout, { secrets: rt.secrets, maskPlates: rt.config.log.mask_plates });
+  return r.length > JOURNAL_TEXT_MAX ? `${r.slice(0, JOURNAL_TEXT_MAX)}…(${s.length} bytes)` : r;
+}
+
+/** The layout of an inbound body: as the dialect parsed it, else as its Content-Type says. */
+function inboundLayout(x: Exchange, contentType: string | undefined): TextLayout {
+  const e = x.msg?.encoding;
+  return e === 'json' || e === 'form' ? e : e === 'query' ? 'text' : layoutOfType(contentType);
+}
+
+/** The layout of a request couponbridge sent, by the Content-Type it sent. */
+export function outboundLayout(headers: Record<string, string>): TextLayout {
+  return layoutOfType(headers['content-type'] ?? headers['Content-Type']);
 }
 
 export function journalRecord(x: Exchange): ExchangeRecord {
   const rt = x.rt;
   // Only free text can carry secrets, signatures or personal data: bodies, the query, notes. The
   // rest of the record is couponbridge's own (methods, paths, statuses, ids), so only text is
-  // redacted — the same rules as redact(), without walking the whole record.
-  const text = (b: Buffer | string | undefined): string | undefined =>
-    b === undefined ? undefined : journalText(rt, b);
+  // redacted — the same rules as redact(), following each text's layout (JSON, form, URL), without
+  // walking the whole record. The bodies are the bytes received and sent, redacted in place.
+  const text = (b: Buffer | string | undefined, layout?: TextLayout): string | undefined =>
+    b === undefined ? undefined : journalText(rt, b, layout);
   const o = x.upstream;
   const ct = x.raw.headers['content-type'];
+  const contentType = typeof ct === 'string' ? ct : undefined;
   const m = x.map;
   const data: JournalData = {
     inbound: {
       method: x.raw.method,
       path: x.raw.path,
-      query: x.raw.query ? text(x.raw.query) : undefined,
-      contentType: typeof ct === 'string' ? ct : undefined,
-      body: text(x.raw.body),
+      query: x.raw.query ? text(x.raw.query, 'form') : undefined,
+      contentType,
+      body: text(x.raw.body, inboundLayout(x, contentType)),
     },
     partner: x.partner?.id,
     // which configured secret verified, by position (never the value): shows when a rotation is done
     verifiedWithSecret: x.secretIndex,
     branch: x.branch?.name,
     outbound: x.outbound
-      ? { method: x.outbound.method, url: text(x.outbound.url), body: text(x.outbound.body) }
+      ? {
+          method: x.outbound.method,
+          url: text(x.outbound.url, 'url'),
+          body: text(x.outbound.body, outboundLayout(x.outbound.headers)),
+        }
       : undefined,
     upstream:
       o === undefined
@@ -70,13 +92,16 @@ export function journalRecord(x: Exchange): ExchangeRecord {
               kind: o.kind,
               status: o.answer.status,
               ms: o.answer.elapsedMs,
-              body: text(o.answer.body),
+              // an answer was read as JSON; any other body is free text
+              body: text(o.answer.body, o.kind === 'answer' ? 'json' : 'text'),
               reason: o.kind === 'unreadable' ? o.reason : undefined,
             }
           : { kind: o.kind, detail: text(o.detail) },
-    answer: x.answer ? { status: x.answer.status, body: text(x.answer.body) } : undefined,
+    answer: x.answer
+      ? { status: x.answer.status, body: text(x.answer.body, layoutOfType(x.answer.contentType)) }
+      : undefined,
     notes: x.notes.length > 0 ? x.notes.map((n) => text(n)) : undefined,
-    replay: m ? text(JSON.stringify({ ledger: m.ledger, stock: m.stock, ctx: m.ctx })) : undefined,
+    replay: m ? text(JSON.stringify({ ledger: m.ledger, stock: m.stock, ctx: m.ctx }), 'json') : undefined,
   };
   return {
     id: x.id,

@@ -20,7 +20,8 @@
 import { CbError, toCbError, type CbCode } from '../errors';
 import type { Answer, Dialect, RawRequest } from '../dialects/types';
 import { parseForm } from '../dialects';
-import { journalText, type JournalData } from '../ledger/journal';
+import { journalText, outboundLayout, type JournalData } from '../ledger/journal';
+import { layoutOfType } from '../log';
 import { newExchange, type Exchange, type UpstreamOutcome } from '../pipeline/context';
 import { identify, parse } from '../pipeline/stages/inbound';
 import { buildFields, selectBranch } from '../pipeline/stages/map';
@@ -209,7 +210,14 @@ function translateCandidate(x: Exchange, data: JournalData): Candidate {
   const o = x.outbound;
   return {
     branch: x.branch?.name,
-    outbound: o ? wireView(o.method, journalText(x.rt, o.url), journalText(x.rt, o.body ?? '')) : undefined,
+    // redacted as the journal redacts what was sent, so that the two compare
+    outbound: o
+      ? wireView(
+          o.method,
+          journalText(x.rt, o.url, 'url'),
+          journalText(x.rt, o.body ?? '', outboundLayout(o.headers)),
+        )
+      : undefined,
     volatile,
     answer: x.answer!,
   };
@@ -328,7 +336,7 @@ export function replayExchange(rt: Runtime, candidate: RouteTable, rec: Exchange
     compareMaps(
       'answer',
       flatten(bodyFields(ra.body), ''),
-      flatten(bodyFields(journalText(rt, ca.body)), ''),
+      flatten(bodyFields(journalText(rt, ca.body, layoutOfType(ca.contentType))), ''),
       volatileAnswerFields(route.dialect),
       push,
     );
