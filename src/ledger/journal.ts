@@ -11,6 +11,7 @@
 import { layoutOfType, redactBody, type TextLayout } from '../log';
 import type { ExchangeRecord } from '../store/types';
 import type { Exchange } from '../pipeline/context';
+import type { MapContext } from '../mapping/compile';
 import type { Runtime } from '../runtime';
 
 /** The journal's shape of `data` (every field optional: older records lack the newer ones). */
@@ -38,14 +39,68 @@ export const JOURNAL_TEXT_MAX = 16384;
  */
 export function journalText(rt: Runtime, b: Buffer | string, layout: TextLayout = 'text'): string {
   const s = typeof b === 'string' ? b : b.toString('utf8');
-  const r = redactBody(s, layout, { secrets: rt.secrets, maskPlates: rt.config.log.mask_plates });
-  return r.length > JOURNAL_TEXT_MAX ? `${r.slice(0, JOURNAL_TEXT_MAX)}…(${s.length} bytes)` : r;
+  return cut(redactBody(s, layout, { secrets: rt.secrets, maskPlates: rt.config.log.mask_plates }), s.length);
+}
+
+/** A redacted text cut at JOURNAL_TEXT_MAX, naming the length of the text before redaction. */
+function cut(redacted: string, length: number): string {
+  return redacted.length > JOURNAL_TEXT_MAX
+    ? `${redacted.slice(0, JOURNAL_TEXT_MAX)}…(${length} bytes)`
+    : redacted;
 }
 
 /** The layout of an inbound body: as the dialect parsed it, else as its Content-Type says. */
 function inboundLayout(x: Exchange, contentType: string | undefined): TextLayout {
   const e = x.msg?.encoding;
   return e === 'json' || e === 'form' ? e : e === 'query' ? 'text' : layoutOfType(contentType);
+}
+
+/** A value's JSON text redacted (not cut), and the length of the text before redaction. */
+interface Redacted {
+  text: string;
+  length: number;
+}
+
+function redactedJson(rt: Runtime, value: unknown): Redacted | undefined {
+  const json = JSON.stringify(value);
+  if (json === undefined) return undefined;
+  const text = redactBody(json, 'json', { secrets: rt.secrets, maskPlates: rt.config.log.mask_plates });
+  return { text, length: json.length };
+}
+
+/** Redacted JSON of frozen values (catalogue stock views), with the rules they were redacted by. */
+const frozenJson = new WeakMap<object, { secrets: string[]; maskPlates: boolean; json?: Redacted }>();
+
+function frozenRedactedJson(rt: Runtime, value: object): Redacted | undefined {
+  const maskPlates = rt.config.log.mask_plates === true;
+  const kept = frozenJson.get(value);
+  if (kept?.secrets === rt.secrets && kept.maskPlates === maskPlates) return kept.json;
+  const json = redactedJson(rt, value);
+  frozenJson.set(value, { secrets: rt.secrets, maskPlates, json });
+  return json;
+}
+
+/**
+ * The journal text of JSON.stringify({ ledger, stock, ctx }) as the mapping saw them, built member
+ * by member (each is a JSON value of its own, so redaction follows the members and the whole comes
+ * out the same), with a catalogue stock's view redacted once, not once an exchange.
+ */
+function replayText(rt: Runtime, m: MapContext): string {
+  let text = '';
+  let length = 2;
+  const add = (key: string, json: Redacted | undefined) => {
+    if (json === undefined) return;
+    const sep = text === '' ? '' : ',';
+    text += `${sep}"${key}":${json.text}`;
+    length += sep.length + key.length + 3 + json.length;
+  };
+  add('ledger', redactedJson(rt, m.ledger));
+  add(
+    'stock',
+    m.stock && Object.isFrozen(m.stock) ? frozenRedactedJson(rt, m.stock) : redactedJson(rt, m.stock),
+  );
+  add('ctx', redactedJson(rt, m.ctx));
+  return cut(`{${text}}`, length);
 }
 
 /** The layout of a request couponbridge sent, by the Content-Type it sent. */
@@ -101,7 +156,7 @@ export function journalRecord(x: Exchange): ExchangeRecord {
       ? { status: x.answer.status, body: text(x.answer.body, layoutOfType(x.answer.contentType)) }
       : undefined,
     notes: x.notes.length > 0 ? x.notes.map((n) => text(n)) : undefined,
-    replay: m ? text(JSON.stringify({ ledger: m.ledger, stock: m.stock, ctx: m.ctx }), 'json') : undefined,
+    replay: m ? replayText(rt, m) : undefined,
   };
   return {
     id: x.id,

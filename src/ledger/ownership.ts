@@ -20,6 +20,22 @@ export function stockOf(
   return entry?.partners.includes(partnerId) ? entry : undefined;
 }
 
+const views = new WeakMap<StockEntry, Readonly<Record<string, unknown>>>();
+
+/**
+ * What a mapping sees of a catalogue stock: its entry with its id. One frozen object per entry
+ * (the catalogue does not change under a loaded table), so no exchange copies the entry and the
+ * journal can keep the view's redacted text (journal.ts).
+ */
+export function stockView(stockId: string, entry: StockEntry): Readonly<Record<string, unknown>> {
+  let view = views.get(entry);
+  if (view?.stock_id !== stockId) {
+    view = Object.freeze({ stock_id: stockId, ...entry });
+    views.set(entry, view);
+  }
+  return view;
+}
+
 /** A lookup's result: the partner's own coupon, or nothing — with whether another partner holds it. */
 export interface Owned {
   coupon?: CouponRecord;

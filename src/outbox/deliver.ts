@@ -20,6 +20,7 @@ import { isCbError } from '../errors';
 import { MappingError, type MapContext } from '../mapping/compile';
 import type { LoadedNotify } from '../mapping/load';
 import { formatDiagnostics } from '../schema/registry';
+import { stockView } from '../ledger/ownership';
 import type { OutboxItem } from '../store/types';
 import type { Runtime } from '../runtime';
 import { UnreachableDestination, type Destination, type Destinations } from './destination';
@@ -54,7 +55,7 @@ function mapContext(
   const stock = stockId ? rt.table.stocks[stockId] : undefined;
   return {
     in: payload,
-    stock: stock ? { stock_id: stockId, ...stock } : undefined,
+    stock: stock ? stockView(stockId!, stock) : undefined,
     partner: { id: d.party, defaults: d.defaults },
     ctx: {
       now,

@@ -2,6 +2,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { journalRecord } from '../../src/ledger/journal';
+import { stockView } from '../../src/ledger/ownership';
+import type { StockEntry } from '../../src/mapping/types';
 import type { Exchange } from '../../src/pipeline/context';
 
 const SECRET = 'journal-test-secret-0001';
@@ -57,5 +59,49 @@ describe('journal record', () => {
     assert.deepEqual(r.businessKeys, ['DP1']);
     assert.equal(r.route, 'dianping.consume-coupon');
     assert.equal(r.outcome, 'success');
+  });
+});
+
+describe('journal replay context', () => {
+  const entry = {
+    partners: ['sp1'],
+    park_uuid: 'park-uuid-000000001',
+    contact: '13911112222',
+    api_secret_hint: 'h',
+  };
+  function withMap(secrets: string[]): Exchange {
+    const x = exchange();
+    (x.rt as { secrets: string[] }).secrets = secrets;
+    x.map = {
+      in: {},
+      ledger: { id: 'c1', mobile: '13722223333', state: 'granted' },
+      stock: stockView('s1', entry as unknown as StockEntry),
+      partner: { id: 'sp1', defaults: {} },
+      ctx: { now: new Date('2024-03-01T00:00:00Z'), grant_serial: 'G1' },
+    };
+    return x;
+  }
+
+  test('is the redacted JSON of ledger, stock and ctx, the stock view redacted once for the same rules', () => {
+    const expected =
+      '{"ledger":{"id":"c1","mobile":"137****3333","state":"granted"},' +
+      '"stock":{"stock_id":"s1","partners":["sp1"],"park_uuid":"park-uuid-000000001","contact":"139****2222","api_secret_hint":"[redacted]"},' +
+      '"ctx":{"now":"2024-03-01T00:00:00.000Z","grant_serial":"G1"}}';
+    const secrets = [SECRET];
+    assert.equal(journalRecord(withMap(secrets)).data.replay, expected);
+    assert.equal(journalRecord(withMap(secrets)).data.replay, expected, 'from the kept stock text');
+    // new rules (credentials reloaded): the stock view is redacted again
+    const reloaded = journalRecord(withMap(['park-uuid-000000001'])).data as { replay: string };
+    assert.equal(reloaded.replay, expected.replace('"park_uuid":"park-uuid-000000001"', '"park_uuid":"***"'));
+    assert.ok(Object.isFrozen(withMap(secrets).map!.stock), 'one frozen view per catalogue entry');
+  });
+
+  test('a replay context over 16 KiB is cut as a whole, naming its length before redaction', () => {
+    const x = withMap([SECRET]);
+    x.map!.ctx = { now: new Date('2024-03-01T00:00:00Z'), big: 'b'.repeat(20000), tel: '13911112222' };
+    const replay = (journalRecord(x).data as { replay: string }).replay;
+    const whole = JSON.stringify({ ledger: x.map!.ledger, stock: x.map!.stock, ctx: x.map!.ctx });
+    assert.ok(replay.endsWith(`…(${whole.length} bytes)`), replay.slice(-30));
+    assert.equal(replay.length, 16384 + `…(${whole.length} bytes)`.length);
   });
 });

@@ -5,7 +5,7 @@
 import { CbError } from '../../errors';
 import { MappingError, type MapContext } from '../../mapping/compile';
 import type { Exchange } from '../context';
-import { stockOf } from '../../ledger/ownership';
+import { stockOf, stockView } from '../../ledger/ownership';
 
 export function mapContext(x: Exchange, ledger?: Record<string, unknown>): MapContext {
   const fields = x.msg!.fields;
@@ -14,7 +14,7 @@ export function mapContext(x: Exchange, ledger?: Record<string, unknown>): MapCo
   const stock = stockOf(x.rt.table.stocks, stockId, x.partner!.id);
   return {
     in: fields,
-    stock: stock ? { stock_id: stockId, ...stock } : undefined,
+    stock: stock ? stockView(stockId!, stock) : undefined,
     partner: { id: x.partner!.id, defaults: x.partner!.defaults },
     ledger,
     ctx: { now: x.now },
