@@ -13,8 +13,18 @@
  * load-generator core: its CPU is not counted.
  *
  * A row marked "of which" is included in the row above it and not summed again.
+ *
+ * Bytes allocated per operation (the "alloc B" column and the "bytes allocated per request" sum):
+ * one more round, untimed, with V8's sampling heap profiler (node:inspector HeapProfiler.startSampling,
+ * a sample every 64 bytes allocated on average, objects already collected by minor and major GC
+ * kept in the profile) running over each stage alone; the sampled sizes, which V8 scales to an
+ * estimate of every byte allocated on the JavaScript heap, summed and divided by the batch. An
+ * estimate, not a count, and of this thread's JavaScript heap only: Buffers' backing stores, native
+ * (SQLite, OpenSSL) memory and a write thread's heap are not in it; the harness's own bookkeeping
+ * (a Map entry per exchange for the stages that keep a result) is.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load';
@@ -50,6 +60,8 @@ export interface StageRow {
   budgetUs: number;
   /** Included in the row above it (not summed again). */
   within?: boolean;
+  /** JavaScript heap bytes allocated per operation (the sampling heap profiler's estimate). */
+  bytes: number;
 }
 
 export interface StageTable {
@@ -58,6 +70,9 @@ export interface StageTable {
   totalUs: number;
   loopTotalUs: number;
   budgetTotalUs: number;
+  /** Bytes allocated per request: the sum of the summed rows' `bytes`. */
+  bytesTotal: number;
+  bytesBudget: number;
   /** Exchanges per round and measured rounds. */
   batch: number;
   rounds: number;
@@ -88,6 +103,14 @@ const BUDGET_US: Record<string, number> = {
   'metrics + log': 2,
 };
 
+/**
+ * Budget of JavaScript heap bytes allocated per T1 request, all stages together: what keeps the
+ * young generation's collections (the "GC" of the rest row) and the RSS target (≤ 120 MB at
+ * saturation) within reach — the wire texts of one exchange are ≈ 2 KB, and each is built, read
+ * and journaled a few times.
+ */
+const BYTES_BUDGET = 24 * 1024;
+
 const CONCURRENCY = 32;
 
 function cpuUs(): number {
@@ -99,6 +122,47 @@ function cpuUs(): number {
 interface Cost {
   cpu: number;
   loop: number;
+  /** Heap bytes allocated per item, in the round run under the heap sampler. */
+  bytes?: number;
+}
+
+/** V8's sampling heap profiler over one stage at a time (see the header). */
+class AllocationSampler {
+  private readonly session = new Session();
+  constructor() {
+    this.session.connect();
+  }
+
+  private post(method: string, params?: object): Promise<unknown> {
+    return new Promise((resolve, reject) =>
+      this.session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))),
+    );
+  }
+
+  start(): Promise<unknown> {
+    return this.post('HeapProfiler.startSampling', {
+      samplingInterval: 64,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+  }
+
+  /** Bytes allocated since start(): the sum of every sampled node's (scaled) size. */
+  async stop(): Promise<number> {
+    type Node = { selfSize: number; children: Node[] };
+    const { profile } = (await this.post('HeapProfiler.stopSampling')) as { profile: { head: Node } };
+    let bytes = 0;
+    const stack = [profile.head];
+    for (let n = stack.pop(); n; n = stack.pop()) {
+      bytes += n.selfSize;
+      stack.push(...n.children);
+    }
+    return bytes;
+  }
+
+  close(): void {
+    this.session.disconnect();
+  }
 }
 
 function meter(n: number): () => Cost {
@@ -153,50 +217,56 @@ function exchanges(rt: Runtime, route: Route, n: number): Exchange[] {
   );
 }
 
-/** Each stage of one round, in pipeline order, each timed over the whole batch. */
-async function round(rt: Runtime, route: Route, n: number): Promise<Map<string, Cost>> {
+/**
+ * Each stage of one round, in pipeline order, each timed over the whole batch; with `sampler`,
+ * each also run under the heap sampler (its bytes per exchange; its times are not used).
+ */
+async function round(
+  rt: Runtime,
+  route: Route,
+  n: number,
+  sampler?: AllocationSampler,
+): Promise<Map<string, Cost>> {
   const t = new Map<string, Cost>();
   const xs = exchanges(rt, route, n);
   const metrics = createMetrics();
-  t.set('parse', timeSync(xs, parse));
-  t.set(
-    'identify + verify (MD5)',
+  const stage = async (name: string, run: () => Cost | Promise<Cost>): Promise<void> => {
+    await sampler?.start();
+    const cost = await run();
+    if (sampler) cost.bytes = (await sampler.stop()) / n;
+    t.set(name, cost);
+  };
+  await stage('parse', () => timeSync(xs, parse));
+  await stage('identify + verify (MD5)', () =>
     timeSync(xs, (x) => {
       identify(x);
       verify(x);
     }),
   );
-  t.set('replay check (nonce stored, group commit)', await timeAsync(xs, replay));
-  t.set('validate inbound', timeSync(xs, validateInbound));
+  await stage('replay check (nonce stored, group commit)', () => timeAsync(xs, replay));
+  await stage('validate inbound', () => timeSync(xs, validateInbound));
   const coupons = new Map<Exchange, unknown>();
-  t.set(
-    'ledger lookup (store read)',
-    await timeAsync(xs, async (x) => coupons.set(x, await loadLedgerCoupon(x))),
+  await stage('ledger lookup (store read)', () =>
+    timeAsync(xs, async (x) => coupons.set(x, await loadLedgerCoupon(x))),
   );
   const fields = new Map<Exchange, Record<string, unknown>>();
-  t.set(
-    'map (context, branch, fields)',
+  await stage('map (context, branch, fields)', () =>
     timeSync(xs, (x) => {
       x.map = mapContext(x, undefined);
       selectBranch(x);
       fields.set(x, buildFields(x));
     }),
   );
-  t.set(
-    'sign + encode (form, MD5)',
-    timeSync(xs, (x) => sign(x, fields.get(x)!)),
-  );
-  t.set('validate outbound', timeSync(xs, validateOutbound));
+  await stage('sign + encode (form, MD5)', () => timeSync(xs, (x) => sign(x, fields.get(x)!)));
+  await stage('validate outbound', () => timeSync(xs, validateOutbound));
   const answers = new Map<Exchange, UpstreamAnswer>();
-  t.set(
-    'undici call (client CPU)',
-    await timeAsync(xs, async (x) => answers.set(x, await upstreamOf(x).client.send(x.outbound!))),
+  await stage('undici call (client CPU)', () =>
+    timeAsync(xs, async (x) => answers.set(x, await upstreamOf(x).client.send(x.outbound!))),
   );
   const target = route.target!;
   const bodies = new Map<Exchange, unknown>();
   // what the private readAnswer of stages/outbound.ts does before its schema check
-  t.set(
-    'answer parse (JSON, code)',
+  await stage('answer parse (JSON, code)', () =>
     timeSync(xs, (x) => {
       const body: unknown = JSON.parse(answers.get(x)!.body);
       bodies.set(x, body);
@@ -208,13 +278,11 @@ async function round(rt: Runtime, route: Route, n: number): Promise<Map<string, 
       };
     }),
   );
-  t.set(
-    'validate upstream answer',
+  await stage('validate upstream answer', () =>
     timeSync(xs, (x) => rt.registry.validate(target.answerSchema!, bodies.get(x))),
   );
-  t.set('map back + answer envelope', timeSync(xs, mapBack));
-  t.set(
-    'validate answer',
+  await stage('map back + answer envelope', () => timeSync(xs, mapBack));
+  await stage('validate answer', () =>
     timeSync(xs, (x) =>
       rt.registry.validate(route.doc.inbound.answer_schema, x.answer!.json ?? JSON.parse(x.answer!.body)),
     ),
@@ -222,22 +290,15 @@ async function round(rt: Runtime, route: Route, n: number): Promise<Map<string, 
   for (const x of xs)
     if (x.answer?.status !== 200) throw new Error(`stage table: ${x.id} did not succeed (${x.outcome})`);
   const records = new Map<Exchange, ExchangeRecord>();
-  t.set(
-    'journal record (build + redact)',
-    timeSync(xs, (x) => records.set(x, journalRecord(x))),
-  );
+  await stage('journal record (build + redact)', () => timeSync(xs, (x) => records.set(x, journalRecord(x))));
   // all at once, as at saturation: the writer's batches fill up (≤ 128 a transaction)
-  t.set(
-    'journal write (SQLite, batched)',
-    await timeAll(xs, async (x) => {
+  await stage('journal write (SQLite, batched)', () =>
+    timeAll(xs, async (x) => {
       const lost = await rt.journal.add(records.get(x)!);
       if (lost) throw lost;
     }),
   );
-  t.set(
-    'metrics + log',
-    timeSync(xs, (x) => observe(rt, metrics, x)),
-  );
+  await stage('metrics + log', () => timeSync(xs, (x) => observe(rt, metrics, x)));
   return t;
 }
 
@@ -273,12 +334,15 @@ export async function measureStages(
     await round(rt, route, batch);
     const measured: Array<Map<string, Cost>> = [];
     for (let i = 0; i < rounds; i++) measured.push(await round(rt, route, batch));
+    const sampler = new AllocationSampler();
+    const allocated = await round(rt, route, batch, sampler).finally(() => sampler.close());
     const rows: StageRow[] = [...measured[0].keys()].map((stage) => ({
       stage,
       us: median(measured.map((m) => m.get(stage)!.cpu)),
       loopUs: median(measured.map((m) => m.get(stage)!.loop)),
       budgetUs: BUDGET_US[stage],
       within: stage === 'validate answer' || undefined,
+      bytes: allocated.get(stage)!.bytes!,
     }));
     const summed = rows.filter((r) => !r.within);
     return {
@@ -286,6 +350,8 @@ export async function measureStages(
       totalUs: summed.reduce((s, r) => s + r.us, 0),
       loopTotalUs: summed.reduce((s, r) => s + r.loopUs, 0),
       budgetTotalUs: summed.reduce((s, r) => s + r.budgetUs, 0),
+      bytesTotal: summed.reduce((s, r) => s + r.bytes, 0),
+      bytesBudget: BYTES_BUDGET,
       batch,
       rounds,
     };
@@ -305,19 +371,34 @@ const f1 = (n: number): string => n.toFixed(1);
  */
 export function formatStages(t: StageTable, wholeRequestUs?: number): string {
   const w = Math.max(...t.rows.map((r) => r.stage.length)) + 10;
-  const line = (name: string, us: string, loop: string, budget: string, mark: string) =>
-    `${name.padEnd(w)}${us.padStart(9)}${loop.padStart(9)}${budget.padStart(9)}  ${mark}`;
+  const line = (name: string, us: string, loop: string, budget: string, mark: string, bytes = '') =>
+    `${name.padEnd(w)}${us.padStart(9)}${loop.padStart(9)}${budget.padStart(9)}  ${mark.padEnd(6)}${bytes.padStart(10)}`;
   const out = [
     `Per-stage cost, T1 translate (µs per operation, median of ${t.rounds} rounds of ${t.batch}; CPU: every`,
-    'thread of the process; loop: event-loop busy wall time, what holds other exchanges up)',
-    line('stage', 'CPU', 'loop', 'budget', ''),
+    'thread of the process; loop: event-loop busy wall time, what holds other exchanges up; alloc:',
+    'JavaScript heap bytes allocated per operation, sampled in one more round)',
+    line('stage', 'CPU', 'loop', 'budget', '', 'alloc B'),
   ];
   for (const r of t.rows) {
     const name = r.within ? `  of which ${r.stage}` : r.stage;
-    out.push(line(name, f1(r.us), f1(r.loopUs), f1(r.budgetUs), r.us <= r.budgetUs ? 'within' : 'OVER'));
+    const mark = r.us <= r.budgetUs ? 'within' : 'OVER';
+    out.push(line(name, f1(r.us), f1(r.loopUs), f1(r.budgetUs), mark, r.bytes.toFixed(0)));
   }
   const fits = t.totalUs <= t.budgetTotalUs ? 'within' : 'OVER';
-  out.push(line('sum of stages', f1(t.totalUs), f1(t.loopTotalUs), f1(t.budgetTotalUs), fits));
+  out.push(
+    line(
+      'sum of stages',
+      f1(t.totalUs),
+      f1(t.loopTotalUs),
+      f1(t.budgetTotalUs),
+      fits,
+      t.bytesTotal.toFixed(0),
+    ),
+  );
+  const bytesFit = t.bytesTotal <= t.bytesBudget ? 'within' : 'OVER';
+  out.push(
+    `bytes allocated per request (sum of alloc): ${t.bytesTotal.toFixed(0)} B, budget ${t.bytesBudget} B  ${bytesFit}`,
+  );
   if (wholeRequestUs !== undefined) {
     out.push(line('whole request (T1 scenario)', f1(wholeRequestUs), '', '', ''));
     out.push(line('rest: node:http, event loop, GC', f1(wholeRequestUs - t.totalUs), '', '', ''));
