@@ -6,7 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SignedBodies } from '../../bench/lib/bodies';
-import { formatStages, measureStages } from '../../bench/lib/stages';
+import { formatStages, measureStages, type StageTable } from '../../bench/lib/stages';
 import { formatWorkers, formatWrites } from '../../bench/lib/workers-report';
 import {
   claim,
@@ -116,6 +116,8 @@ describe('benchmark harness', () => {
     assert.match(formatWorkers(w), /2 workers ÷ 1 worker throughput: \d+\.\d\d×/);
   });
 
+  const summed0 = (t: StageTable) => t.rows.filter((r) => !r.within).reduce((n, r) => n + r.bytes, 0);
+
   test('prints the per-stage cost table: every stage of T1 measured, the sum of the summed rows', async () => {
     const t = await measureStages(o.pin, { batch: 40, rounds: 1 });
     assert.deepEqual(
@@ -143,7 +145,11 @@ describe('benchmark harness', () => {
       assert.ok(Number.isFinite(r.us) && r.us >= 0, `${r.stage}: ${r.us}`);
       assert.ok(Number.isFinite(r.loopUs) && r.loopUs >= 0, `${r.stage}: loop ${r.loopUs}`);
       assert.ok(r.budgetUs > 0, `${r.stage} has a budget`);
+      assert.ok(Number.isFinite(r.bytes) && r.bytes >= 0, `${r.stage}: ${r.bytes} bytes`);
     }
+    // every exchange allocates: its request, its outbound message, its journal record
+    assert.ok(t.bytesTotal > 1000, `${t.bytesTotal} bytes allocated per request`);
+    assert.ok(Math.abs(t.bytesTotal - summed0(t)) < 1e-6);
     // CPU time has a coarse clock: the slow stages at least must register
     assert.ok(t.rows.find((r) => r.stage === 'undici call (client CPU)')!.us > 0);
     const summed = t.rows.filter((r) => !r.within);
@@ -154,5 +160,6 @@ describe('benchmark harness', () => {
     assert.match(table, / {2}of which validate answer/);
     assert.match(table, /rest: node:http, event loop, GC +10\.0/);
     assert.match(table, /sum of stages +\d+\.\d +\d+\.\d +\d+\.\d/);
+    assert.match(table, /bytes allocated per request \(sum of alloc\): \d+ B, budget \d+ B/);
   });
 });
