@@ -9,7 +9,7 @@
  *   TOP-style convention of leaving empty values out, so "" is skipped by default.
  */
 import type { DianpingSchemeName } from './scheme-names';
-import { defineScheme, md5Hex, requireParams, SECRET_MASK, sha1Hex, signedEntries } from '../shared/signing';
+import { defineScheme, md5Hex, requireParams, SECRET_MASK, sha1Hex, signedString } from '../shared/signing';
 
 export const dianpingSha1 = defineScheme<DianpingSchemeName>(
   'dianping-sha1',
@@ -18,9 +18,10 @@ export const dianpingSha1 = defineScheme<DianpingSchemeName>(
     if (typeof input.appKey !== 'string' || input.appKey === '') {
       throw new Error('scheme dianping-sha1 prefixes the appKey: appKey must be a non-empty string');
     }
-    const body = signedEntries(requireParams(input, 'dianping-sha1'), ['appkey', 'sign'], opts.emptyValues)
-      .map(([k, v]) => `${k}${v}`)
-      .join('');
+    const body = signedString(requireParams(input, 'dianping-sha1'), ['appkey', 'sign'], opts.emptyValues, {
+      pair: '',
+      sep: '',
+    });
     return {
       stringToSign: `${input.appKey}${body}${secret}`,
       maskedStringToSign: `${input.appKey}${body}${SECRET_MASK}`,
@@ -33,9 +34,10 @@ export const dianpingRouterMd5 = defineScheme<DianpingSchemeName>(
   'dianping-router-md5',
   { emptyValues: 'skip' },
   (input, secret, opts) => {
-    const body = signedEntries(requireParams(input, 'dianping-router-md5'), ['sign'], opts.emptyValues)
-      .map(([k, v]) => `${k}${v}`)
-      .join('');
+    const body = signedString(requireParams(input, 'dianping-router-md5'), ['sign'], opts.emptyValues, {
+      pair: '',
+      sep: '',
+    });
     return {
       stringToSign: `${secret}${body}${secret}`,
       maskedStringToSign: `${SECRET_MASK}${body}${SECRET_MASK}`,

@@ -29,27 +29,29 @@ export function parse(req: RawRequest): ParsedMessage {
   return kind === 'json' ? jsonMessage(text) : formMessage(text);
 }
 
+/** The common parameters buildRequest sets itself (any in the fields are replaced). */
+const COMMON = ['app_id', 'timestamp', 'sign_type', 'sign'];
+
 export function buildRequest(
   endpoint: { method: 'GET' | 'POST'; path: string; encoding: BodyEncoding },
   fields: Record<string, unknown>,
   creds: Credentials,
   now: Date = new Date(),
 ): OutboundRequest & { signature: Signature; message: Record<string, unknown> } {
-  const message = {
-    ...omit(fields, ['app_id', 'timestamp', 'sign_type', 'sign']),
-    app_id: creds.keyId,
-    timestamp: String(now.getTime()),
-    sign_type: 'MD5',
-  };
+  const message = omit(fields, COMMON);
+  message.app_id = creds.keyId;
+  message.timestamp = String(now.getTime());
+  message.sign_type = 'MD5';
   if (endpoint.method === 'POST' && endpoint.encoding === 'json') {
     const body = JSON.stringify(message);
     const signature = pyunJsonMd5.sign({ body }, creds.secret);
     const headers = { 'content-type': JSON_CONTENT_TYPE, authorization: signature.sign };
     return { method: 'POST', path: endpoint.path, headers, body, signature, message };
   }
-  const values = formValues(message);
-  const signature = pyunFormMd5.sign({ params: values }, creds.secret, creds.schemeOptions);
-  const wire = { ...values, sign: signature.sign };
+  const wire: Record<string, string> = formValues(message);
+  const signature = pyunFormMd5.sign({ params: wire }, creds.secret, creds.schemeOptions);
+  // `sign` last, after the values it signs
+  wire.sign = signature.sign;
   if (endpoint.method === 'GET' || endpoint.encoding === 'query') {
     return {
       method: endpoint.method,

@@ -14,7 +14,7 @@ import {
   md5Hex,
   requireParams,
   SECRET_MASK,
-  signedEntries,
+  signedString,
   type Builder,
 } from '../shared/signing';
 
@@ -22,9 +22,11 @@ const upperMd5 = (text: string): string => md5Hex(text).toUpperCase();
 
 function formBuilder(name: PyunSchemeName, sortKeys: boolean): Builder {
   return (input, secret, opts) => {
-    const base = signedEntries(requireParams(input, name), ['sign'], opts.emptyValues, sortKeys)
-      .map(([k, v]) => `${k}=${v}`)
-      .join('&');
+    const base = signedString(requireParams(input, name), ['sign'], opts.emptyValues, {
+      pair: '=',
+      sep: '&',
+      sortKeys,
+    });
     return {
       stringToSign: `${base}&app_secret=${secret}`,
       maskedStringToSign: `${base}&app_secret=${SECRET_MASK}`,

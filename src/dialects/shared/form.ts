@@ -7,6 +7,7 @@
  */
 import { CbError } from '../../errors';
 import { valueText } from './signing';
+import { setOwn } from '../../util/own';
 
 function decodeComponent(text: string, where: string): string {
   try {
@@ -26,27 +27,35 @@ export function parseForm(text: string, what = 'form body'): Record<string, stri
     const value = eq < 0 ? '' : decodeComponent(segment.slice(eq + 1), `${what} field "${key}"`);
     out.set(key, value);
   }
-  return Object.fromEntries(out);
+  const fields: Record<string, string> = {};
+  for (const [key, value] of out) setOwn(fields, key, value);
+  return fields;
 }
 
+/** Characters encodeURIComponent leaves as they are: most keys and many values need no encoding. */
+const unreserved = /^[A-Za-z0-9\-_.!~*'()]*$/;
+
 function encodeComponent(text: string): string {
-  return encodeURIComponent(text).replace(/%20/g, '+');
+  if (unreserved.test(text)) return text;
+  const encoded = encodeURIComponent(text);
+  return encoded.includes('%20') ? encoded.replace(/%20/g, '+') : encoded;
 }
 
 export function encodeForm(values: Record<string, string>): string {
-  return Object.entries(values)
-    .map(([k, v]) => `${encodeComponent(k)}=${encodeComponent(v)}`)
-    .join('&');
+  let out = '';
+  for (const k of Object.keys(values))
+    out += `${out === '' ? '' : '&'}${encodeComponent(k)}=${encodeComponent(values[k])}`;
+  return out;
 }
 
 /** Business fields as wire strings: null/absent dropped, numbers as text, objects/arrays as compact JSON. */
 export function formValues(fields: Record<string, unknown>): Record<string, string> {
-  const out: Array<[string, string]> = [];
-  for (const [key, value] of Object.entries(fields)) {
-    const text = valueText(value);
-    if (text !== undefined) out.push([key, text]);
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(fields)) {
+    const text = valueText(fields[key]);
+    if (text !== undefined) setOwn(out, key, text);
   }
-  return Object.fromEntries(out);
+  return out;
 }
 
 export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded; charset=UTF-8';

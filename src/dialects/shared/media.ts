@@ -52,9 +52,12 @@ export function declaredKind(
   return kind;
 }
 
+// stateless without { stream: true }: one decoder serves every body
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 export function bodyText(body: Buffer): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(body);
+    return utf8.decode(body);
   } catch {
     throw new CbError('CB_BODY_MALFORMED', 'body is not valid UTF-8');
   }

@@ -7,6 +7,7 @@ import type { ParsedMessage, RawRequest } from '../types';
 import { parseForm } from './form';
 import { parseJsonObject } from './json';
 import { parseQuery } from './query';
+import { setOwn } from '../../util/own';
 
 export function jsonMessage(rawBody: string): ParsedMessage {
   return { encoding: 'json', ...parseJsonObject(rawBody), rawBody };
@@ -28,7 +29,9 @@ export function isBodyless(method: string): boolean {
 
 /** A copy of `fields` without the given keys (common parameters the dialect sets itself). */
 export function omit(fields: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(fields).filter(([k]) => !keys.includes(k)));
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(fields)) if (!keys.includes(k)) setOwn(out, k, fields[k]);
+  return out;
 }
 
 /** A header's single value (the first when repeated), undefined when absent or blank. */

@@ -5,6 +5,7 @@
  * a failure reason names the scheme and echoes (abbreviated) what was received, but never the
  * expected signature, so a failed verify cannot be used as a signing oracle.
  */
+import * as crypto from 'node:crypto';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { SchemeOptions, SignInput, Signature, SignatureScheme, VerifyOutcome } from '../types';
 
@@ -18,12 +19,19 @@ export interface BuiltString {
 
 export type Builder = (input: SignInput, secret: string, opts: Required<SchemeOptions>) => BuiltString;
 
+// crypto.hash (node ≥ 20.12; engines allows 20.10): one call, no Hash stream object per digest
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+
+function hexDigest(algorithm: 'md5' | 'sha1', text: string): string {
+  return oneShot ? oneShot(algorithm, text, 'hex') : createHash(algorithm).update(text, 'utf8').digest('hex');
+}
+
 export function md5Hex(text: string): string {
-  return createHash('md5').update(text, 'utf8').digest('hex');
+  return hexDigest('md5', text);
 }
 
 export function sha1Hex(text: string): string {
-  return createHash('sha1').update(text, 'utf8').digest('hex');
+  return hexDigest('sha1', text);
 }
 
 function sortedJson(value: unknown): string {
@@ -51,6 +59,23 @@ export function valueText(value: unknown, sortKeys = false): string | undefined 
   throw new Error(`cannot sign a value of type ${typeof value}`);
 }
 
+/** Calls `each` with every parameter that takes part, as key and text, sorted by key (UTF-16 code units). */
+function forEachSigned(
+  params: Record<string, unknown>,
+  exclude: readonly string[],
+  emptyValues: 'skip' | 'sign',
+  sortKeys: boolean,
+  each: (key: string, text: string) => void,
+): void {
+  // Array.prototype.sort without a comparator orders strings by UTF-16 code units
+  for (const key of Object.keys(params).sort()) {
+    if (exclude.includes(key)) continue;
+    const text = valueText(params[key], sortKeys);
+    if (text === undefined || (text === '' && emptyValues === 'skip')) continue;
+    each(key, text);
+  }
+}
+
 /** The parameters that take part, as [key, text] sorted by key (UTF-16 code units, i.e. ASCII for ASCII keys). */
 export function signedEntries(
   params: Record<string, unknown>,
@@ -59,13 +84,27 @@ export function signedEntries(
   sortKeys = false,
 ): Array<[string, string]> {
   const out: Array<[string, string]> = [];
-  for (const [key, value] of Object.entries(params)) {
-    if (exclude.includes(key)) continue;
-    const text = valueText(value, sortKeys);
-    if (text === undefined || (text === '' && emptyValues === 'skip')) continue;
-    out.push([key, text]);
-  }
-  return out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  forEachSigned(params, exclude, emptyValues, sortKeys, (key, text) => out.push([key, text]));
+  return out;
+}
+
+/**
+ * signedEntries written `key{pair}text` and joined by `sep` (`a=1&b=2`, or `a1b2` with both
+ * empty), without the intermediate arrays: the string-to-sign of every built-in scheme.
+ */
+export function signedString(
+  params: Record<string, unknown>,
+  exclude: readonly string[],
+  emptyValues: 'skip' | 'sign',
+  join: { pair: string; sep: string; sortKeys?: boolean },
+): string {
+  let out = '';
+  let sep = '';
+  forEachSigned(params, exclude, emptyValues, join.sortKeys ?? false, (key, text) => {
+    out += `${sep}${key}${join.pair}${text}`;
+    sep = join.sep;
+  });
+  return out;
 }
 
 export function requireParams(input: SignInput, scheme: string): Record<string, unknown> {
@@ -97,8 +136,12 @@ export function defineScheme<N extends string>(
   const sign = (input: SignInput, secret: string, opts?: SchemeOptions): Signature => {
     if (typeof secret !== 'string' || secret === '')
       throw new Error(`scheme ${name} needs a non-empty secret`);
-    const built = build(input, secret, { ...defaults, ...opts });
-    return { sign: digest(built.stringToSign), ...built };
+    const built = build(input, secret, opts ? { ...defaults, ...opts } : defaults);
+    return {
+      sign: digest(built.stringToSign),
+      stringToSign: built.stringToSign,
+      maskedStringToSign: built.maskedStringToSign,
+    };
   };
   const verify = (
     input: SignInput,

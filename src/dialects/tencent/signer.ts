@@ -5,15 +5,16 @@
  * fields are skipped and "" is signed as `key=` unless `emptyValues: 'skip'` (assumption).
  */
 import type { TencentSchemeName } from './scheme-names';
-import { defineScheme, md5Hex, requireParams, SECRET_MASK, signedEntries } from '../shared/signing';
+import { defineScheme, md5Hex, requireParams, SECRET_MASK, signedString } from '../shared/signing';
 
 export const tencentMd5 = defineScheme<TencentSchemeName>(
   'tencent-md5',
   { emptyValues: 'sign' },
   (input, secret, opts) => {
-    const base = signedEntries(requireParams(input, 'tencent-md5'), ['sign'], opts.emptyValues)
-      .map(([k, v]) => `${k}=${v}`)
-      .join('&');
+    const base = signedString(requireParams(input, 'tencent-md5'), ['sign'], opts.emptyValues, {
+      pair: '=',
+      sep: '&',
+    });
     return { stringToSign: `${base}${secret}`, maskedStringToSign: `${base}${SECRET_MASK}` };
   },
   (text) => md5Hex(text).toUpperCase(),

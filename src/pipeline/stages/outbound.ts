@@ -24,7 +24,8 @@ export function sign(x: Exchange, fields: Record<string, unknown>): void {
   const t = x.route.target!;
   const u = upstreamOf(x);
   const built = t.dialect.buildRequest(t.endpoint, fields, u.creds, x.now);
-  x.outbound = { ...built, url: u.baseUrl.replace(/\/$/, '') + built.path };
+  const base = u.baseUrl.endsWith('/') ? u.baseUrl.slice(0, -1) : u.baseUrl;
+  x.outbound = { ...built, url: base + built.path };
 }
 
 export function validateOutbound(x: Exchange): void {
