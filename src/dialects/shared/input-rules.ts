@@ -37,6 +37,9 @@ export function assertJsonDepth(text: string, where = 'JSON body'): void {
 
 // a high surrogate not followed by a low one, or a low one not preceded by a high one
 const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+// any surrogate at all: a plain character-class scan, so that the look-around runs only when one is there
+const anySurrogate = /[\ud800-\udfff]/;
+const hasLoneSurrogate = (s: string): boolean => anySurrogate.test(s) && loneSurrogate.test(s);
 
 /**
  * Throws CB_BODY_MALFORMED naming the first offending place in the fields (or inside their JSON
@@ -51,7 +54,7 @@ export function assertSafeFields(fields: Record<string, unknown>): void {
 
 function findUnsafe(v: unknown, path: string): string | undefined {
   if (typeof v === 'string') {
-    if (loneSurrogate.test(v)) return `${path || 'value'}: not well-formed Unicode (a lone surrogate)`;
+    if (hasLoneSurrogate(v)) return `${path || 'value'}: not well-formed Unicode (a lone surrogate)`;
     return findInJsonString(v, path);
   }
   if (typeof v !== 'object' || v === null) return undefined;
@@ -64,7 +67,7 @@ function findUnsafe(v: unknown, path: string): string | undefined {
   }
   for (const key of Object.keys(v)) {
     if (PROTOTYPE_KEYS.has(key)) return `${path}/${key}: key "${key}" is not allowed`;
-    if (loneSurrogate.test(key)) return `${path}/: a key is not well-formed Unicode (a lone surrogate)`;
+    if (hasLoneSurrogate(key)) return `${path}/: a key is not well-formed Unicode (a lone surrogate)`;
     const found = findUnsafe((v as Record<string, unknown>)[key], `${path}/${key}`);
     if (found !== undefined) return found;
   }

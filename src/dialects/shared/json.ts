@@ -9,6 +9,7 @@
  */
 import { CbError } from '../../errors';
 import { assertJsonDepth } from './input-rules';
+import { setOwn } from '../../util/own';
 
 type Node =
   | { kind: 'leaf'; raw: string }
@@ -25,14 +26,53 @@ class Scanner {
   constructor(private readonly text: string) {}
 
   private skipWhitespace(): void {
-    while (this.pos < this.text.length && ' \t\n\r'.includes(this.text[this.pos])) this.pos++;
+    for (let c = this.text.charCodeAt(this.pos); c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;)
+      c = this.text.charCodeAt(++this.pos);
   }
 
   private stringToken(): string {
     const start = this.pos++;
-    while (this.text[this.pos] !== '"') this.pos += this.text[this.pos] === '\\' ? 2 : 1;
+    for (let c = this.text.charCodeAt(this.pos); c !== 0x22; c = this.text.charCodeAt(this.pos))
+      this.pos += c === 0x5c ? 2 : 1;
     this.pos++;
     return this.text.slice(start, this.pos);
+  }
+
+  private literal(): string {
+    const start = this.pos;
+    while (this.pos < this.text.length && !',]} \t\n\r'.includes(this.text[this.pos])) this.pos++;
+    return this.text.slice(start, this.pos);
+  }
+
+  /**
+   * The signing view of the top-level object: each member's text as signed (see the header), a
+   * repeated key keeping its last value at its last position, null leaving the key out. Only
+   * nested values are built as trees (to be rewritten compactly); leaves are read in place.
+   */
+  signingView(sortNested: boolean): Record<string, string> {
+    const out: Record<string, string> = {};
+    this.skipWhitespace();
+    this.pos++; // '{'
+    this.skipWhitespace();
+    while (this.text.charCodeAt(this.pos) !== 0x7d) {
+      const key = stringValue(this.stringToken());
+      this.skipWhitespace();
+      this.pos++; // ':'
+      this.skipWhitespace();
+      const c = this.text.charCodeAt(this.pos);
+      const text =
+        c === 0x7b || c === 0x5b
+          ? write(this.value(), sortNested)
+          : c === 0x22
+            ? stringValue(this.stringToken())
+            : this.literal();
+      if (Object.hasOwn(out, key)) delete out[key];
+      if (text !== 'null' || c === 0x22) setOwn(out, key, text);
+      this.skipWhitespace();
+      if (this.text.charCodeAt(this.pos) === 0x2c) this.pos++;
+      this.skipWhitespace();
+    }
+    return out;
   }
 
   value(): Node {
@@ -41,9 +81,7 @@ class Scanner {
     if (c === '{') return this.object();
     if (c === '[') return this.array();
     if (c === '"') return { kind: 'leaf', raw: this.stringToken() };
-    const start = this.pos;
-    while (this.pos < this.text.length && !',]} \t\n\r'.includes(this.text[this.pos])) this.pos++;
-    return { kind: 'leaf', raw: this.text.slice(start, this.pos) };
+    return { kind: 'leaf', raw: this.literal() };
   }
 
   private object(): Node {
@@ -54,7 +92,7 @@ class Scanner {
       const rawKey = this.stringToken();
       this.skipWhitespace();
       this.pos++; // ':'
-      members.push({ rawKey, key: JSON.parse(rawKey) as string, value: this.value() });
+      members.push({ rawKey, key: stringValue(rawKey), value: this.value() });
       this.skipWhitespace();
       if (this.text[this.pos] === ',') this.pos++;
       this.skipWhitespace();
@@ -76,6 +114,11 @@ class Scanner {
     this.pos++;
     return { kind: 'array', items };
   }
+}
+
+/** A string token's value: JSON.parse only when it holds an escape. */
+function stringValue(token: string): string {
+  return token.includes('\\') ? (JSON.parse(token) as string) : token.slice(1, -1);
 }
 
 function byKey(a: { key: string }, b: { key: string }): number {
@@ -103,15 +146,6 @@ export function parseJsonObject(text: string, opts: { sortNested?: boolean } = {
     const got = fields === null ? 'null' : Array.isArray(fields) ? 'an array' : typeof fields;
     throw new CbError('CB_BODY_MALFORMED', `JSON body must be an object, got ${got}`);
   }
-  const root = new Scanner(text).value();
-  const signing = new Map<string, string>();
-  if (root.kind === 'object') {
-    for (const { key, value } of root.members) {
-      signing.delete(key);
-      if (value.kind !== 'leaf') signing.set(key, write(value, opts.sortNested ?? false));
-      else if (value.raw.startsWith('"')) signing.set(key, JSON.parse(value.raw) as string);
-      else if (value.raw !== 'null') signing.set(key, value.raw);
-    }
-  }
-  return { fields: fields as Record<string, unknown>, signingParams: Object.fromEntries(signing) };
+  const signingParams = new Scanner(text).signingView(opts.sortNested ?? false);
+  return { fields: fields as Record<string, unknown>, signingParams };
 }
