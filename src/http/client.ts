@@ -1,6 +1,9 @@
 /**
  * The upstream HTTP client: one undici Pool per upstream origin (keep-alive, 32 connections by
- * default), not global fetch, so pool size and timeouts are explicit. Every call has one overall
+ * default), not global fetch, so pool size and timeouts are explicit. Calls go through the pool's
+ * dispatch with a handler of our own (AnswerReader), not `request`: the answer is a few hundred
+ * bytes read into a buffer, and request's Readable stream, async iterator, AbortController and
+ * async-resource bookkeeping cost more CPU per call than the rest of the call. Every call has one overall
  * deadline of timeoutMs (an AbortSignal), so a server that sends headers and then drips the body
  * still times out; undici's own headers/body timeouts are set to the same value as a backstop.
  * Any HTTP status is returned with its body read as text (P云 puts the reason in non-2xx bodies).
@@ -10,7 +13,7 @@
  * With `inFlight`, a call beyond the upstream's cap is refused at once (CB_UPSTREAM_BUSY, in-flight.ts).
  */
 import { performance } from 'node:perf_hooks';
-import { Pool } from 'undici';
+import { Pool, util as undiciUtil, type Dispatcher } from 'undici';
 import { CbError } from '../errors';
 import type { ClientOptions, OutboundRequest, UpstreamAnswer, UpstreamClient } from '../dialects/types';
 
@@ -87,21 +90,78 @@ function transportError(e: unknown, target: string, timeoutMs: number, deadlineP
  */
 export const MAX_ANSWER_BYTES = 1024 * 1024;
 
-async function readCapped(
-  body: AsyncIterable<Buffer> & { destroy(): unknown },
-  max: number,
-): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > max) {
-      body.destroy();
-      return `[answer over ${max} bytes, not read]`;
-    }
-    chunks.push(chunk);
+/** An answer as read: status, headers and the body text (capped at MAX_ANSWER_BYTES). */
+type Read = Omit<UpstreamAnswer, 'elapsedMs'>;
+
+/**
+ * undici's dispatch handler for one call: collects the answer's chunks and settles once, with the
+ * answer or with undici's error. `abort` ends the call (the deadline, an answer over the cap); an
+ * abort asked for before undici has connected the request takes effect when it does.
+ */
+class AnswerReader implements Dispatcher.DispatchHandler {
+  private abortCall?: (reason?: Error) => void;
+  private abortReason?: Error;
+  private status = 0;
+  private headers: Record<string, string | string[] | undefined> = {};
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private settled = false;
+
+  constructor(
+    private readonly max: number,
+    private readonly done: (err: unknown, answer?: Read) => void,
+  ) {}
+
+  abort(reason: Error): void {
+    this.abortReason ??= reason;
+    this.abortCall?.(reason);
   }
-  return Buffer.concat(chunks, size).toString('utf8');
+
+  private settle(err: unknown, answer?: Read): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.done(err, answer);
+  }
+
+  onConnect(abort: (reason?: Error) => void): void {
+    if (this.abortReason) abort(this.abortReason);
+    else this.abortCall = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+    if (statusCode < 200) return true; // 1xx: the answer is still to come
+    this.status = statusCode;
+    this.headers = undiciUtil.parseHeaders(rawHeaders) as Record<string, string | string[] | undefined>;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.size += chunk.length;
+    if (this.size > this.max) {
+      // not read into memory: the call is ended and the answer replaced by a marker
+      this.settle(undefined, {
+        status: this.status,
+        headers: this.headers,
+        body: `[answer over ${this.max} bytes, not read]`,
+      });
+      this.abort(new Error('answer over the size cap'));
+      return false;
+    }
+    this.chunks.push(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    const body =
+      this.chunks.length === 1
+        ? this.chunks[0].toString('utf8')
+        : Buffer.concat(this.chunks, this.size).toString('utf8');
+    this.settle(undefined, { status: this.status, headers: this.headers, body });
+  }
+
+  onError(err: Error): void {
+    this.settle(err);
+  }
 }
 
 export function createHttpClient(opts: ClientOptions): UpstreamClient {
@@ -124,32 +184,45 @@ export function createHttpClient(opts: ClientOptions): UpstreamClient {
     positive(timeoutMs, 'timeoutMs');
     if (!req.path.startsWith('/')) throw new Error(`upstream path must start with '/': ${req.path}`);
     const path = `${prefix}${req.path}`;
-    const target = `${req.method} ${base.origin}${path.split('?')[0]}`;
-    const release = opts.inFlight?.acquire(target);
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), timeoutMs);
+    // named in errors only: built when one is (the in-flight cap's refusal is one)
+    const target = () => `${req.method} ${base.origin}${path.split('?')[0]}`;
+    const release = opts.inFlight?.acquire(target());
     const started = performance.now();
+    let deadlinePassed = false;
     try {
-      const res = await pool.request({
-        method: req.method,
-        path,
-        headers: req.headers,
-        body: req.body,
-        signal: deadline.signal,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
+      const answer = await new Promise<Read>((resolve, reject) => {
+        const reader = new AnswerReader(MAX_ANSWER_BYTES, (err, read) => {
+          clearTimeout(timer);
+          if (err === undefined) resolve(read!);
+          else reject(err);
+        });
+        // one overall deadline: a server that sends headers and then drips the body still times out
+        const timer = setTimeout(() => {
+          deadlinePassed = true;
+          const aborted = new Error(`no answer within ${timeoutMs} ms`);
+          reader.abort(aborted);
+          reader.onError(aborted);
+        }, timeoutMs);
+        try {
+          pool.dispatch(
+            {
+              method: req.method,
+              path,
+              headers: req.headers,
+              body: req.body,
+              headersTimeout: timeoutMs,
+              bodyTimeout: timeoutMs,
+            },
+            reader,
+          );
+        } catch (e) {
+          reader.onError(e as Error);
+        }
       });
-      const body = await readCapped(res.body, MAX_ANSWER_BYTES);
-      return {
-        status: res.statusCode,
-        headers: res.headers,
-        body,
-        elapsedMs: Math.round(performance.now() - started),
-      };
+      return { ...answer, elapsedMs: Math.round(performance.now() - started) };
     } catch (e) {
-      throw transportError(e, target, timeoutMs, deadline.signal.aborted);
+      throw transportError(e, target(), timeoutMs, deadlinePassed);
     } finally {
-      clearTimeout(timer);
       release?.();
     }
   }

@@ -12,11 +12,16 @@ export function clientWithDefaults(
   const http = createHttpClient(opts);
   return {
     send(req, callOpts) {
-      const present = new Set(Object.keys(req.headers).map((h) => h.toLowerCase()));
+      let accept = false;
+      let contentType = false;
+      for (const h of Object.keys(req.headers)) {
+        const name = h.toLowerCase();
+        accept ||= name === 'accept';
+        contentType ||= name === 'content-type';
+      }
       const headers: Record<string, string> = {};
-      if (!present.has('accept')) headers.accept = defaults.accept;
-      if (req.body !== undefined && !present.has('content-type'))
-        headers['content-type'] = defaults.bodyContentType;
+      if (!accept) headers.accept = defaults.accept;
+      if (req.body !== undefined && !contentType) headers['content-type'] = defaults.bodyContentType;
       return http.send({ ...req, headers: { ...headers, ...req.headers } }, callOpts);
     },
     close: () => http.close(),
