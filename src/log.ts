@@ -456,19 +456,21 @@ export function redactFormat(opts: RedactOptions): Logform.Format {
   })();
 }
 
-const sortedSecrets = new WeakMap<readonly string[], string[]>();
+/** Per list of secrets given: the contexts with and without plates (secrets sorted once). */
+const contexts = new WeakMap<readonly string[], { plain: Ctx; plates: Ctx }>();
 
 function contextOf(opts: RedactOptions): Ctx {
   const given = (typeof opts.secrets === 'function' ? opts.secrets() : opts.secrets) ?? [];
-  let secrets = sortedSecrets.get(given);
-  if (!secrets) {
+  let kept = contexts.get(given);
+  if (!kept) {
     // longest first, so that a secret containing another is blanked whole
-    secrets = [...new Set(given)]
+    const secrets = [...new Set(given)]
       .filter((s) => s.length >= MIN_SECRET_LENGTH)
       .sort((a, b) => b.length - a.length);
-    sortedSecrets.set(given, secrets);
+    kept = { plain: { secrets, maskPlates: false }, plates: { secrets, maskPlates: true } };
+    contexts.set(given, kept);
   }
-  return { secrets, maskPlates: opts.maskPlates === true };
+  return opts.maskPlates === true ? kept.plates : kept.plain;
 }
 
 export function createLogger(opts: LoggerOptions): Logger {
