@@ -264,7 +264,11 @@ export async function measureStages(
     rt = createRuntime(config, { registry, logger, table, store: await openStore(config.store) });
     // journal and nonce commits on the write thread, as startServer({ offLoopWrites: true }) does
     if (opts.offLoopWrites === true) {
-      writes = startWriteThread(parseSqliteUrl(config.store));
+      writes = startWriteThread(parseSqliteUrl(config.store), {
+        journal: rt.journal,
+        nonces: rt.nonces,
+        onFailover: (e) => logger.error('stage table: write thread failed', { error: e.message }),
+      });
       rt.journal = writes.journal;
       rt.nonces = writes.nonces;
     }
@@ -290,8 +294,8 @@ export async function measureStages(
       rounds,
     };
   } finally {
-    if (rt) await closeRuntime(rt);
     await writes?.close();
+    if (rt) await closeRuntime(rt);
     await up.stop();
     rmSync(dir, { recursive: true, force: true });
   }
