@@ -241,18 +241,22 @@ export class PostgresStore implements S.Store {
     throw new CbError('CB_STORE_UNAVAILABLE', `idempotency record ${k.route}/${k.key} keeps changing`);
   }
 
-  async idemFinish(
+  idemFinish(
     k: S.IdemKey,
     answer: S.StoredAnswer,
     outcome: S.IdemOutcome,
     now = new Date(),
   ): Promise<boolean> {
+    return this.finishOn(this.pool, { k, answer, outcome, now });
+  }
+
+  private async finishOn(db: Queryable, f: S.IdemFinish): Promise<boolean> {
     return (
-      (await this.run(this.pool, 'idempotency.finish', {
-        ...convert.idemParams(k),
-        ...convert.answerParams(answer),
-        outcome,
-        now,
+      (await this.run(db, 'idempotency.finish', {
+        ...convert.idemParams(f.k),
+        ...convert.answerParams(f.answer),
+        outcome: f.outcome,
+        now: f.now ?? new Date(),
       })) > 0
     );
   }
@@ -370,12 +374,18 @@ export class PostgresStore implements S.Store {
     });
   }
 
-  activateCoupon(id: string, patch: S.CouponPatch, meta: S.TransitionMeta): Promise<S.CouponRecord> {
+  activateCoupon(
+    id: string,
+    patch: S.CouponPatch,
+    meta: S.TransitionMeta,
+    finish?: S.IdemFinish,
+  ): Promise<S.CouponRecord> {
     return this.tx(async (c) => {
       const from = decide.activationFrom((await this.lock(c, [id]))[0], id);
       await this.run(c, 'coupons.patch', { ...convert.couponParams(patch), id, now: meta.at });
       const r = (await this.get(c, 'coupons.set_state', { id, from, to: 'available', now: meta.at })) as Row;
       await this.record(c, id, from, 'available', meta);
+      if (finish) await this.finishOn(c, finish);
       return convert.couponFromRow(r);
     });
   }
