@@ -288,21 +288,22 @@ export class PostgresStore implements S.Store {
     );
   }
 
+  /** One statement for the batch (one round trip, atomic); a repeat inside the batch is refused. */
   async rememberNonces(entries: S.NonceEntry[], now: Date): Promise<boolean[]> {
-    return this.tx(async (c) => {
-      const out: boolean[] = [];
-      for (const e of entries) {
-        out.push(
-          (await this.get(c, 'nonces.remember', {
-            scope: e.scope,
-            nonce: e.nonce,
-            expires_at: e.expiresAt,
-            now,
-          })) !== undefined,
-        );
-      }
-      return out;
+    const key = (scope: unknown, nonce: unknown) => `${String(scope)}\u0000${String(nonce)}`;
+    const first = new Map<string, S.NonceEntry>();
+    for (const e of entries) if (!first.has(key(e.scope, e.nonce))) first.set(key(e.scope, e.nonce), e);
+    const batch = [...first.values()];
+    const rows = await this.all(this.pool, 'nonces.remember_many', {
+      scopes: batch.map((e) => e.scope),
+      nonces: batch.map((e) => e.nonce),
+      expires_at: batch.map((e) => e.expiresAt),
+      now,
     });
+    const remembered = new Set(rows.map((r) => key(r.scope, r.nonce)));
+    return entries.map(
+      (e) => first.get(key(e.scope, e.nonce)) === e && remembered.has(key(e.scope, e.nonce)),
+    );
   }
 
   purgeNonces(now: Date): Promise<number> {
