@@ -491,13 +491,30 @@ export class PostgresStore implements S.Store {
     return this.appendExchanges([e]);
   }
 
+  /** One statement for the batch (journal.insert_many): one round trip, all or nothing. */
   async appendExchanges(list: S.ExchangeRecord[]): Promise<void> {
-    await this.tx(async (c) => {
-      for (const e of list) {
-        await this.run(c, 'journal.insert', convert.exchangeParams(e, asIs));
-        for (const key of new Set(e.businessKeys)) await this.run(c, 'journal.insert_key', { key, id: e.id });
-        for (const a of settle.anomalyParams(e, asIs)) await this.run(c, 'settlement.insert_anomaly', a);
-      }
+    const rows = list.map((e) => convert.exchangeParams(e, asIs));
+    const keys = list.flatMap((e) => [...new Set(e.businessKeys)].map((key) => ({ key, id: e.id })));
+    const anomalies = list.flatMap((e) => settle.anomalyParams(e, asIs));
+    const column = (of: Row[], name: string) => of.map((r) => r[name]);
+    await this.run(this.pool, 'journal.insert_many', {
+      ids: column(rows, 'id'),
+      ats: column(rows, 'at'),
+      routes: column(rows, 'route'),
+      partners: column(rows, 'partner'),
+      outcomes: column(rows, 'outcome'),
+      durations_ms: column(rows, 'duration_ms'),
+      datas: column(rows, 'data'),
+      keys: column(keys, 'key'),
+      key_ids: column(keys, 'id'),
+      a_ids: column(anomalies, 'exchange_id'),
+      a_ats: column(anomalies, 'at'),
+      a_routes: column(anomalies, 'route'),
+      a_partners: column(anomalies, 'partner'),
+      a_kinds: column(anomalies, 'kind'),
+      a_refs: column(anomalies, 'ref'),
+      a_codes: column(anomalies, 'code'),
+      a_details: column(anomalies, 'detail'),
     });
   }
 
