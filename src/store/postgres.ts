@@ -375,19 +375,39 @@ export class PostgresStore implements S.Store {
     });
   }
 
-  activateCoupon(
+  /**
+   * The grant in one statement (coupons.activate, one round trip); a coupon that is not pending
+   * takes the locking path, which throws CB_COUPON_NOT_FOUND or CB_ILLEGAL_TRANSITION (or, had it
+   * turned pending again meanwhile, activates it).
+   */
+  async activateCoupon(
     id: string,
     patch: S.CouponPatch,
     meta: S.TransitionMeta,
     finish?: S.IdemFinish,
   ): Promise<S.CouponRecord> {
+    const noFinish = { partner: null, route: null, key: null, status: null, content_type: null, body: null };
+    const r = await this.get(this.pool, 'coupons.activate', {
+      ...convert.couponParams(patch),
+      ...convert.transitionParams(id, 'pending', 'available', meta, asIs),
+      ...(finish ? { ...convert.idemParams(finish.k), ...convert.answerParams(finish.answer) } : noFinish),
+      id,
+      outcome: finish?.outcome ?? null,
+      finished_at: finish?.now ?? new Date(),
+    });
+    if (r) return convert.couponFromRow(r);
     return this.tx(async (c) => {
       const from = decide.activationFrom((await this.lock(c, [id]))[0], id);
       await this.run(c, 'coupons.patch', { ...convert.couponParams(patch), id, now: meta.at });
-      const r = (await this.get(c, 'coupons.set_state', { id, from, to: 'available', now: meta.at })) as Row;
+      const row = (await this.get(c, 'coupons.set_state', {
+        id,
+        from,
+        to: 'available',
+        now: meta.at,
+      })) as Row;
       await this.record(c, id, from, 'available', meta);
       if (finish) await this.finishOn(c, finish);
-      return convert.couponFromRow(r);
+      return convert.couponFromRow(row);
     });
   }
 
