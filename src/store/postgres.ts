@@ -9,6 +9,11 @@
  *   (a startup option, so no connection ever runs without it). Tests isolate themselves this way.
  * - json columns come back as text (the pool's type parser), so payloads round-trip exactly.
  * - Statements are the named artefacts of sql/postgres/, prepared once per connection.
+ * - Round trips (issue 18): `pg` sends one query at a time and waits for its answer, so each
+ *   statement costs a round trip. Batches are one statement each (a nonce group commit,
+ *   nonces.remember_many; a journal batch, journal.insert_many: arrays unnested), and a claim's
+ *   grant with its history line and idempotency answer is one statement (coupons.activate). The
+ *   other writes keep BEGIN … COMMIT around a locking read whose rows the decisions judge.
  * - Every wait is bounded, so a lost database costs a caller seconds, never a hang: a connection
  *   (or a free pooled one) within `connect_timeout` (URL, seconds; default 3), each query within
  *   `query_timeout` (URL, ms; default 4000; client side, so a silent network is noticed too).
