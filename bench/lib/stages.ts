@@ -262,7 +262,7 @@ export async function measureStages(
     const table = loadCheckedTable(config.mappings, { registry });
     const logger = createLogger({ level: config.log.level, maskPlates: config.log.mask_plates, secrets: [] });
     rt = createRuntime(config, { registry, logger, table, store: await openStore(config.store) });
-    // journal and nonce commits on the write thread, as startServer({ offLoopWrites: true }) does
+    // journal and nonce commits on the write thread, as startServer does by default on a SQLite file
     if (opts.offLoopWrites === true) {
       writes = startWriteThread(parseSqliteUrl(config.store), {
         journal: rt.journal,
