@@ -31,7 +31,7 @@
 
 /** Each layer's modules as path patterns (relative to the repository root), highest layer first. */
 const layers = [
-  { name: 'entry', paths: ['^src/server/', '^src/cli/', '^src/console/', '^src/sandbox/'] },
+  { name: 'entry', paths: ['^src/server/', '^src/cli/', '^src/console/', '^src/sandbox/', '^src/contract/'] },
   { name: 'flows', paths: ['^src/flows/', '^src/replay/'] },
   { name: 'pipeline', paths: ['^src/pipeline/', '^src/outbox/'] },
   {
