@@ -34,6 +34,8 @@ export interface AttemptRecord {
   destination?: Destination;
   request?: { method: string; url: string; body?: string };
   answer?: { status: number; ms: number; body: string } | { transport: string; detail: string };
+  /** How the answer was read: a code, or a transport kind (the code-table key it looked up). */
+  heard?: { kind: Heard['kind']; code?: string };
 }
 
 type Heard =
@@ -148,7 +150,7 @@ export async function deliver(
       path: target.path,
       encoding: target.encoding ?? 'form',
     } as const;
-    built = d.dialect.buildRequest(endpoint, branch.build(c), d.creds, opts.now);
+    built = d.dialect.buildRequest(endpoint, branch.build(c), d.creds, opts.now, rt.entropy);
     const diags = branch.schema
       ? rt.registry.validate(branch.schema, { ...built.message }, { coerce: true })
       : [];
@@ -178,6 +180,7 @@ export async function deliver(
     outcome: classify(heard, reader),
     destination: d,
     request,
+    heard: { kind: heard.kind, code: heard.kind === 'answer' ? heard.code : undefined },
     answer:
       'answer' in heard
         ? { status: heard.answer.status, ms: heard.answer.elapsedMs, body: heard.answer.body }
