@@ -23,6 +23,9 @@
  * generated: the common parameters of the dialect (`common.request`: api_key, nonce, sign …) are
  * the signer's, so the allOf parts of the message schema are left out.
  *
+ * A string with a pattern is generated from the pattern (fc.stringMatching); `format: date-time`
+ * (the only format the message schemas use) additionally keeps real dates only.
+ *
  * Form and query transports (P云, Dianping) carry every value as a string: for them a union type
  * is generated as its string member only, and a wrong-type near-miss is a non-numeric string.
  */
@@ -81,6 +84,14 @@ const codePoint: fc.Arbitrary<string> = fc.oneof(
 /** Length as JSON Schema counts it: code points. */
 export function codePointLength(s: string): number {
   return [...s].length;
+}
+
+/** `format: date-time` beyond its pattern: the day exists in its month (no Feb 30). */
+function realDate(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(s);
+  if (!m) return false;
+  const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
+  return d.getUTCFullYear() === +m[1] && d.getUTCMonth() === +m[2] - 1 && d.getUTCDate() === +m[3];
 }
 
 function text(minLength: number, maxLength: number): fc.Arbitrary<string> {
@@ -241,7 +252,8 @@ export class SchemaArbitraries {
     const fits = (s: string) => codePointLength(s) >= min && (max === undefined || codePointLength(s) <= max);
     if (typeof f.pattern === 'string') {
       const re = new RegExp(f.pattern, 'u');
-      return fc.stringMatching(re).filter(fits);
+      const real = f.format === 'date-time' ? realDate : () => true;
+      return fc.stringMatching(re).filter((s) => fits(s) && real(s));
     }
     const lengths =
       mode === 'boundary'
