@@ -206,7 +206,8 @@ function seedOf(
             coupon({
               id: `push:${serial}`,
               grantSerial: serial,
-              couponCode: dialect === 'dianping' ? str(m.coupon_code) : undefined,
+              // a Dianping coupon always has its code in the ledger
+              couponCode: dialect === 'dianping' ? (str(m.coupon_code) ?? serial) : undefined,
               couponId: dialect === 'tencent' ? couponIdFor(serial) : undefined,
               partner: dialect === 'tencent' ? 'tencent-sp' : 'dianping-pos',
               userCode: 'contract-user',
