@@ -34,6 +34,8 @@ export interface AttemptRecord {
   destination?: Destination;
   request?: { method: string; url: string; body?: string };
   answer?: { status: number; ms: number; body: string } | { transport: string; detail: string };
+  /** The mapping's branch that built the message. */
+  branch?: string;
   /** How the answer was read: a code, or a transport kind (the code-table key it looked up). */
   heard?: { kind: Heard['kind']; code?: string };
 }
@@ -141,10 +143,12 @@ export async function deliver(
     };
   }
   let built;
+  let branchName: string;
   try {
     const c = mapContext(rt, item, payload, d, opts.now);
     reader.compiled.vars(c);
     const branch = reader.compiled.selectBranch(c);
+    branchName = branch.name;
     const endpoint = {
       method: target.method ?? 'POST',
       path: target.path,
@@ -180,6 +184,7 @@ export async function deliver(
     outcome: classify(heard, reader),
     destination: d,
     request,
+    branch: branchName,
     heard: { kind: heard.kind, code: heard.kind === 'answer' ? heard.code : undefined },
     answer:
       'answer' in heard
