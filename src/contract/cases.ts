@@ -34,6 +34,16 @@ export interface ExpectDoc {
   outbox?: Array<{ kind: string; v: number; destination: string; dedup_key: string; payload: unknown }>;
 }
 
+/** The order of an expect block's parts: what is sent, what comes back, what stays. */
+export const EXPECT_ORDER: ReadonlyArray<keyof ExpectDoc> = [
+  'outbound',
+  'answer',
+  'delivery',
+  'reason',
+  'ledger',
+  'outbox',
+];
+
 export interface RequestDoc {
   method: string;
   url: string;

@@ -6,8 +6,8 @@
  * writes them); `outbound` absent means "no call". Form and query fields are strings on the wire,
  * so a number or boolean written for one compares by its text.
  */
-import type { Document } from 'yaml';
-import type { ExpectDoc } from './cases';
+import { isMap, isScalar, type Document } from 'yaml';
+import { EXPECT_ORDER, type ExpectDoc } from './cases';
 import type { RunResult } from './run';
 
 export type Path = Array<string | number>;
@@ -51,14 +51,17 @@ function diffValue(expected: unknown, got: unknown, path: Path, stringly: boolea
   if (!sameScalar(expected, got, stringly)) out.push({ path, expected, got });
 }
 
-/** The differences of one run, with paths relative to its `expect` block. */
-export function compareRun(r: RunResult): Difference[] {
+/**
+ * The differences of one run, with paths relative to its `expect` block. `complete`: the optional
+ * parts too, as `--update` writes them.
+ */
+export function compareRun(r: RunResult, complete = false): Difference[] {
   const expected = r.run.expect ?? {};
   const got = r.observed;
   const out: Difference[] = [];
   const keys = new Set([...Object.keys(expected), ...Object.keys(got)] as Array<keyof ExpectDoc>);
   for (const k of keys) {
-    if (OPTIONAL.includes(k) && expected[k] === undefined) continue;
+    if (!complete && OPTIONAL.includes(k) && expected[k] === undefined) continue;
     if (k === 'outbound') {
       const e = expected.outbound;
       const g = got.outbound;
@@ -108,5 +111,12 @@ export function applyUpdate(doc: Document, r: RunResult, diffs: Difference[]): v
     const path = [...r.run.path, 'expect', ...d.path];
     if (d.got === undefined) doc.deleteIn(path);
     else doc.setIn(path, doc.createNode(d.got));
+  }
+  // a part added to an existing block goes where a written block has it (comments move with their pair)
+  const block = doc.getIn([...r.run.path, 'expect'], true);
+  if (isMap(block)) {
+    const rank = (k: unknown): number =>
+      EXPECT_ORDER.indexOf(String(isScalar(k) ? k.value : k) as keyof ExpectDoc);
+    block.items.sort((a, b) => rank(a.key) - rank(b.key));
   }
 }

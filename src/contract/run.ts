@@ -8,7 +8,15 @@
 import { parseForm } from '../dialects';
 import type { RouteTable } from '../runtime';
 import type { SchemaRegistry } from '../schema/registry';
-import type { CaseDoc, CaseFile, ExpectDoc, RequestDoc, TestsConfig, UpstreamDoc } from './cases';
+import {
+  EXPECT_ORDER,
+  type CaseDoc,
+  type CaseFile,
+  type ExpectDoc,
+  type RequestDoc,
+  type TestsConfig,
+  type UpstreamDoc,
+} from './cases';
 import { openOfflineRuntime, type OfflineRuntime, type SentRequest, type UpstreamReply } from './harness';
 
 /** One run of a case: the case itself (path []) or a variant (path ['variants', i]). */
@@ -136,17 +144,9 @@ async function runOne(v: CaseDoc, routeId: string, run: Run, ctx: RunContext): P
     if (ledger) observed.ledger = ledger;
     const outbox = await outboxAfter(h);
     if (outbox) observed.outbox = outbox;
-    // the key order of a written expect block: what is sent, what comes back, what stays
-    const ordered: ExpectDoc = {
-      outbound: observed.outbound,
-      answer: observed.answer,
-      delivery: observed.delivery,
-      reason: observed.reason,
-      ledger: observed.ledger,
-      outbox: observed.outbox,
-    };
-    for (const k of Object.keys(ordered) as Array<keyof ExpectDoc>)
-      if (ordered[k] === undefined) delete ordered[k];
+    const ordered = Object.fromEntries(
+      EXPECT_ORDER.filter((k) => observed[k] !== undefined).map((k) => [k, observed[k]]),
+    ) as ExpectDoc;
     return { run, observed: ordered, encodings: requests.map((r) => r.encoding), branches, codeRow };
   } finally {
     await h.close();

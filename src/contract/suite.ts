@@ -74,7 +74,7 @@ export async function runSuite(o: SuiteOptions, out: (text: string) => void): Pr
     let changed = false;
     for (const r of results) {
       recordRun(coverage.get(c.routeId)!, r.branches, r.codeRow);
-      const diffs = compareRun(r);
+      const diffs = compareRun(r, o.update);
       if (diffs.length === 0) {
         passed++;
         continue;
