@@ -41,7 +41,7 @@ export interface AttemptRecord {
 }
 
 type Heard =
-  | { kind: 'answer'; answer: UpstreamAnswer; code: string; message: string }
+  | { kind: 'answer'; answer: UpstreamAnswer; code: string; message: string; hint: string }
   | { kind: 'http_error' | 'unreadable'; answer: UpstreamAnswer; detail: string }
   | { kind: 'timeout' | 'unreachable'; detail: string };
 
@@ -85,7 +85,15 @@ function read(answer: UpstreamAnswer, reader: LoadedNotify, d: Destination): Hea
       ? { kind: 'unreadable', answer, detail: `answer has no ${reader.doc.target.dialect} code` }
       : { kind: 'http_error', answer, detail: answer.body.slice(0, 200) };
   }
-  return { kind: 'answer', answer, code, message: d.dialect.envelope.messageOf(body) ?? '' };
+  // P云 explains a refusal in `hint` (e.g. "`merchant` Required!"): the code table's {upstream.hint} reads it
+  const hint = (body as { hint?: unknown } | null)?.hint;
+  return {
+    kind: 'answer',
+    answer,
+    code,
+    message: d.dialect.envelope.messageOf(body) ?? '',
+    hint: typeof hint === 'string' ? hint : '',
+  };
 }
 
 const ok = (a: UpstreamAnswer): boolean => a.status >= 200 && a.status < 300;
@@ -97,7 +105,7 @@ function classify(heard: Heard, reader: LoadedNotify): DeliveryOutcome {
   const vars = {
     upstream:
       heard.kind === 'answer'
-        ? { code: heard.code, message: heard.message, hint: '' }
+        ? { code: heard.code, message: heard.message, hint: heard.hint }
         : { code: '', message: heard.detail, hint: '' },
     http: { status },
   };
