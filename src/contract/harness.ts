@@ -11,7 +11,7 @@ import type { Config } from '../config/types';
 import { CbError } from '../errors';
 import { createLogger } from '../log';
 import { loadSchemaRegistry, type SchemaRegistry } from '../schema/registry';
-import { createRuntime, getDialect, partnerKey, type Route, type Runtime } from '../runtime';
+import { createRuntime, getDialect, partnerKey, type Route, type RouteTable, type Runtime } from '../runtime';
 import { loadCheckedTable } from '../server/reload';
 import { openStore } from '../store/open';
 import { newExchange, type Exchange, type UpstreamOutcome } from '../pipeline/context';
@@ -61,6 +61,8 @@ export interface HarnessOptions {
   /** Partners instead of the default one per dialect, and configuration keys merged in. */
   config?: { partners?: TestPartner[]; settings?: Record<string, unknown> };
   registry?: SchemaRegistry;
+  /** The checked route table of mappingsDir, when the caller already loaded it (it is only read). */
+  table?: RouteTable;
 }
 
 export interface SeedCoupon extends Omit<CouponFields, 'id'> {
@@ -96,6 +98,8 @@ export interface InboundResult {
   exchange: Exchange;
   /** The code-table key the upstream's outcome selected (undefined: no call, or no entry). */
   codeRow?: string;
+  /** Every branch of the mapping the exchange selected. */
+  branches: string[];
 }
 
 export interface NotifyResult {
@@ -103,6 +107,7 @@ export interface NotifyResult {
   reason?: string;
   outbound: SentRequest[];
   codeRow?: string;
+  branches: string[];
 }
 
 export interface OfflineRuntime {
@@ -222,7 +227,7 @@ export async function openOfflineRuntime(o: HarnessOptions): Promise<OfflineRunt
     registry,
     logger: createLogger({ level: 'error' }),
     store: await openStore('sqlite::memory:'),
-    table: loadCheckedTable(config.mappings, { registry }),
+    table: o.table ?? loadCheckedTable(config.mappings, { registry }),
     nonces: memoryNonces(),
     entropy: counterEntropy(),
   });
@@ -351,7 +356,7 @@ export async function openOfflineRuntime(o: HarnessOptions): Promise<OfflineRunt
             x.upstream.kind === 'answer' ? x.upstream.code : undefined,
           )
         : undefined;
-      return { answer, outbound: sent, exchange: x, codeRow };
+      return { answer, outbound: sent, exchange: x, codeRow, branches: x.selected ?? [] };
     },
     async runNotify(routeId, payload, dedupKey, destination) {
       const reader = rt.table.set.notify.find((n) => n.doc.id === routeId);
@@ -379,6 +384,7 @@ export async function openOfflineRuntime(o: HarnessOptions): Promise<OfflineRunt
         reason: r.outcome.result === 'delivered' ? undefined : r.outcome.error,
         outbound: sent,
         codeRow: r.heard ? codeRowOf(reader.doc.answer?.codes, r.heard.kind, r.heard.code) : undefined,
+        branches: r.branch ? [r.branch] : [],
       };
     },
     async close() {
