@@ -575,3 +575,33 @@ export function formatGeneratedReport(result: GeneratedChecksResult, command = '
   }
   return lines.join('\n');
 }
+
+/** Messages per route when `--generate` is given without a number. */
+export const DEFAULT_GENERATED_RUNS = 300;
+
+/**
+ * `couponbridge test --generate [N] [--seed S] [--route R]`: runs the checks and prints the
+ * report; exit 0 when no route failed, 1 when one did (a bad N or seed is the caller's exit 2).
+ */
+export async function runGeneratedCommand(
+  opts: { mappingsDir: string; generate: string | true; seed?: string; route?: string },
+  out: (text: string) => void,
+): Promise<number> {
+  const runs = opts.generate === true ? DEFAULT_GENERATED_RUNS : Number(opts.generate);
+  const seed = opts.seed === undefined ? undefined : Number(opts.seed);
+  if (!Number.isInteger(runs) || runs < 1)
+    throw new CbError(
+      'CB_SCHEMA_INVALID',
+      `--generate ${String(opts.generate)}: a whole number of messages per route`,
+    );
+  if (seed !== undefined && !Number.isInteger(seed))
+    throw new CbError('CB_SCHEMA_INVALID', `--seed ${opts.seed}: a whole number`);
+  const result = await runGeneratedChecks({
+    mappingsDir: opts.mappingsDir,
+    runs,
+    seed,
+    routes: opts.route ? [opts.route] : undefined,
+  });
+  out(formatGeneratedReport(result));
+  return result.routes.some((r) => r.failure) ? 1 : 0;
+}

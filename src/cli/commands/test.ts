@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { runSuite } from '../../contract/suite';
+import { DEFAULT_GENERATED_RUNS, runGeneratedCommand } from '../../contract/generated-checks';
 import { projectRoot } from '../../util/paths';
 import { processIo, runCommand, type CliIo } from './sign';
 
@@ -14,6 +15,8 @@ interface CliOptions {
   route?: string;
   update?: boolean;
   requireFullCoverage?: boolean;
+  generate?: string | true;
+  seed?: string;
 }
 
 export function register(program: Command, io: CliIo = processIo): void {
@@ -24,6 +27,11 @@ export function register(program: Command, io: CliIo = processIo): void {
     .option('-r, --route <id>', 'run only the cases of this route')
     .option('--update', 'rewrite the expect blocks of the selected cases from what ran (prints what changed)')
     .option('--require-full-coverage', 'fail (exit 1) unless every branch and code row has a case')
+    .option(
+      '--generate [n]',
+      `also run the schema-generated contract checks: n messages per route (default ${DEFAULT_GENERATED_RUNS})`,
+    )
+    .option('--seed <s>', 'seed of --generate (printed; the same seed gives the same messages)')
     .addHelpText(
       'after',
       '\nExit 0: all cases pass; 1: a case failed (each difference as file:line: field: expected → got)\n' +
@@ -41,7 +49,17 @@ export function register(program: Command, io: CliIo = processIo): void {
           },
           (text) => io.out(text),
         );
-        io.setExitCode(code);
+        const generated = opts.generate
+          ? await runGeneratedCommand(
+              {
+                mappingsDir: opts.mappings ?? join(projectRoot(), 'mappings'),
+                ...opts,
+                generate: opts.generate,
+              },
+              (text) => io.out(text),
+            )
+          : 0;
+        io.setExitCode(Math.max(code, generated));
       }),
     );
 }
