@@ -74,7 +74,7 @@ export interface MappingDoc {
     /**
      * The error codes (couponbridge's catalog, src/errors.ts) this route may answer to a message
      * its schema accepts (unknown stock, unknown coupon …): the generated contract checks accept
-     * these refusals of a valid message and fail on any other (docs/contract-tests.md).
+     * these refusals of a valid message and fail on any other (docs/generated-checks.md).
      */
     refusals?: string[];
   };
