@@ -26,7 +26,7 @@
  * the reason, the seed and its path.
  */
 import fc from 'fast-check';
-import { CbError, errorCatalog, type CbCode } from '../errors';
+import { errorCatalog, type CbCode } from '../errors';
 import type { Route } from '../runtime';
 import type { StockEntry } from '../mapping/types';
 import type { Answer } from '../dialects/types';
@@ -560,7 +560,7 @@ export async function runGeneratedChecks(opts: GeneratedChecksOptions): Promise<
   const ids = [...probe.rt.table.byId.keys()].sort();
   await probe.close();
   const unknown = (opts.routes ?? []).filter((r) => !ids.includes(r));
-  if (unknown.length > 0) throw new CbError('CB_ROUTE_NOT_FOUND', `unknown route(s): ${unknown.join(', ')}`);
+  if (unknown.length > 0) throw new Error(`unknown route(s): ${unknown.join(', ')}`);
   const chosen = opts.routes ? ids.filter((id) => opts.routes!.includes(id)) : ids;
   const routes: RouteReport[] = [];
   for (const id of chosen) routes.push(await checkRoute(opts, id, seed, contract));
@@ -616,18 +616,14 @@ export async function runGeneratedCommand(
   const runs = opts.generate === true ? DEFAULT_GENERATED_RUNS : Number(opts.generate);
   const seed = opts.seed === undefined ? undefined : Number(opts.seed);
   if (!Number.isInteger(runs) || runs < 1)
-    throw new CbError(
-      'CB_SCHEMA_INVALID',
-      `--generate ${String(opts.generate)}: a whole number of messages per route`,
-    );
-  if (seed !== undefined && !Number.isInteger(seed))
-    throw new CbError('CB_SCHEMA_INVALID', `--seed ${opts.seed}: a whole number`);
+    throw new Error(`--generate ${String(opts.generate)}: a whole number of messages per route`);
+  if (seed !== undefined && !Number.isInteger(seed)) throw new Error(`--seed ${opts.seed}: a whole number`);
   const result = await runGeneratedChecks({
     mappingsDir: opts.mappingsDir,
     runs,
     seed,
     routes: opts.route ? [opts.route] : undefined,
   });
-  out(formatGeneratedReport(result));
+  out(`${formatGeneratedReport(result)}\n`);
   return result.routes.some((r) => r.failure) ? 1 : 0;
 }

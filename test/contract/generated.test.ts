@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import { formatGeneratedReport, runGeneratedChecks } from '../../src/contract/generated-checks';
 import { loadSchemaRegistry } from '../../src/schema/registry';
 import { projectRoot } from '../../src/util/paths';
+import { Command } from 'commander';
+import { register } from '../../src/cli/commands/test';
+import type { CliIo } from '../../src/cli/commands/sign';
 
 const shipped = join(projectRoot(), 'mappings');
 const SEED = 20261201;
@@ -95,4 +98,28 @@ test('a runtime schema loosened so that a near-miss is accepted is a failure nam
   assert.equal(r.failure.kind, 'near-miss');
   assert.equal(r.failure.message.breaks, 'stock_id: maxLength 30 exceeded');
   assert.match(r.failure.reason, /not CB_SCHEMA_INVALID \(HTTP 400, code 400000\)/);
+});
+
+test('couponbridge test --generate N --seed S prints the report; a bad N is bad usage', async () => {
+  async function run(args: string[]) {
+    const r = { code: 0, stdout: '', stderr: '' };
+    const io: CliIo = {
+      readStdin: async () => undefined,
+      readFile: () => '',
+      out: (t) => (r.stdout += t),
+      err: (t) => (r.stderr += t),
+      setExitCode: (c) => (r.code = c),
+    };
+    const program = new Command('couponbridge').exitOverride();
+    register(program, io);
+    await program.parseAsync(['test', ...args], { from: 'user' });
+    return r;
+  }
+  const ok = await run(['--route', 'tencent.sp-stock-query', '--generate', '8', '--seed', '3']);
+  assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+  assert.match(ok.stdout, /^generated contract checks: 8 messages per route, seed 3$/m);
+  assert.match(ok.stdout, /^✓ tencent\.sp-stock-query: /m);
+  const bad = await run(['--route', 'tencent.sp-stock-query', '--generate', 'many']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--generate many: a whole number/);
 });
