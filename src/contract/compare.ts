@@ -105,6 +105,13 @@ export function formatDifference(d: Difference): string {
 export function applyUpdate(doc: Document, r: RunResult, diffs: Difference[]): void {
   if (r.run.expect === undefined) {
     doc.setIn([...r.run.path, 'expect'], doc.createNode(r.observed));
+    // a case's own expect block goes before its variants, not after them
+    if (isMap(doc.contents)) {
+      const items = doc.contents.items;
+      const at = (key: string): number => items.findIndex((p) => isScalar(p.key) && p.key.value === key);
+      const [expect, variants] = [at('expect'), at('variants')];
+      if (variants >= 0 && expect > variants) items.splice(variants, 0, ...items.splice(expect, 1));
+    }
     return;
   }
   for (const d of diffs) {

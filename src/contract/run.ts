@@ -5,7 +5,7 @@
  * delivery outcome, the ledger and the outbox after — so that comparing and `--update` read and
  * write one shape. Also reports which branches and code rows the run exercised (coverage).
  */
-import { parseForm } from '../dialects';
+import { dialectNames, parseForm } from '../dialects';
 import type { RouteTable } from '../runtime';
 import type { SchemaRegistry } from '../schema/registry';
 import {
@@ -121,7 +121,7 @@ async function runOne(v: CaseDoc, routeId: string, run: Run, ctx: RunContext): P
     if (v.state) await h.seedState(v.state);
     if (run.upstream) {
       const answer = reply(run.upstream);
-      for (const dialect of ['pyun', 'tencent', 'dianping']) h.onUpstream(dialect, () => answer);
+      for (const dialect of dialectNames) h.onUpstream(dialect, () => answer);
     }
     const observed: ExpectDoc = {};
     let sent: SentRequest[];

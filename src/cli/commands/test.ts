@@ -3,12 +3,18 @@
  * contract test cases kept with the mapping files (DIR/tests/<route-id>/<case>.yaml), offline and
  * calling nothing (src/contract/suite.ts; the format: docs/contract-tests.md).
  */
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { runSuite } from '../../contract/suite';
 import { DEFAULT_GENERATED_RUNS, runGeneratedCommand } from '../../contract/generated-checks';
 import { projectRoot } from '../../util/paths';
 import { processIo, runCommand, type CliIo } from './sign';
+
+/** ./mappings when the working directory has one (an integrator's copy), else the shipped mappings. */
+function defaultMappings(): string {
+  return existsSync('mappings') ? resolve('mappings') : join(projectRoot(), 'mappings');
+}
 
 interface CliOptions {
   mappings?: string;
@@ -23,7 +29,7 @@ export function register(program: Command, io: CliIo = processIo): void {
   program
     .command('test')
     .description('run the contract test cases kept with the mappings (DIR/tests), offline; prints coverage')
-    .option('-m, --mappings <dir>', 'mappings directory (default: the shipped mappings)')
+    .option('-m, --mappings <dir>', 'mappings directory (default: ./mappings, else the shipped mappings)')
     .option('-r, --route <id>', 'run only the cases of this route')
     .option('--update', 'rewrite the expect blocks of the selected cases from what ran (prints what changed)')
     .option('--require-full-coverage', 'fail (exit 1) unless every branch and code row has a case')
@@ -42,7 +48,7 @@ export function register(program: Command, io: CliIo = processIo): void {
       runCommand(io, async () => {
         const code = await runSuite(
           {
-            mappingsDir: opts.mappings ?? join(projectRoot(), 'mappings'),
+            mappingsDir: opts.mappings ?? defaultMappings(),
             route: opts.route,
             update: opts.update,
             requireFullCoverage: opts.requireFullCoverage,
