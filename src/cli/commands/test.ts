@@ -58,7 +58,7 @@ export function register(program: Command, io: CliIo = processIo): void {
         const generated = opts.generate
           ? await runGeneratedCommand(
               {
-                mappingsDir: opts.mappings ?? join(projectRoot(), 'mappings'),
+                mappingsDir: opts.mappings ?? defaultMappings(),
                 ...opts,
                 generate: opts.generate,
               },
