@@ -6,10 +6,11 @@
  * 2. Layers, highest first. A module may import its own layer and any layer below it, never one
  *    above. A new folder of src/ must be placed here (rule `layer-unplaced`).
  *
- *    entry       server, cli, console, sandbox — the ways in: the HTTP server, the command line,
+ *    entry       server, cli, console, sandbox, contract — the ways in: the HTTP server, the command line,
  *                the operator console (the web face of the cli commands, mounted by the server)
- *                and the stand-in upstreams. The server mounts the console and the cli starts the
- *                server, so the four are one layer; nothing below imports them.
+ *                and the stand-in upstreams, and the contract tests' offline harness (a runtime the
+ *                cli's `test` command drives like the server). The server mounts the console and
+ *                the cli starts the server, so they are one layer; nothing below imports them.
  *    flows       flows (with flows/registry.ts, which dispatches a mapping's `flow:`), replay —
  *                the per-route rules. replay/ runs recorded exchanges through the pipeline's
  *                stages as a flow does.
@@ -31,7 +32,10 @@
 
 /** Each layer's modules as path patterns (relative to the repository root), highest layer first. */
 const layers = [
-  { name: 'entry', paths: ['^src/server/', '^src/cli/', '^src/console/', '^src/sandbox/'] },
+  {
+    name: 'entry',
+    paths: ['^src/server/', '^src/cli/', '^src/console/', '^src/sandbox/', '^src/contract/'],
+  },
   { name: 'flows', paths: ['^src/flows/', '^src/replay/'] },
   { name: 'pipeline', paths: ['^src/pipeline/', '^src/outbox/'] },
   {

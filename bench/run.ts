@@ -32,8 +32,8 @@
  * Options: --warmup S, --duration S, --paced S, --connections N, --out FILE, --pg-url URL,
  * --only claim-pg,claim-pg-2,outbox-pg (just those PostgreSQL scenarios), --only stages (just the
  * per-stage cost table, lib/stages.ts: ~20 s), --only workers (T1 with server.workers 1 and 2),
- * --only stages-thread (the table with journal and nonce commits on the write thread, which
- * startServer does not use by default yet), --only writes (T1 with journal and nonce commits on the event loop, then on the write thread),
+ * --only stages-thread (the table with journal and nonce commits on the write thread, as
+ * startServer does by default on a SQLite file), --only writes (T1 with journal and nonce commits on the event loop, then on the write thread),
  * and --profile, which
  * adds a T1 run with the V8 CPU profiler over its measured pass and prints the hot spots by self
  * time (source file and line through the bundle's source map); the profile is kept in

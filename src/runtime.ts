@@ -7,7 +7,7 @@
 import type { Logger } from 'winston';
 import { getDialect } from './dialects';
 import { collectSecrets } from './config/load';
-import type { Credentials, Dialect, UpstreamClient } from './dialects/types';
+import type { Credentials, Dialect, Entropy, UpstreamClient } from './dialects/types';
 import type { Config, PartnerConfig } from './config/types';
 import type { LoadedMapping, MappingSet } from './mapping/load';
 import type { CompiledMapping } from './mapping/compile';
@@ -81,6 +81,8 @@ export interface Runtime {
   secrets: string[];
   /** Per-partner rate limits (in memory; startServer shares them through PostgreSQL when it can). */
   rateLimits: RateLimits;
+  /** Random values of outbound messages and answers; absent: node:crypto (the contract tests inject a counter). */
+  entropy?: Entropy;
 }
 
 export function partnerKey(dialect: string, keyId: string): string {
@@ -206,7 +208,14 @@ export function buildRouteTable(set: MappingSet): RouteTable {
 
 export function createRuntime(
   config: Config,
-  deps: { registry: SchemaRegistry; logger: Logger; store: Store; nonces?: NonceMemory; table: RouteTable },
+  deps: {
+    registry: SchemaRegistry;
+    logger: Logger;
+    store: Store;
+    nonces?: NonceMemory;
+    table: RouteTable;
+    entropy?: Entropy;
+  },
 ): Runtime {
   return {
     config,
@@ -220,6 +229,7 @@ export function createRuntime(
     journal: createJournalWriter(deps.store),
     secrets: collectSecrets(config),
     rateLimits: memoryRateLimits(config),
+    entropy: deps.entropy,
   };
 }
 

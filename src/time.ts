@@ -24,7 +24,10 @@ export function parseZonedIso(text: string): number {
   const [, y, mo, d, h, mi, s, frac, zone] = m;
   const ms = frac ? Number(frac.slice(0, 3).padEnd(3, '0')) : 0;
   const utc = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s, ms);
-  if (Number.isNaN(utc) || +mo < 1 || +mo > 12 || +d < 1 || +d > 31 || +h > 23 || +mi > 59 || +s > 60) {
+  // Date.UTC rolls over (Feb 30 → Mar 1) and reads years 0–99 as 1900–1999: the date must survive
+  const day = new Date(utc);
+  const rolled = day.getUTCFullYear() !== +y || day.getUTCMonth() !== +mo - 1 || day.getUTCDate() !== +d;
+  if (Number.isNaN(utc) || rolled || +h > 23 || +mi > 59 || +s > 60) {
     throw new TimeError(`invalid date or time: "${text}"`);
   }
   if (zone === 'Z') return utc;

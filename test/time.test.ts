@@ -19,6 +19,12 @@ describe('time conversions', () => {
     assert.throws(() => parseZonedIso('2020-07-20T13:29:35'), TimeError);
     assert.throws(() => parseZonedIso('2020-13-20T13:29:35Z'), TimeError);
     assert.throws(() => parseZonedIso('yesterday'), TimeError);
+    // found by the generated contract checks: Date.UTC rolled these over instead of refusing them
+    assert.throws(() => parseZonedIso('2024-02-30T10:00:00+08:00'), /invalid date or time/);
+    assert.throws(() => parseZonedIso('2023-02-29T10:00:00+08:00'), /invalid date or time/);
+    assert.throws(() => parseZonedIso('2024-04-31T10:00:00Z'), /invalid date or time/);
+    assert.throws(() => parseZonedIso('0050-01-01T00:00:00Z'), /invalid date or time/);
+    assert.equal(toUtcIso(parseZonedIso('2024-02-29T10:00:00+08:00')), '2024-02-29T02:00:00.000Z');
   });
   test('epoch seconds and milliseconds are told apart by magnitude', () => {
     assert.equal(epochToMs('1554695343'), 1554695343000);

@@ -13,7 +13,7 @@ export interface RoleArgs {
   store?: string;
   /** couponbridge's server.workers (cluster processes); default 1. */
   workers?: number;
-  /** false: journal and nonce commits on the event loop, as before the write thread. */
+  /** false: journal and nonce commits on the event loop, as before the write thread (default: on it). */
   offLoopWrites?: boolean;
 }
 

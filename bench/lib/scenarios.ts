@@ -279,7 +279,7 @@ export async function translate(
   o: BenchOptions,
   bodies: SignedBodies,
   pacedAtHalf = false,
-  offLoopWrites = false,
+  offLoopWrites?: boolean,
 ): Promise<{ max: Measured; half?: PacedResult }> {
   return withCouponbridge(
     o,

@@ -323,9 +323,13 @@ export async function measureStages(
     const table = loadCheckedTable(config.mappings, { registry });
     const logger = createLogger({ level: config.log.level, maskPlates: config.log.mask_plates, secrets: [] });
     rt = createRuntime(config, { registry, logger, table, store: await openStore(config.store) });
-    // journal and nonce commits on the write thread, as startServer({ offLoopWrites: true }) does
+    // journal and nonce commits on the write thread, as startServer does by default on a SQLite file
     if (opts.offLoopWrites === true) {
-      writes = startWriteThread(parseSqliteUrl(config.store));
+      writes = startWriteThread(parseSqliteUrl(config.store), {
+        journal: rt.journal,
+        nonces: rt.nonces,
+        onFailover: (e) => logger.error('stage table: write thread failed', { error: e.message }),
+      });
       rt.journal = writes.journal;
       rt.nonces = writes.nonces;
     }
@@ -356,8 +360,8 @@ export async function measureStages(
       rounds,
     };
   } finally {
-    if (rt) await closeRuntime(rt);
     await writes?.close();
+    if (rt) await closeRuntime(rt);
     await up.stop();
     rmSync(dir, { recursive: true, force: true });
   }

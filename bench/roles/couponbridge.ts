@@ -111,7 +111,8 @@ export async function startCouponbridge(
   workDir: string,
   store?: string,
   workers = 1,
-  offLoopWrites = false,
+  /** undefined: the configuration's default (the write thread on SQLite); false: on the event loop. */
+  offLoopWrites?: boolean,
 ): Promise<Started> {
   writeBenchMappings(join(workDir, 'mappings'));
   const yaml = benchConfigYaml(upstreamUrl, workDir, undefined, store, workers);

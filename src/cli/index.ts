@@ -19,6 +19,7 @@ import { register as registerImport } from './commands/import';
 import { register as registerReplay } from './commands/replay';
 import { register as registerValidate } from './commands/validate';
 import { register as registerOpenapi } from './commands/openapi';
+import { register as registerTest } from './commands/test';
 
 export function buildProgram(): Command {
   const program = new Command('couponbridge')
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
     registerTranslate,
     registerValidate,
     registerOpenapi,
+    registerTest,
     registerSign,
     registerVerify,
     registerLedger,

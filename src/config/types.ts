@@ -67,13 +67,18 @@ export interface StoreSettings {
   migrate: 'auto' | 'manual';
   /** PostgreSQL pool size per instance; default: the store's (10). */
   pool_max?: number;
+  /**
+   * SQLite file store: journal and nonce commits on a worker thread with its own connection
+   * (store/write-thread.ts). Default true; false keeps them on the event loop.
+   */
+  write_thread?: boolean;
 }
 
 export interface Config {
   server: ServerConfig;
   /**
    * `sqlite:<absolute path>`, `sqlite::memory:`, or a postgres:// / postgresql:// URL. The file may
-   * write `store: URL` or `store: { url: URL, migrate, pool_max }`; the loader always gives the URL
+   * write `store: URL` or `store: { url: URL, migrate, pool_max, write_thread }`; the loader always gives the URL
    * here and the rest in `store_settings`.
    */
   store: string;

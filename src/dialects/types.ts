@@ -95,9 +95,9 @@ export interface Answer {
 
 export interface Envelope {
   /** A success answer, e.g. tencent {"code":0,"message":"successful","data":…}. */
-  success(data?: unknown, message?: string): Answer;
+  success(data?: unknown, message?: string, entropy?: Entropy): Answer;
   /** An error answer in the dialect's exact shape. */
-  error(err: DialectError, httpStatus?: number): Answer;
+  error(err: DialectError, httpStatus?: number, entropy?: Entropy): Answer;
   /** True when a parsed answer body of this dialect means success (pyun "1001", tencent 0, dianping "success"). */
   isSuccess(body: unknown): boolean;
   /** The code of a parsed answer body, as a string ('1001', '0', 'success' / '3001001'), or undefined if unreadable. */
@@ -113,6 +113,18 @@ export interface Credentials {
   /** A scheme of the party's dialect (a SchemeName for the built-in dialects). */
   scheme: string;
   schemeOptions?: SchemeOptions;
+}
+
+/**
+ * Where fresh random values in messages and answers come from (nonces, request ids, log
+ * references). Absent: node:crypto (shared/entropy.ts); the contract tests inject a counter.
+ */
+export interface Entropy {
+  uuid(): string;
+  /** `n` random decimal digits. */
+  digits(n: number): string;
+  /** `bytes` random bytes as lowercase hex. */
+  hex(bytes: number): string;
 }
 
 /** Upstream call, built by the pipeline and signed by the dialect. */
@@ -166,6 +178,7 @@ export interface Dialect {
     fields: Record<string, unknown>,
     creds: Credentials,
     now?: Date,
+    entropy?: Entropy,
   ): OutboundRequest & {
     signature: Signature;
     /** The complete message as sent (business fields + common parameters + sign), before encoding. */

@@ -12,13 +12,13 @@
  * activation fails is released, so the quota never leaks.
  */
 import { CbError } from '../errors';
-import type { Answer } from '../dialects/types';
 import type { Exchange } from '../pipeline/context';
 import { failed, forward, inboundFlow } from '../pipeline/translate';
 import type { TencentCouponReceiveRequest } from '../generated';
 import { buildFields, mapContext, selectBranch } from '../pipeline/stages/map';
 import { successAnswer } from '../pipeline/stages/answer';
-import { idempotencyFor, type RunOutcome } from '../ledger/idempotency';
+import { idempotencyFor, type RunOutcome, type RunResult } from '../ledger/idempotency';
+import type { IdemKey } from '../store/types';
 import { once } from '../pipeline/idempotency';
 import { ledgerContext, metaOf } from '../ledger/coupons';
 import { stockView, type StockView } from '../ledger/stocks';
@@ -82,12 +82,16 @@ async function reserve(x: Exchange, id: string, stock: StockView): Promise<void>
   }
 }
 
-/** One claim attempt, run under the request_id's idempotency record. */
-async function grant(x: Exchange, requestId: string): Promise<{ answer: Answer; outcome: RunOutcome }> {
+/**
+ * One claim attempt, run under the request_id's idempotency record `k`. A grant finishes the record
+ * in the activation's transaction: the ledger change and the answer it gave are one commit.
+ */
+async function grant(x: Exchange, requestId: string, k: IdemKey): Promise<RunResult> {
   const store = x.rt.store;
   const f = x.msg!.fields;
   const stockId = String(f.stock_id);
   const id = `claim:${x.partner!.id}:${requestId}`;
+  let finished = false;
   try {
     const view = await stockView(store, x.rt.table.stocks, stockId, x.partner!.id);
     const stock = requireRunningStock(view, stockId, x.now);
@@ -125,7 +129,9 @@ async function grant(x: Exchange, requestId: string): Promise<{ answer: Answer; 
     if (x.outcome === 'success' && typeof grantSerial === 'string' && grantSerial !== '') {
       const couponId = couponIdFor(grantSerial);
       try {
-        await store.activateCoupon(id, { couponId, grantSerial }, metaOf(x, 'granted by P云'));
+        const finish = { k, answer: x.answer!, outcome: 'success' as const, now: x.now };
+        await store.activateCoupon(id, { couponId, grantSerial }, metaOf(x, 'granted by P云'), finish);
+        finished = true;
       } catch (e) {
         // e.g. P云 answered a grant serial the ledger already holds: the quota must not leak.
         await store.releaseCoupon(id, metaOf(x, `released: activation failed: ${(e as Error).message}`));
@@ -141,11 +147,11 @@ async function grant(x: Exchange, requestId: string): Promise<{ answer: Answer; 
   } catch (e) {
     failed(x, e);
   }
-  return { answer: x.answer!, outcome: outcomeOf(x) };
+  return { answer: x.answer!, outcome: outcomeOf(x), finished };
 }
 
 export const claim = inboundFlow<TencentCouponReceiveRequest>(async (x, f) => {
   x.businessKeys.push(f.request_id);
   const timeoutMs = x.rt.upstreams.get(x.route.target!.upstream)?.timeoutMs ?? 5000;
-  await once(x, () => grant(x, f.request_id), { options: idempotencyFor(timeoutMs) });
+  await once(x, (k) => grant(x, f.request_id, k), { options: idempotencyFor(timeoutMs) });
 });

@@ -30,7 +30,7 @@ export function dianpingFailed(x: Exchange, e: unknown): Answer {
   if (seed === undefined) return failed(x, err);
   const d = x.route.dialect;
   x.notes.push(err.detail);
-  x.answer = d.envelope.error({ code: d.codes[err.code], message: seed }, err.status);
+  x.answer = d.envelope.error({ code: d.codes[err.code], message: seed }, err.status, x.rt.entropy);
   x.outcome = err.code;
   x.retryable = err.retryable;
   return x.answer;

@@ -164,7 +164,7 @@ export const paymentPush = inboundFlow<PyunPaymentPushRequest>(async (x, f) => {
   const items = notifications(x, origins, paySerial);
   checkNotifications(x.rt, items);
   await markUsed(x, origins);
-  const answer = x.route.dialect.envelope.success();
+  const answer = x.route.dialect.envelope.success(undefined, undefined, x.rt.entropy);
   // The push's dedup record is stored with its notifications, in one transaction.
   const { k, fp } = idempotencyRecord(x);
   const stored = await x.rt.store.recordPushWithNotifications(k, fp, items, answer, x.now);

@@ -6,7 +6,8 @@
  *  - a duplicate arriving while the first is in flight waits (bounded) for its answer, and gets
  *    CB_IN_PROGRESS (retryable) if it does not come; a holder that crashed is taken over after
  *    the lease;
- *  - a retryable failure is abandoned so a retry runs again; a terminal one is replayed.
+ *  - a retryable failure is abandoned so a retry runs again; a terminal one is replayed;
+ *  - an attempt may finish the record in its own last transaction (`finished`), one commit fewer.
  */
 import { createHash } from 'node:crypto';
 import { CbError } from '../errors';
@@ -71,11 +72,21 @@ export interface IdempotentCall {
   repeatIgnoresPayload?: boolean;
 }
 
+/**
+ * What one attempt gives. `finished`: the attempt finished the record itself, in the transaction
+ * of its last write (a claim's grant, Store.activateCoupon's `finish`), with this answer.
+ */
+export interface RunResult {
+  answer: Answer;
+  outcome: RunOutcome;
+  finished?: boolean;
+}
+
 export async function idempotent(
   store: Store,
   k: IdemKey,
   fp: string,
-  run: () => Promise<{ answer: Answer; outcome: RunOutcome }>,
+  run: (k: IdemKey) => Promise<RunResult>,
   opts: IdempotencyOptions = defaultIdempotency,
   call: IdempotentCall = {},
 ): Promise<{ answer: Answer; replayed: boolean }> {
@@ -111,14 +122,16 @@ export async function idempotent(
         continue;
       }
     }
-    let result: { answer: Answer; outcome: RunOutcome };
+    let result: RunResult;
     try {
-      result = await run();
+      result = await run(k);
     } catch (e) {
       await store.idemAbandon(k);
       throw e;
     }
-    if (result.outcome === 'retryable') await store.idemAbandon(k);
+    if (result.finished) {
+      // committed with the attempt's last write
+    } else if (result.outcome === 'retryable') await store.idemAbandon(k);
     else await store.idemFinish(k, result.answer, result.outcome);
     return { answer: result.answer, replayed: false };
   }

@@ -125,6 +125,11 @@ export function checkMapping(
     if (field && registry.has(inSchema) && !registry.hasPath(inSchema, field))
       at(ptr, `"${field}" is not a field of ${inSchema}`);
   }
+  // The refusals a valid message may get (generated contract checks) are catalog codes.
+  (inbound?.refusals ?? []).forEach((code, i) => {
+    if (!(cbCodes as readonly string[]).includes(code))
+      at(`/inbound/refusals/${i}`, `"${code}" is not an error code of the catalog (docs/errors.md)`);
+  });
   const provided = doc.flow === 'notify' ? notifyContext : (doc.provided ?? []);
   const vars = new Set(['now', ...Object.keys(doc.vars ?? {}), ...provided]);
 

@@ -94,7 +94,8 @@ function validators() {
   return metaValidators;
 }
 
-function ajvProblems(errors: ErrorObject[] | null | undefined, src: YamlSource): Problem[] {
+/** Ajv's errors as problems at the lines of `src` (also used for the contract test cases). */
+export function ajvProblems(errors: ErrorObject[] | null | undefined, src: YamlSource): Problem[] {
   // oneOf/anyOf produce one error per failed alternative; keep the most specific ones.
   const errs = (errors ?? []).filter((e) => !['oneOf', 'anyOf', 'if'].includes(e.keyword));
   const list = errs.length > 0 ? errs : (errors ?? []);

@@ -71,6 +71,12 @@ export interface MappingDoc {
      */
     claims?: { each: string; scope: string };
     caller?: 'partner' | 'upstream';
+    /**
+     * The error codes (couponbridge's catalog, src/errors.ts) this route may answer to a message
+     * its schema accepts (unknown stock, unknown coupon …): the generated contract checks accept
+     * these refusals of a valid message and fail on any other (docs/generated-checks.md).
+     */
+    refusals?: string[];
   };
   target?: {
     dialect: string;

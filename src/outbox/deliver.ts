@@ -35,10 +35,14 @@ export interface AttemptRecord {
   destination?: Destination;
   request?: { method: string; url: string; body?: string };
   answer?: { status: number; ms: number; body: string } | { transport: string; detail: string };
+  /** The mapping's branch that built the message. */
+  branch?: string;
+  /** How the answer was read: a code, or a transport kind (the code-table key it looked up). */
+  heard?: { kind: Heard['kind']; code?: string };
 }
 
 type Heard =
-  | { kind: 'answer'; answer: UpstreamAnswer; code: string; message: string }
+  | { kind: 'answer'; answer: UpstreamAnswer; code: string; message: string; hint: string }
   | { kind: 'http_error' | 'unreadable'; answer: UpstreamAnswer; detail: string }
   | { kind: 'timeout' | 'unreachable'; detail: string };
 
@@ -82,7 +86,15 @@ function read(answer: UpstreamAnswer, reader: LoadedNotify, d: Destination): Hea
       ? { kind: 'unreadable', answer, detail: `answer has no ${reader.doc.target.dialect} code` }
       : { kind: 'http_error', answer, detail: answer.body.slice(0, 200) };
   }
-  return { kind: 'answer', answer, code, message: d.dialect.envelope.messageOf(body) ?? '' };
+  // P云 explains a refusal in `hint` (e.g. "`merchant` Required!"): the code table's {upstream.hint} reads it
+  const hint = (body as { hint?: unknown } | null)?.hint;
+  return {
+    kind: 'answer',
+    answer,
+    code,
+    message: d.dialect.envelope.messageOf(body) ?? '',
+    hint: typeof hint === 'string' ? hint : '',
+  };
 }
 
 const ok = (a: UpstreamAnswer): boolean => a.status >= 200 && a.status < 300;
@@ -94,7 +106,7 @@ function classify(heard: Heard, reader: LoadedNotify): DeliveryOutcome {
   const vars = {
     upstream:
       heard.kind === 'answer'
-        ? { code: heard.code, message: heard.message, hint: '' }
+        ? { code: heard.code, message: heard.message, hint: heard.hint }
         : { code: '', message: heard.detail, hint: '' },
     http: { status },
   };
@@ -140,16 +152,18 @@ export async function deliver(
     };
   }
   let built;
+  let branchName: string;
   try {
     const c = mapContext(rt, item, payload, d, opts.now);
     reader.compiled.vars(c);
     const branch = reader.compiled.selectBranch(c);
+    branchName = branch.name;
     const endpoint = {
       method: target.method ?? 'POST',
       path: target.path,
       encoding: target.encoding ?? 'form',
     } as const;
-    built = d.dialect.buildRequest(endpoint, branch.build(c), d.creds, opts.now);
+    built = d.dialect.buildRequest(endpoint, branch.build(c), d.creds, opts.now, rt.entropy);
     const diags = branch.schema
       ? rt.registry.validate(branch.schema, { ...built.message }, { coerce: true })
       : [];
@@ -179,6 +193,8 @@ export async function deliver(
     outcome: classify(heard, reader),
     destination: d,
     request,
+    branch: branchName,
+    heard: { kind: heard.kind, code: heard.kind === 'answer' ? heard.code : undefined },
     answer:
       'answer' in heard
         ? { status: heard.answer.status, ms: heard.answer.elapsedMs, body: heard.answer.body }

@@ -13,7 +13,7 @@
  * last attempt it is dead and `outbox replay` sends it again.
  */
 import { dialectNames, getDialect } from '../dialects';
-import type { Credentials, Dialect, UpstreamClient } from '../dialects/types';
+import type { ClientOptions, Credentials, Dialect, UpstreamClient } from '../dialects/types';
 import type { Partner, Runtime } from '../runtime';
 
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -46,6 +46,9 @@ export class Destinations {
   constructor(
     private readonly rt: Runtime,
     private readonly connections: number,
+    /** How a partner's client is made (the contract tests pass a fake that calls nothing). */
+    private readonly createClient = (dialect: string, o: ClientOptions): UpstreamClient =>
+      getDialect(dialect).createClient(o),
   ) {}
 
   resolve(name: string): Destination {
@@ -84,7 +87,7 @@ export class Destinations {
     const key = `${id}\u0000${baseUrl}`;
     let client = this.clients.get(key);
     if (!client) {
-      client = getDialect(p.dialect.name).createClient({ baseUrl, timeoutMs, connections: this.connections });
+      client = this.createClient(p.dialect.name, { baseUrl, timeoutMs, connections: this.connections });
       this.clients.set(key, client);
     }
     return {

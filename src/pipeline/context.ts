@@ -40,6 +40,8 @@ export interface Exchange {
   secretIndex?: number;
   map?: MapContext;
   branch?: CompiledBranch;
+  /** Every branch selected, in order (a flow may select one per coupon); the contract tests' coverage reads it. */
+  selected?: string[];
   outbound?: Outbound;
   upstream?: UpstreamOutcome;
   answer?: Answer;

@@ -14,7 +14,7 @@ import {
   fingerprint,
   idempotent,
   type IdempotencyOptions,
-  type RunOutcome,
+  type RunResult,
 } from '../ledger/idempotency';
 import type { Exchange } from './context';
 
@@ -86,7 +86,7 @@ export interface OnceOptions {
  */
 export async function once(
   x: Exchange,
-  run: () => Promise<{ answer: Answer; outcome: RunOutcome }>,
+  run: (k: IdemKey) => Promise<RunResult>,
   opts: OnceOptions = {},
 ): Promise<void> {
   const { k, fp, field, value } = idempotencyRecord(x);

@@ -60,7 +60,7 @@ export function failed(x: Exchange, e: unknown): Answer {
   const err = toCbError(e);
   // the caller reads "system error, retry" for these; the journal keeps what happened
   if (isUndisclosed(err)) x.notes.push(`${err.code}: ${err.message}`);
-  x.answer = errorAnswer(x.route.dialect, err);
+  x.answer = errorAnswer(x.route.dialect, err, x.rt.entropy);
   x.outcome = err.code;
   x.retryable = err.retryable;
   return x.answer;

@@ -9,6 +9,7 @@ export interface Metrics {
   outbox: Counter<'kind' | 'destination' | 'outcome'>;
   outboxSeconds: Histogram<'kind'>;
   rateLimited: Counter<'partner'>;
+  writeThreadFailures: Counter;
 }
 
 export function createMetrics(): Metrics {
@@ -53,6 +54,11 @@ export function createMetrics(): Metrics {
       name: 'couponbridge_rate_limited_total',
       help: 'Requests refused because their partner was over its rate_limit (label: configured partner id)',
       labelNames: ['partner'],
+      registers: [registry],
+    }),
+    writeThreadFailures: new Counter({
+      name: 'couponbridge_write_thread_failures_total',
+      help: 'Times the SQLite write thread ended unasked; its journal and nonce commits then run on the event loop',
       registers: [registry],
     }),
   };

@@ -12,7 +12,7 @@ import { createLogger } from '../log';
 import { loadSchemaRegistry, type SchemaRegistry } from '../schema/registry';
 import { closeRuntime, createRuntime, type Runtime } from '../runtime';
 import { createHttpServer, type AppState } from './app';
-import { createMetrics } from './metrics';
+import { createMetrics, type Metrics } from './metrics';
 import { loadCheckedTable, watchMappings } from './reload';
 import { assertNoPendingMigrations, openStore, parseSqliteUrl } from '../store/open';
 import { startWriteThread, type WriteThread } from '../store/write-thread';
@@ -24,6 +24,8 @@ import { idempotencyRetentionMs } from '../config/retention';
 
 export interface Running {
   rt: Runtime;
+  /** The write thread, when journal and nonce commits run on it. */
+  writes?: WriteThread;
   outbox?: OutboxWorker;
   server: Server;
   url: string;
@@ -45,9 +47,8 @@ export interface StartOptions {
   workerSlot?: number;
   /**
    * Journal and nonce commits on a thread of their own (write-thread.ts) when the store is a
-   * SQLite file that startServer opened. Default false: the store's fault handling (the
-   * contended mode after SQLITE_BUSY, faults set on the main connection) is not yet the thread's;
-   * the bench (`--only writes`) measures both.
+   * SQLite file that startServer opened. Default: `store.write_thread` (true unless set false);
+   * the bench (`--only writes`) sets it to measure both.
    */
   offLoopWrites?: boolean;
 }
@@ -69,11 +70,28 @@ async function openConfiguredStore(config: Config, onError: (e: Error) => void):
   return openStore(config.store, { maxConnections: config.store_settings.pool_max, onError });
 }
 
-/** The write thread of a SQLite file store; none for PostgreSQL or an in-memory database. */
-function offLoopWrites(url: string): WriteThread | undefined {
-  if (!url.startsWith('sqlite:')) return undefined;
-  const o = parseSqliteUrl(url);
-  return o.path === ':memory:' ? undefined : startWriteThread(o);
+/**
+ * The write thread of a SQLite file store (none for PostgreSQL or an in-memory database), taking
+ * over the runtime's journal and nonce writers; should the thread end, those take the writes back
+ * (logged as an error, counted in `couponbridge_write_thread_failures_total`).
+ */
+function startOffLoopWrites(rt: Runtime, metrics: Metrics): WriteThread | undefined {
+  if (!rt.config.store.startsWith('sqlite:')) return undefined;
+  const o = parseSqliteUrl(rt.config.store);
+  if (o.path === ':memory:') return undefined;
+  const inLoop = { journal: rt.journal, nonces: rt.nonces };
+  const writes = startWriteThread(o, {
+    ...inLoop,
+    onFailover: (e) => {
+      metrics.writeThreadFailures.inc();
+      rt.logger.error('write thread failed: journal and nonce commits run on the event loop from now on', {
+        error: e.message,
+      });
+    },
+  });
+  rt.journal = writes.journal;
+  rt.nonces = writes.nonces;
+  return writes;
 }
 
 /** Housekeeping: expired nonces, old journal rows, old idempotency records. */
@@ -124,14 +142,15 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   });
   const rt = createRuntime(config, { registry, logger, table, store });
   live.rt = rt;
+  const slot = opts.workerSlot;
+  const metrics = createMetrics();
+  if (slot !== undefined) metrics.registry.setDefaultLabels({ worker: String(slot) });
   // journal and nonce commits off the event loop, on a connection of their own (write-thread.ts);
   // a store handed in (tests, tools) keeps every write on itself
   const writes =
-    opts.store === undefined && opts.offLoopWrites === true ? offLoopWrites(config.store) : undefined;
-  if (writes) {
-    rt.journal = writes.journal;
-    rt.nonces = writes.nonces;
-  }
+    opts.store === undefined && (opts.offLoopWrites ?? config.store_settings.write_thread ?? true)
+      ? startOffLoopWrites(rt, metrics)
+      : undefined;
   if (opened.backend !== 'postgres' && opts.workerSlot !== undefined) {
     // workers on SQLite: the cluster primary keeps the one count every worker consults
     const { clusterRateLimits } = require('../rate-limit') as typeof import('../rate-limit');
@@ -163,11 +182,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       },
     ],
   };
-  const slot = opts.workerSlot;
   // purges need running once, not once per worker
   const maintenance = slot === undefined || slot === 1 ? startMaintenance(rt) : undefined;
-  const metrics = createMetrics();
-  if (slot !== undefined) metrics.registry.setDefaultLabels({ worker: String(slot) });
   const server = createHttpServer(rt, state, metrics);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -179,8 +195,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     });
   } catch (e) {
     clearInterval(maintenance);
-    await closeRuntime(rt);
     await writes?.close();
+    await closeRuntime(rt);
     throw e;
   }
   const watcher = opts.watch === false ? undefined : watchMappings(rt);
@@ -227,8 +243,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       server.closeAllConnections();
       unwake?.();
       await outbox?.stop(config.server.shutdown_grace_ms);
-      await closeRuntime(rt);
+      // what was posted is committed (or, the thread gone, written in the loop) before the store closes
       await writes?.close();
+      await closeRuntime(rt);
     })());
-  return { rt, outbox, server, url, state, stop };
+  return { rt, writes, outbox, server, url, state, stop };
 }

@@ -9,6 +9,11 @@
  *   (a startup option, so no connection ever runs without it). Tests isolate themselves this way.
  * - json columns come back as text (the pool's type parser), so payloads round-trip exactly.
  * - Statements are the named artefacts of sql/postgres/, prepared once per connection.
+ * - Round trips (issue 18): `pg` sends one query at a time and waits for its answer, so each
+ *   statement costs a round trip. Batches are one statement each (a nonce group commit,
+ *   nonces.remember_many; a journal batch, journal.insert_many: arrays unnested), and a claim's
+ *   grant with its history line and idempotency answer is one statement (coupons.activate). The
+ *   other writes keep BEGIN … COMMIT around a locking read whose rows the decisions judge.
  * - Every wait is bounded, so a lost database costs a caller seconds, never a hang: a connection
  *   (or a free pooled one) within `connect_timeout` (URL, seconds; default 3), each query within
  *   `query_timeout` (URL, ms; default 4000; client side, so a silent network is noticed too).
@@ -241,18 +246,22 @@ export class PostgresStore implements S.Store {
     throw new CbError('CB_STORE_UNAVAILABLE', `idempotency record ${k.route}/${k.key} keeps changing`);
   }
 
-  async idemFinish(
+  idemFinish(
     k: S.IdemKey,
     answer: S.StoredAnswer,
     outcome: S.IdemOutcome,
     now = new Date(),
   ): Promise<boolean> {
+    return this.finishOn(this.pool, { k, answer, outcome, now });
+  }
+
+  private async finishOn(db: Queryable, f: S.IdemFinish): Promise<boolean> {
     return (
-      (await this.run(this.pool, 'idempotency.finish', {
-        ...convert.idemParams(k),
-        ...convert.answerParams(answer),
-        outcome,
-        now,
+      (await this.run(db, 'idempotency.finish', {
+        ...convert.idemParams(f.k),
+        ...convert.answerParams(f.answer),
+        outcome: f.outcome,
+        now: f.now ?? new Date(),
       })) > 0
     );
   }
@@ -284,21 +293,22 @@ export class PostgresStore implements S.Store {
     );
   }
 
+  /** One statement for the batch (one round trip, atomic); a repeat inside the batch is refused. */
   async rememberNonces(entries: S.NonceEntry[], now: Date): Promise<boolean[]> {
-    return this.tx(async (c) => {
-      const out: boolean[] = [];
-      for (const e of entries) {
-        out.push(
-          (await this.get(c, 'nonces.remember', {
-            scope: e.scope,
-            nonce: e.nonce,
-            expires_at: e.expiresAt,
-            now,
-          })) !== undefined,
-        );
-      }
-      return out;
+    const key = (scope: unknown, nonce: unknown) => `${String(scope)}\u0000${String(nonce)}`;
+    const first = new Map<string, S.NonceEntry>();
+    for (const e of entries) if (!first.has(key(e.scope, e.nonce))) first.set(key(e.scope, e.nonce), e);
+    const batch = [...first.values()];
+    const rows = await this.all(this.pool, 'nonces.remember_many', {
+      scopes: batch.map((e) => e.scope),
+      nonces: batch.map((e) => e.nonce),
+      expires_at: batch.map((e) => e.expiresAt),
+      now,
     });
+    const remembered = new Set(rows.map((r) => key(r.scope, r.nonce)));
+    return entries.map(
+      (e) => first.get(key(e.scope, e.nonce)) === e && remembered.has(key(e.scope, e.nonce)),
+    );
   }
 
   purgeNonces(now: Date): Promise<number> {
@@ -370,13 +380,39 @@ export class PostgresStore implements S.Store {
     });
   }
 
-  activateCoupon(id: string, patch: S.CouponPatch, meta: S.TransitionMeta): Promise<S.CouponRecord> {
+  /**
+   * The grant in one statement (coupons.activate, one round trip); a coupon that is not pending
+   * takes the locking path, which throws CB_COUPON_NOT_FOUND or CB_ILLEGAL_TRANSITION (or, had it
+   * turned pending again meanwhile, activates it).
+   */
+  async activateCoupon(
+    id: string,
+    patch: S.CouponPatch,
+    meta: S.TransitionMeta,
+    finish?: S.IdemFinish,
+  ): Promise<S.CouponRecord> {
+    const noFinish = { partner: null, route: null, key: null, status: null, content_type: null, body: null };
+    const r = await this.get(this.pool, 'coupons.activate', {
+      ...convert.couponParams(patch),
+      ...convert.transitionParams(id, 'pending', 'available', meta, asIs),
+      ...(finish ? { ...convert.idemParams(finish.k), ...convert.answerParams(finish.answer) } : noFinish),
+      id,
+      outcome: finish?.outcome ?? null,
+      finished_at: finish?.now ?? new Date(),
+    });
+    if (r) return convert.couponFromRow(r);
     return this.tx(async (c) => {
       const from = decide.activationFrom((await this.lock(c, [id]))[0], id);
       await this.run(c, 'coupons.patch', { ...convert.couponParams(patch), id, now: meta.at });
-      const r = (await this.get(c, 'coupons.set_state', { id, from, to: 'available', now: meta.at })) as Row;
+      const row = (await this.get(c, 'coupons.set_state', {
+        id,
+        from,
+        to: 'available',
+        now: meta.at,
+      })) as Row;
       await this.record(c, id, from, 'available', meta);
-      return convert.couponFromRow(r);
+      if (finish) await this.finishOn(c, finish);
+      return convert.couponFromRow(row);
     });
   }
 
@@ -480,13 +516,30 @@ export class PostgresStore implements S.Store {
     return this.appendExchanges([e]);
   }
 
+  /** One statement for the batch (journal.insert_many): one round trip, all or nothing. */
   async appendExchanges(list: S.ExchangeRecord[]): Promise<void> {
-    await this.tx(async (c) => {
-      for (const e of list) {
-        await this.run(c, 'journal.insert', convert.exchangeParams(e, asIs));
-        for (const key of new Set(e.businessKeys)) await this.run(c, 'journal.insert_key', { key, id: e.id });
-        for (const a of settle.anomalyParams(e, asIs)) await this.run(c, 'settlement.insert_anomaly', a);
-      }
+    const rows = list.map((e) => convert.exchangeParams(e, asIs));
+    const keys = list.flatMap((e) => [...new Set(e.businessKeys)].map((key) => ({ key, id: e.id })));
+    const anomalies = list.flatMap((e) => settle.anomalyParams(e, asIs));
+    const column = (of: Row[], name: string) => of.map((r) => r[name]);
+    await this.run(this.pool, 'journal.insert_many', {
+      ids: column(rows, 'id'),
+      ats: column(rows, 'at'),
+      routes: column(rows, 'route'),
+      partners: column(rows, 'partner'),
+      outcomes: column(rows, 'outcome'),
+      durations_ms: column(rows, 'duration_ms'),
+      datas: column(rows, 'data'),
+      keys: column(keys, 'key'),
+      key_ids: column(keys, 'id'),
+      a_ids: column(anomalies, 'exchange_id'),
+      a_ats: column(anomalies, 'at'),
+      a_routes: column(anomalies, 'route'),
+      a_partners: column(anomalies, 'partner'),
+      a_kinds: column(anomalies, 'kind'),
+      a_refs: column(anomalies, 'ref'),
+      a_codes: column(anomalies, 'code'),
+      a_details: column(anomalies, 'detail'),
     });
   }
 

@@ -135,14 +135,17 @@ export class SqliteStore implements S.Store {
     outcome: S.IdemOutcome,
     now = new Date(),
   ): Promise<boolean> {
-    return this.write(
-      () =>
-        this.run('idempotency.finish', {
-          ...convert.idemParams(k),
-          ...convert.answerParams(answer),
-          outcome,
-          now: iso(now),
-        }) > 0,
+    return this.write(() => this.finishNow({ k, answer, outcome, now }));
+  }
+
+  private finishNow(f: S.IdemFinish): boolean {
+    return (
+      this.run('idempotency.finish', {
+        ...convert.idemParams(f.k),
+        ...convert.answerParams(f.answer),
+        outcome: f.outcome,
+        now: iso(f.now ?? new Date()),
+      }) > 0
     );
   }
 
@@ -254,12 +257,18 @@ export class SqliteStore implements S.Store {
     });
   }
 
-  activateCoupon(id: string, patch: S.CouponPatch, meta: S.TransitionMeta): Promise<S.CouponRecord> {
+  activateCoupon(
+    id: string,
+    patch: S.CouponPatch,
+    meta: S.TransitionMeta,
+    finish?: S.IdemFinish,
+  ): Promise<S.CouponRecord> {
     return this.write(() => {
       const from = decide.activationFrom(this.byId(id), id);
       this.get('coupons.patch', { ...convert.couponParams(patch), id, now: iso(meta.at) });
       const r = this.get('coupons.set_state', { id, from, to: 'available', now: iso(meta.at) }) as Row;
       this.record(id, from, 'available', meta);
+      if (finish) this.finishNow(finish);
       return convert.couponFromRow(r);
     });
   }

@@ -39,6 +39,14 @@ export interface StoredAnswer {
 /** `success` and `terminal` answers are replayed; a retryable failure is abandoned instead. */
 export type IdemOutcome = 'success' | 'terminal';
 
+/** An idemFinish carried by another write, to commit with it. */
+export interface IdemFinish {
+  k: IdemKey;
+  answer: StoredAnswer;
+  outcome: IdemOutcome;
+  now?: Date;
+}
+
 export type IdemBeginResult =
   | { state: 'new' }
   | { state: 'started'; fingerprint: string; startedAt: Date }
@@ -370,8 +378,17 @@ export interface Store {
   // coupons
   /** Atomic quota check + insert as `pending`; race-free across processes. */
   reserveCoupon(r: CouponReservation, limits: QuotaLimits, meta?: TransitionMeta): Promise<ReserveResult>;
-  /** pending → available with P云's grant; throws CB_COUPON_NOT_FOUND / CB_ILLEGAL_TRANSITION. */
-  activateCoupon(id: string, patch: CouponPatch, meta: TransitionMeta): Promise<CouponRecord>;
+  /**
+   * pending → available with P云's grant; throws CB_COUPON_NOT_FOUND / CB_ILLEGAL_TRANSITION. With
+   * `finish`, the claim's idempotency record is finished in the same transaction (idemFinish's
+   * rule: only a started record takes it): the grant and the answer it gave are one commit.
+   */
+  activateCoupon(
+    id: string,
+    patch: CouponPatch,
+    meta: TransitionMeta,
+    finish?: IdemFinish,
+  ): Promise<CouponRecord>;
   /** Drops a pending reservation (upstream refused); the history keeps the release. */
   releaseCoupon(id: string, meta: TransitionMeta): Promise<void>;
   /**

@@ -165,6 +165,26 @@ describe('couponbridge check', () => {
     );
   });
 
+  test('reports a declared refusal that is not a catalog code', () => {
+    const r = check(
+      brokenCopy((_, t) =>
+        t.replace(
+          'refusals: [CB_COUPON_NOT_FOUND, CB_ILLEGAL_TRANSITION]',
+          'refusals: [CB_COUPON_NOT_FOUND, CB_COUPON_UNKNOWN]',
+        ),
+      ),
+    );
+    assert.equal(r.code, 1);
+    assert.ok(
+      r.lines.some((l) =>
+        /tencent-coupon-status-rsync\.yaml:\d+: \/inbound\/refusals\/1: "CB_COUPON_UNKNOWN" is not an error code of the catalog/.test(
+          l,
+        ),
+      ),
+      r.lines.join('\n'),
+    );
+  });
+
   test('validates a code table against its meta-schema', () => {
     const r = check(
       brokenCopy(

@@ -120,6 +120,19 @@ upstreams:
         migrate: 'auto',
       },
     );
+    assert.deepEqual(
+      parseConfig(yaml('{ url: "sqlite:var/a.db", write_thread: false }'), '/srv/c.yaml', {
+        S: 'migrate-test-secret-01',
+      }).store_settings,
+      { migrate: 'auto', write_thread: false },
+    );
+    assert.throws(
+      () =>
+        parseConfig(yaml('{ url: "sqlite:var/a.db", write_thread: "off" }'), '/srv/c.yaml', {
+          S: 'migrate-test-secret-01',
+        }),
+      /\/store\/write_thread/,
+    );
     assert.throws(
       () =>
         parseConfig(yaml('{ url: "mysql://x", migrate: later }'), '/srv/c.yaml', {

@@ -415,6 +415,36 @@ export function runStoreContract(name: string, newDatabase: () => Promise<TestDa
         ]);
       });
 
+      test("activates and finishes the claim's idempotency record in one transaction, or neither", async () => {
+        const k = { partner: 'tencent-sp', route: 'tencent.coupon.receive', key: 'req-7' };
+        const answer: StoredAnswer = { status: 200, contentType: 'application/json', body: '{"code":0}' };
+        assert.deepEqual(await store.idemBegin(k, 'fp-7', t0), { state: 'new' });
+        await store.reserveCoupon(reservation('c7'), { maxCoupons: 5, maxPerUser: 5 }, meta());
+        const c = await store.activateCoupon('c7', { couponId: 'G7', grantSerial: 'G7' }, meta(10), {
+          k,
+          answer,
+          outcome: 'success',
+          now: at(10),
+        });
+        assert.equal(c.state, 'available');
+        assert.deepEqual(await store.idemBegin(k, 'fp-7', at(20)), {
+          state: 'finished',
+          fingerprint: 'fp-7',
+          answer,
+          outcome: 'success',
+          finishedAt: at(10),
+        });
+        // an activation refused rolls the finish back with it
+        const k8 = { ...k, key: 'req-8' };
+        assert.deepEqual(await store.idemBegin(k8, 'fp-8', t0), { state: 'new' });
+        await assert.rejects(
+          store.activateCoupon('c7', {}, meta(30), { k: k8, answer, outcome: 'success', now: at(30) }),
+          rejectsWith('CB_ILLEGAL_TRANSITION'),
+        );
+        const b = await store.idemBegin(k8, 'fp-8', at(40));
+        assert.equal(b.state, 'started');
+      });
+
       test('refuses to activate or release a coupon that is not pending, or unknown', async () => {
         await available('c1');
         await assert.rejects(store.activateCoupon('c1', {}, meta(2)), rejectsWith('CB_ILLEGAL_TRANSITION'));

@@ -3,7 +3,7 @@
  * (SQLITE_BUSY), a full database (SQLITE_FULL, forced with `PRAGMA max_page_count` since no tiny
  * filesystem is at hand) and a database that turned read-only (SQLITE_READONLY, as after the
  * filesystem is remounted read-only; forced with `PRAGMA query_only` on couponbridge's own
- * connection — running as root, file modes would not stop it). Each exchange is answered in its
+ * connection and the write thread's — running as root, file modes would not stop it). Each exchange is answered in its
  * dialect with the "system error, retry" code and HTTP 503 within the upstream timeout + 5 s, an
  * error line names the exchange, nothing escapes as an uncaught error, and once the fault clears
  * requests succeed again. Figures are printed for the record.
@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
+import { request } from 'undici';
 import { createLogger } from '../../src/log';
 import { startStack, type Stack, claimCoupon } from '../support/stack';
 import { retryCode, traffic, type Sent } from '../support/faults';
@@ -36,6 +37,17 @@ let stack: Stack;
 
 /** couponbridge's own connection: the fault is injected where the filesystem would inject it. */
 const ownConnection = (): Database.Database => Reflect.get(stack.running.rt.store, 'db') as Database.Database;
+
+/**
+ * A PRAGMA on every connection couponbridge holds — the main one and the write thread's (on by
+ * default for a file store) — as a full or read-only filesystem fails them all.
+ */
+async function onEveryConnection(pragma: string): Promise<void> {
+  const writes = stack.running.writes;
+  assert.ok(writes && writes.running(), 'the write thread is on by default');
+  ownConnection().pragma(pragma);
+  await writes.pragma(pragma);
+}
 
 function assertRefused(fault: string, sent: Sent[], print = true): void {
   for (const r of sent) {
@@ -113,9 +125,8 @@ describe('SQLite faults under traffic', () => {
 
   test('SQLITE_FULL: a full database refuses writes with 503, and takes them again once there is room', async () => {
     const { grantSerial } = await claimCoupon(stack);
-    const db = ownConnection();
-    const pages = db.pragma('page_count', { simple: true }) as number;
-    db.pragma(`max_page_count = ${pages}`);
+    const pages = ownConnection().pragma('page_count', { simple: true }) as number;
+    await onEveryConnection(`max_page_count = ${pages}`);
     try {
       // Fill the free space left in the last pages; then every write needs a page it cannot have.
       let sent: Sent[];
@@ -125,21 +136,41 @@ describe('SQLite faults under traffic', () => {
       assertRefused('full', sent);
       assertLogged(/disk is full/);
     } finally {
-      db.pragma('max_page_count = 1073741823');
+      await onEveryConnection('max_page_count = 1073741823');
     }
     await assertRecovered('full', grantSerial);
   });
 
   test('SQLITE_READONLY: a database turned read-only refuses writes with 503, no crash', async () => {
     const { grantSerial } = await claimCoupon(stack);
-    const db = ownConnection();
-    db.pragma('query_only = 1');
+    await onEveryConnection('query_only = 1');
     try {
       assertRefused('read-only', await traffic(stack, grantSerial));
       assertLogged(/readonly database/);
     } finally {
-      db.pragma('query_only = 0');
+      await onEveryConnection('query_only = 0');
     }
     await assertRecovered('read-only', grantSerial);
+  });
+
+  test('the write thread ending: an error line and a metric, and exchanges go on with their writes on the event loop', async () => {
+    const { grantSerial } = await claimCoupon(stack);
+    const writes = stack.running.writes;
+    assert.ok(writes && writes.running());
+    await writes.worker.terminate();
+    const line = logs.find((l) => l.level === 'error' && /write thread failed/.test(String(l.message)));
+    assert.ok(line, `an error line: ${JSON.stringify(logs.slice(-3))}`);
+    assert.match(String(line.error), /write thread ended/);
+    const metrics = await (await request(`${stack.url}/metrics`)).body.text();
+    assert.match(metrics, /^couponbridge_write_thread_failures_total 1$/m);
+    await stack.running.rt.journal.drain();
+    const journaledBefore = (await stack.running.rt.store.listExchanges()).length;
+    const sent = await traffic(stack, grantSerial);
+    for (const r of sent) assert.equal(r.status, 200, JSON.stringify(r));
+    await stack.running.rt.journal.drain();
+    const journaled = (await stack.running.rt.store.listExchanges()).length - journaledBefore;
+    // the four exchanges, and any outbox delivery the push started
+    assert.ok(journaled >= 4, `the exchanges after the failover are journaled (${journaled})`);
+    assert.deepEqual(escaped.map(String), []);
   });
 });

@@ -9,11 +9,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import { isCbError } from '../../src/errors';
 import { openSqlite } from '../../src/store/sqlite';
 import type { ExchangeRecord } from '../../src/store/types';
-import { startWriteThread } from '../../src/store/write-thread';
+import { startWriteThread, type WriteThread } from '../../src/store/write-thread';
+import { createJournalWriter, createStoreNonces } from '../../src/runtime';
+import type { SqliteStore } from '../../src/store/sqlite';
 
 const record = (id: string, extra: Partial<ExchangeRecord> = {}): ExchangeRecord => ({
   id,
@@ -31,11 +33,29 @@ function freshFile(): string {
   return join(mkdtempSync(join(tmpdir(), 'cb-wt-')), 'cb.db');
 }
 
+/** The thread on `path`, failing over to the in-loop writers on `store`; `failovers` records why. */
+function startOn(
+  path: string,
+  store: SqliteStore,
+  busyTimeoutMs?: number,
+): WriteThread & { failovers: Error[] } {
+  const failovers: Error[] = [];
+  const t = startWriteThread(
+    { path, busyTimeoutMs },
+    {
+      journal: createJournalWriter(store),
+      nonces: createStoreNonces(store),
+      onFailover: (e) => failovers.push(e),
+    },
+  );
+  return Object.assign(t, { failovers });
+}
+
 describe('write thread', () => {
   test('remembers nonces once per scope, committed where the main connection sees them', async () => {
     const path = freshFile();
     const store = openSqlite({ path });
-    const t = startWriteThread({ path });
+    const t = startOn(path, store);
     try {
       const now = Date.now();
       const exp = now + 60_000;
@@ -74,7 +94,7 @@ describe('write thread', () => {
   test('journals records with their business keys and anomalies; a bad record loses only itself', async () => {
     const path = freshFile();
     const store = openSqlite({ path });
-    const t = startWriteThread({ path });
+    const t = startOn(path, store);
     try {
       const anomalies = [{ kind: 'redeem_unknown', ref: 'G1', code: '1004', detail: 'unknown grant' }];
       const lost = await Promise.all([
@@ -111,7 +131,7 @@ describe('write thread', () => {
   test('a write lock held past busy_timeout: CB_STORE_UNAVAILABLE for the batch, then writes again', async () => {
     const path = freshFile();
     const store = openSqlite({ path });
-    const t = startWriteThread({ path, busyTimeoutMs: 50 });
+    const t = startOn(path, store, 50);
     const db = Reflect.get(store, 'db') as Database.Database;
     try {
       db.prepare('BEGIN IMMEDIATE').run();
@@ -133,15 +153,128 @@ describe('write thread', () => {
     }
   });
 
+  test('after SQLITE_BUSY the thread does not wait on the lock again until a write gets it', async () => {
+    const path = freshFile();
+    const store = openSqlite({ path });
+    const t = startOn(path, store, 300);
+    const db = Reflect.get(store, 'db') as Database.Database;
+    try {
+      assert.deepEqual(await t.pragma('busy_timeout'), [{ timeout: 300 }]);
+      db.prepare('BEGIN IMMEDIATE').run();
+      await assert.rejects(t.nonces.remember('s', 'b1', Date.now() + 60_000, Date.now()), /locked/);
+      assert.deepEqual(await t.pragma('busy_timeout'), [{ timeout: 0 }], 'contended: no wait');
+      db.prepare('COMMIT').run();
+      assert.equal(await t.nonces.remember('s', 'b1', Date.now() + 60_000, Date.now()), true);
+      assert.deepEqual(await t.pragma('busy_timeout'), [{ timeout: 300 }], 'the wait restored');
+    } finally {
+      if (db.inTransaction) db.prepare('ROLLBACK').run();
+      await t.close();
+      await store.close();
+    }
+  });
+
+  test('a read-only or full database: nonces refused as CB_STORE_UNAVAILABLE, the journal batch lost whole, then writes again', async () => {
+    const path = freshFile();
+    const store = openSqlite({ path });
+    const t = startOn(path, store);
+    const unavailable = (e: unknown) => isCbError(e) && e.code === 'CB_STORE_UNAVAILABLE';
+    try {
+      await t.pragma('query_only = 1');
+      await assert.rejects(t.nonces.remember('s', 'r1', Date.now() + 60_000, Date.now()), unavailable);
+      const lost = await Promise.all([t.journal.add(record('r1')), t.journal.add(record('r2'))]);
+      for (const e of lost) assert.ok(unavailable(e) && /readonly/.test(String(e)), String(e));
+      await t.pragma('query_only = 0');
+      const pages = (await t.pragma('page_count')) as Array<{ page_count: number }>;
+      await t.pragma(`max_page_count = ${pages[0].page_count}`);
+      const big = record('r3', {
+        data: { inbound: { method: 'POST', path: '/p', body: 'x'.repeat(200_000) } },
+      });
+      const full = await t.journal.add(big);
+      assert.ok(unavailable(full) && /full/.test(String(full?.message)), String(full));
+      await t.pragma('max_page_count = 1073741823');
+      assert.equal(await t.nonces.remember('s', 'r1', Date.now() + 60_000, Date.now()), true);
+      assert.equal(await t.journal.add(record('r4')), undefined);
+      assert.deepEqual(
+        (await store.listExchanges()).map((e) => e.id),
+        ['r4'],
+      );
+      assert.deepEqual(t.failovers, [], 'a fault is not a failover');
+    } finally {
+      await t.close();
+      await store.close();
+    }
+  });
+
+  test('the thread ending unasked: logged once, and every write from then on goes through the loop', async () => {
+    const path = freshFile();
+    const store = openSqlite({ path });
+    const t = startOn(path, store);
+    try {
+      assert.equal(await t.nonces.remember('s', 'd1', Date.now() + 60_000, Date.now()), true);
+      await t.worker.terminate();
+      assert.equal(t.running(), false);
+      assert.equal(t.failovers.length, 1);
+      assert.match(t.failovers[0].message, /write thread ended/);
+      assert.equal(
+        await t.nonces.remember('s', 'd1', Date.now() + 60_000, Date.now()),
+        false,
+        'still a replay',
+      );
+      assert.equal(await t.nonces.remember('s', 'd2', Date.now() + 60_000, Date.now()), true);
+      assert.equal(await t.journal.add(record('d1')), undefined);
+      assert.ok(await store.getExchange('d1'), 'written by the main connection');
+      await assert.rejects(t.pragma('query_only'), /gone/);
+    } finally {
+      await t.close();
+      await store.close();
+    }
+    assert.equal(t.failovers.length, 1, 'close is no failover');
+  });
+
+  test('a crash before the commit loses nothing: the unanswered nonce and journal batches are written in the loop', async () => {
+    const path = freshFile();
+    const store = openSqlite({ path });
+    const t = startOn(path, store, 10_000);
+    const other = new Database(path);
+    try {
+      // the thread waits on the lock inside its transaction's BEGIN, nothing committed
+      other.exec('BEGIN IMMEDIATE');
+      const nonce = t.nonces.remember('s', 'c1', Date.now() + 60_000, Date.now());
+      const journaled = t.journal.add(record('c1'));
+      await new Promise((r) => setTimeout(r, 100));
+      const ended = t.worker.terminate();
+      other.exec('ROLLBACK');
+      await ended;
+      assert.equal(await nonce, true, 'the request goes on with its nonce committed');
+      assert.equal(await journaled, undefined);
+      assert.equal(t.failovers.length, 1);
+      assert.ok(await store.getExchange('c1'));
+      assert.equal(
+        await store.rememberNonce('s', 'c1', new Date(Date.now() + 60_000), new Date()),
+        false,
+        'the nonce is stored',
+      );
+    } finally {
+      if (other.inTransaction) other.exec('ROLLBACK');
+      other.close();
+      await t.close();
+      await store.close();
+    }
+  });
+
   test('close drains what was posted; an in-memory database is refused', async () => {
     const path = freshFile();
     const store = openSqlite({ path }); // the main connection applies the migrations
-    const t = startWriteThread({ path });
-    const added = t.journal.add(record('z1'));
+    const t = startOn(path, store);
+    const added = [t.journal.add(record('z1')), t.journal.add(record('z2'))];
+    const remembered = t.nonces.remember('s', 'z1', Date.now() + 60_000, Date.now());
     await t.close();
-    assert.equal(await added, undefined);
+    assert.deepEqual(await Promise.all(added), [undefined, undefined]);
+    assert.equal(await remembered, true);
     assert.ok(await store.getExchange('z1'));
+    assert.ok(await store.getExchange('z2'));
+    assert.deepEqual(t.failovers, []);
+    assert.throws(() => startOn(':memory:', store), /in-memory/);
     await store.close();
-    assert.throws(() => startWriteThread({ path: ':memory:' }), /in-memory/);
   });
 });

@@ -5,16 +5,17 @@
  * delivery carries the same id; otherwise a fresh UUID. The signature is computed over the same
  * values JSON.stringify writes, so the receiver's raw-text view reproduces it.
  */
-import { randomInt, randomUUID } from 'node:crypto';
 import type {
   BodyEncoding,
   Credentials,
+  Entropy,
   OutboundRequest,
   ParsedMessage,
   RawRequest,
   Signature,
 } from '../types';
 import { JSON_CONTENT_TYPE } from '../shared/answer';
+import { systemEntropy } from '../shared/entropy';
 import { formValues } from '../shared/form';
 import { bodyText, declaredKind } from '../shared/media';
 import { jsonMessage, omit } from '../shared/message';
@@ -26,24 +27,20 @@ export function parse(req: RawRequest): ParsedMessage {
   return jsonMessage(bodyText(req.body));
 }
 
-/** 16 random digits: the published examples use numeric nonces. */
-function nonce(): string {
-  const part = (): string => String(randomInt(0, 100_000_000)).padStart(8, '0');
-  return `${part()}${part()}`;
-}
-
 export function buildRequest(
   endpoint: { method: 'GET' | 'POST'; path: string; encoding: BodyEncoding },
   fields: Record<string, unknown>,
   creds: Credentials,
   now: Date = new Date(),
+  entropy: Entropy = systemEntropy,
 ): OutboundRequest & { signature: Signature; message: Record<string, unknown> } {
-  const seqId = typeof fields.seq_id === 'string' && fields.seq_id !== '' ? fields.seq_id : randomUUID();
+  const seqId = typeof fields.seq_id === 'string' && fields.seq_id !== '' ? fields.seq_id : entropy.uuid();
   const message = {
     api_key: creds.keyId,
     seq_id: seqId,
     timestamp: String(Math.floor(now.getTime() / 1000)),
-    nonce: nonce(),
+    // 16 random digits: the published examples use numeric nonces
+    nonce: entropy.digits(16),
     ...omit(fields, ['api_key', 'seq_id', 'timestamp', 'nonce', 'sign']),
   };
   const signature = tencentMd5.sign({ params: message }, creds.secret, creds.schemeOptions);

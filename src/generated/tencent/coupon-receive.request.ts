@@ -45,7 +45,7 @@ export interface TencentCouponReceiveRequest {
    */
   request_id: string;
   /**
-   * 扩展信息
+   * 扩展信息: the plate the coupon is granted to, as JSON {"plate": …} or a bare plate (design T2)
    */
   extra?: string;
 }

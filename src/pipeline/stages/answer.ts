@@ -6,7 +6,7 @@
 import { CbError, callerMessage, errorCatalog, isUndisclosed, toCbError, type CbCode } from '../../errors';
 import { formatDiagnostics } from '../../schema/registry';
 import { MappingError, type CodeEntry } from '../../mapping/compile';
-import type { Answer, Dialect } from '../../dialects/types';
+import type { Answer, Dialect, Entropy } from '../../dialects/types';
 import type { Exchange, UpstreamOutcome } from '../context';
 
 const transportCb: Record<string, CbCode> = {
@@ -53,10 +53,14 @@ export function codeEntryFor(x: Exchange, o: UpstreamOutcome): CodeEntry | undef
   return m.code(o.kind);
 }
 
-export function errorAnswer(d: Dialect, e: unknown): Answer {
+export function errorAnswer(d: Dialect, e: unknown, entropy?: Entropy): Answer {
   const err = toCbError(e);
   const hint = isUndisclosed(err) ? undefined : err.hint;
-  return d.envelope.error({ code: d.codes[err.code], message: callerMessage(err), hint }, err.status);
+  return d.envelope.error(
+    { code: d.codes[err.code], message: callerMessage(err), hint },
+    err.status,
+    entropy,
+  );
 }
 
 export function mapBack(x: Exchange): void {
@@ -79,6 +83,7 @@ export function mapBack(x: Exchange): void {
           entry.render(vars) ?? String(vars.upstream && (vars.upstream as { message: unknown }).message),
       },
       entry.status ?? (transport ? errorCatalog[transportCb[o.kind]].status : 200),
+      x.rt.entropy,
     );
     x.outcome = o.kind === 'answer' ? `upstream:${o.code}` : o.kind;
     x.retryable = entry.retry ?? transport;
@@ -92,7 +97,7 @@ export function mapBack(x: Exchange): void {
           `${x.route.target!.dialect.name} answered ${up.code}: ${up.message}`,
         )
       : new CbError(transportCb[o.kind], up.message);
-  x.answer = errorAnswer(caller, err);
+  x.answer = errorAnswer(caller, err, x.rt.entropy);
   x.outcome = err.code;
   x.retryable = err.retryable;
 }
@@ -109,6 +114,7 @@ export function successAnswer(x: Exchange, upstreamBody?: unknown): Answer {
   const answer = x.route.dialect.envelope.success(
     Object.keys(data).length > 0 ? data : undefined,
     x.route.doc.answer?.message,
+    x.rt.entropy,
   );
   const diags = x.rt.registry.validate(
     x.route.doc.inbound.answer_schema,

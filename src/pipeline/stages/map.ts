@@ -39,6 +39,7 @@ export function selectBranch(x: Exchange): void {
     m.vars(c);
     x.branch = m.selectBranch(c);
   });
+  (x.selected ??= []).push(x.branch!.name);
 }
 
 export function buildFields(x: Exchange): Record<string, unknown> {

@@ -23,7 +23,7 @@ export function upstreamOf(x: Exchange): Upstream {
 export function sign(x: Exchange, fields: Record<string, unknown>): void {
   const t = x.route.target!;
   const u = upstreamOf(x);
-  const built = t.dialect.buildRequest(t.endpoint, fields, u.creds, x.now);
+  const built = t.dialect.buildRequest(t.endpoint, fields, u.creds, x.now, x.rt.entropy);
   const base = u.baseUrl.endsWith('/') ? u.baseUrl.slice(0, -1) : u.baseUrl;
   x.outbound = { ...built, url: base + built.path };
 }

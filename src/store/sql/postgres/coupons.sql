@@ -38,6 +38,40 @@ UPDATE coupons SET
 WHERE id = :id
 RETURNING *;
 
+-- name: activate
+-- pending → available with the grant's fields, its history line and, when :key is given, the
+-- claim's idempotency answer (idempotency.finish's rule), in ONE statement: one round trip, atomic.
+-- No row: the coupon is not pending (or unknown); the store then takes the locking path, which
+-- says why.
+WITH c AS (
+  UPDATE coupons SET
+    coupon_id = coalesce(:coupon_id, coupon_id),
+    user_code = coalesce(:user_code, user_code),
+    grant_serial = coalesce(:grant_serial, grant_serial),
+    park_uuid = coalesce(:park_uuid, park_uuid),
+    event_id = coalesce(:event_id, event_id),
+    coupon_code = coalesce(:coupon_code, coupon_code),
+    coupon_type = coalesce(:coupon_type, coupon_type),
+    face_value = coalesce(:face_value, face_value),
+    valid_from = coalesce(:valid_from, valid_from),
+    valid_until = coalesce(:valid_until, valid_until),
+    attrs = coalesce(:attrs, attrs),
+    state = 'available',
+    updated_at = :at
+  WHERE id = :id AND state = 'pending'
+  RETURNING *
+), t AS (
+  INSERT INTO coupon_transitions (coupon_ref, from_state, to_state, at, actor, exchange_id, reason)
+  SELECT id, 'pending', 'available', :at, :actor, :exchange_id, :reason FROM c
+), f AS (
+  UPDATE idempotency
+  SET state = 'finished', finished_at = :finished_at, outcome = :outcome,
+    answer_status = :status, answer_content_type = :content_type, answer_body = :body
+  WHERE partner = :partner AND route = :route AND business_key = :key AND state = 'started'
+    AND EXISTS (SELECT 1 FROM c)
+)
+SELECT * FROM c;
+
 -- name: set_state
 UPDATE coupons SET state = :to, updated_at = :now WHERE id = :id AND state = :from
 RETURNING *;

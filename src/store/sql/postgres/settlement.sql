@@ -61,10 +61,6 @@ WHERE created_at >= :from AND created_at < :to
     OR (state = 'leased' AND lease_until < :before))
 ORDER BY created_at, id;
 
--- name: insert_anomaly
-INSERT INTO exchange_anomalies (exchange_id, at, route, partner, kind, ref, code, detail)
-VALUES (:exchange_id, :at, :route, :partner, :kind, :ref, :code, :detail);
-
 -- name: anomalies
 SELECT * FROM exchange_anomalies
 WHERE at >= :from AND at < :to AND (:partner::text IS NULL OR partner = :partner)
