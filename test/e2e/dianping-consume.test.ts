@@ -309,7 +309,11 @@ describe('D1 consumeCoupon → P云 grant/sync', () => {
     );
     const precise = await dianping(stack, PATH, consume({ orderAmount: '10.001' }));
     assert.equal(precise.json.code, '3009011');
-    assert.match(precise.json.message, /orderAmount: amount has more than 2 decimal places/);
+    // The schema refuses a third decimal before the flow converts (at most 2 decimals, 13 digits).
+    assert.match(
+      precise.json.message,
+      /\/orderAmount: must match pattern "\^\[0-9\]\{1,13\}\(\\\.\[0-9\]\{1,2\}0\*\)\?\$" — decimal amount in 元/,
+    );
     const text = await dianping(stack, PATH, consume({ freightFee: 'free' }));
     assert.equal(text.json.code, '3009011');
     assert.match(text.json.message, /freightFee/);
