@@ -84,6 +84,7 @@ describe('yuanToFen', () => {
     assert.throws(() => yuanToFen(''), { name: 'MoneyError', message: 'not an amount: ""' });
     assert.throws(() => yuanToFen('  '), { message: 'not an amount: "  "' });
     assert.throws(() => yuanToFen(null), { message: 'not an amount: null' });
+    assert.throws(() => yuanToFen(Infinity), { message: 'not a finite amount: Infinity' });
     assert.throws(() => yuanToFen('1.234'), {
       message: 'amount has more than 2 decimal places (分 precision): "1.234"',
     });
@@ -111,6 +112,11 @@ describe('fenToYuan and helpers', () => {
     assert.equal(toFen('500'), 500);
     assert.equal(toFen(500), 500);
     assert.throws(() => toFen('5.00'), MoneyError);
+    assert.equal(toFen(' 500 '), 500);
+    assert.equal(toFen('-25'), -25);
+    assert.throws(() => toFen(1.5), { name: 'MoneyError', message: 'not an integer amount in 分: 1.5' });
+    assert.throws(() => toFen(null), { name: 'MoneyError', message: 'not an integer amount in 分: null' });
+    assert.throws(() => toFen('1234567890123456'), MoneyError);
   });
   test('splitFen puts the remainder on the first part', () => {
     assert.deepEqual(splitFen(1000, 3), [334, 333, 333]);
