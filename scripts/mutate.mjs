@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Mutation testing of src/money.ts, src/dialects, src/ledger and src/mapping: one StrykerJS run per
 // scope (stryker.config.mjs), each with its own test files and reports in reports/mutation/.
-// Usage: npm run mutate [-- scope…]   (scopes: money dialects ledger mapping; default all four)
+// Usage: npm run mutate [-- scope…]   (scopes: money signatures dialects ledger mapping; default all)
 import { spawnSync } from 'node:child_process';
 
-const ALL = ['money', 'dialects', 'ledger', 'mapping'];
+const ALL = ['money', 'signatures', 'dialects', 'ledger', 'mapping'];
 const scopes = process.argv.slice(2);
 for (const scope of scopes.length ? scopes : ALL) {
   if (!ALL.includes(scope)) {

@@ -31,6 +31,10 @@ describe('dianping-sha1', () => {
 
   test('requires the appKey', () => {
     assert.throws(() => classic.sign({ params: { a: '1' } }, 's'), /appKey must be a non-empty string/);
+    assert.throws(
+      () => classic.sign({ params: { a: '1' }, appKey: '' }, 's'),
+      /appKey must be a non-empty string/,
+    );
   });
 });
 

@@ -55,6 +55,20 @@ describe('pyun-json-push-md5', () => {
     const s = push.sign({ params }, 'k');
     assert.equal(s.stringToSign, 'data={"a":{"c":true,"d":[{"x":1,"y":2}]},"b":1}&z=q&app_secret=k');
   });
+
+  test('sorts nested keys whatever order they come in, and writes an absent array item as null', () => {
+    const params = { data: { c: 1, a: 2, e: 3, b: 4, d: [undefined, { n: 1, m: 2, o: 3 }] } };
+    const s = push.sign({ params }, 'k');
+    assert.equal(
+      s.stringToSign,
+      'data={"a":2,"b":4,"c":1,"d":[null,{"m":2,"n":1,"o":3}],"e":3}&app_secret=k',
+    );
+    assert.equal(s.sign, '9EA90FEA2B5D50680AAE695485662820'); // md5sum of the string above, upper-cased
+  });
+
+  test('refuses a value that has no text (a function)', () => {
+    assert.throws(() => push.sign({ params: { f: () => 1 } }, 'k'), /cannot sign a value of type function/);
+  });
 });
 
 describe('pyun-json-md5', () => {
