@@ -44,6 +44,7 @@ const scopes = {
     testFiles: [
       'test/mapping/compile.test.ts',
       'test/mapping/codes.test.ts',
+      'test/mapping/converters.test.ts',
       'test/mapping/identities.test.ts',
       'test/golden/golden.test.ts',
     ],
