@@ -62,6 +62,15 @@ describe('dianping-router-md5', () => {
     assert.equal(router.sign({ params: { session: '', a: '1' } }, 's').stringToSign, 'sa1s');
   });
 
+  test('both schemes name themselves when there are no parameters to sign', () => {
+    assert.throws(() => router.sign({ body: 'x' }, 's'), {
+      message: 'scheme dianping-router-md5 signs parameters: params must be an object',
+    });
+    assert.throws(() => classic.sign({ body: 'x', appKey: 'AK' }, 's'), {
+      message: 'scheme dianping-sha1 signs parameters: params must be an object',
+    });
+  });
+
   test('verify accepts the upper-case form of its lower-case signature', () => {
     const sign = router.sign({ params: { a: '1' } }, 's').sign;
     assert.deepEqual(router.verify({ params: { a: '1' } }, 's', sign.toUpperCase()), { ok: true });
