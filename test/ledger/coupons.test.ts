@@ -43,6 +43,8 @@ describe('alreadyApplied', () => {
     assert.equal(alreadyApplied(plain, coupon('available')), false);
     const move = exchange('used').x;
     assert.equal(alreadyApplied(move, undefined), false);
+    const noBranch = { ...exchange('used').x, branch: undefined } as Exchange;
+    assert.equal(alreadyApplied(noBranch, coupon('available')), false);
     assert.deepEqual([...plain.notes, ...move.notes], []);
   });
 

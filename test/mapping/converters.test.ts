@@ -88,6 +88,8 @@ describe('plate_from_extra', () => {
       'B12345',
       '粤b12345',
       '粤B123',
+      'x粤B12345',
+      '粤B12345678',
     ])
       assert.equal(plateFromExtra(v), undefined, String(v));
   });
