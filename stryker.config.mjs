@@ -68,7 +68,9 @@ export default {
   tap: {
     testFiles: scopes[scope].testFiles,
     nodeArgs: ['--import', 'tsx', '--test-reporter=tap'],
-    forceBail: true,
+    // Not forceBail: killing a file at its first failure inside a describe() was seen to leave
+    // mutants "survived" that a hand check kills (docs/mutation.md); a file runs to its end.
+    forceBail: false,
   },
   coverageAnalysis: 'perTest',
   // Two cores shared with other work: one runner per core.
