@@ -31,6 +31,10 @@ describe('dianping-sha1', () => {
 
   test('requires the appKey', () => {
     assert.throws(() => classic.sign({ params: { a: '1' } }, 's'), /appKey must be a non-empty string/);
+    assert.throws(
+      () => classic.sign({ params: { a: '1' }, appKey: '' }, 's'),
+      /appKey must be a non-empty string/,
+    );
   });
 });
 
@@ -56,6 +60,15 @@ describe('dianping-router-md5', () => {
 
   test('skips empty values by default', () => {
     assert.equal(router.sign({ params: { session: '', a: '1' } }, 's').stringToSign, 'sa1s');
+  });
+
+  test('both schemes name themselves when there are no parameters to sign', () => {
+    assert.throws(() => router.sign({ body: 'x' }, 's'), {
+      message: 'scheme dianping-router-md5 signs parameters: params must be an object',
+    });
+    assert.throws(() => classic.sign({ body: 'x', appKey: 'AK' }, 's'), {
+      message: 'scheme dianping-sha1 signs parameters: params must be an object',
+    });
   });
 
   test('verify accepts the upper-case form of its lower-case signature', () => {

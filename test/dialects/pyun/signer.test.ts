@@ -45,7 +45,9 @@ describe('pyun-form-md5', () => {
 
   test('rejects an empty secret and missing params', () => {
     assert.throws(() => form.sign({ params: {} }, ''), /non-empty secret/);
-    assert.throws(() => form.sign({ body: 'x' }, 'k'), /params must be an object/);
+    assert.throws(() => form.sign({ body: 'x' }, 'k'), {
+      message: 'scheme pyun-form-md5 signs parameters: params must be an object',
+    });
   });
 });
 
@@ -54,6 +56,24 @@ describe('pyun-json-push-md5', () => {
     const params = { z: 'q', data: { b: 1, a: { d: [{ y: 2, x: 1 }], c: true } }, sign: 'X' };
     const s = push.sign({ params }, 'k');
     assert.equal(s.stringToSign, 'data={"a":{"c":true,"d":[{"x":1,"y":2}]},"b":1}&z=q&app_secret=k');
+  });
+
+  test('sorts nested keys whatever order they come in, and writes an absent array item as null', () => {
+    const params = { data: { c: 1, a: 2, e: 3, b: 4, d: [undefined, { n: 1, m: 2, o: 3 }] } };
+    const s = push.sign({ params }, 'k');
+    assert.equal(
+      s.stringToSign,
+      'data={"a":2,"b":4,"c":1,"d":[null,{"m":2,"n":1,"o":3}],"e":3}&app_secret=k',
+    );
+    assert.equal(s.sign, '9EA90FEA2B5D50680AAE695485662820'); // md5sum of the string above, upper-cased
+  });
+
+  test('drops empty values by default, as the form scheme does', () => {
+    assert.equal(push.sign({ params: { a: '', b: '1', c: null } }, 'k').stringToSign, 'b=1&app_secret=k');
+  });
+
+  test('refuses a value that has no text (a function)', () => {
+    assert.throws(() => push.sign({ params: { f: () => 1 } }, 'k'), /cannot sign a value of type function/);
   });
 });
 
