@@ -2,40 +2,17 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { Command } from 'commander';
-import { register as registerSign, type CliIo } from '../../src/cli/commands/sign';
+import { register as registerSign } from '../../src/cli/commands/sign';
 import { register as registerVerify } from '../../src/cli/commands/verify';
 import { schemeNames } from '../../src/dialects/index';
 import { changeOneChar, loadVectors, type Vector } from '../dialects/load-vectors';
+import { runCli, type CliRun } from '../support/cli';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 /** Runs `couponbridge <args>` in-process with the given stdin (undefined: a terminal) and files. */
-async function run(
-  args: string[],
-  stdin: string | undefined,
-  files: Record<string, string> = {},
-): Promise<Run> {
-  const result: Run = { code: 0, stdout: '', stderr: '' };
-  const io: CliIo = {
-    readStdin: async () => stdin,
-    readFile: (path) => {
-      if (!(path in files)) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
-      return files[path];
-    },
-    out: (text) => (result.stdout += text),
-    err: (text) => (result.stderr += text),
-    setExitCode: (code) => (result.code = code),
-  };
-  const program = new Command('couponbridge').exitOverride();
-  registerSign(program, io);
-  registerVerify(program, io);
-  await program.parseAsync(args, { from: 'user' });
-  return result;
+function run(args: string[], stdin: string | undefined, files: Record<string, string> = {}): Promise<Run> {
+  return runCli([registerSign, registerVerify], args, { stdin, files });
 }
 
 /** Runs the real executable, bin/couponbridge.js, with stdin piped. */

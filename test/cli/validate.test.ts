@@ -9,11 +9,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { getDialect } from '../../src/dialects';
 import { closeRuntime, type Runtime } from '../../src/runtime';
 import { signedPyunPush } from '../../src/sandbox';
-import type { CliIo } from '../../src/cli/commands/sign';
 import {
   formatResult,
   openValidationRuntime,
@@ -22,6 +20,7 @@ import {
   type ValidateOptions,
 } from '../../src/cli/commands/validate';
 import { projectRoot } from '../../src/util/paths';
+import { runCli } from '../support/cli';
 import { creds, paymentPushFields, spCreds, testConfig } from '../support/stack';
 import { posCreds } from '../e2e/dianping-client';
 
@@ -289,22 +288,8 @@ partners:
 `,
   );
 
-  async function run(args: string[], stdin: string | undefined) {
-    const r = { code: 0, stdout: '', stderr: '' };
-    const io: CliIo = {
-      readStdin: async () => stdin,
-      readFile: () => {
-        throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
-      },
-      out: (t) => (r.stdout += t),
-      err: (t) => (r.stderr += t),
-      setExitCode: (c) => (r.code = c),
-    };
-    const program = new Command('couponbridge').exitOverride();
-    register(program, io);
-    await program.parseAsync(['validate', '--config', config, ...args], { from: 'user' });
-    return r;
-  }
+  const run = (args: string[], stdin: string | undefined) =>
+    runCli([register], ['validate', '--config', config, ...args], { stdin });
 
   test('exit 0 for a valid message, 1 with one line per problem, 2 for bad usage', async () => {
     const ok = await run(

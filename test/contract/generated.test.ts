@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import { formatGeneratedReport, runGeneratedChecks } from '../../src/contract/generated-checks';
 import { loadSchemaRegistry } from '../../src/schema/registry';
 import { projectRoot } from '../../src/util/paths';
-import { Command } from 'commander';
 import { register } from '../../src/cli/commands/test';
-import type { CliIo } from '../../src/cli/commands/sign';
+import { runCli } from '../support/cli';
 
 const shipped = join(projectRoot(), 'mappings');
 const SEED = 20261201;
@@ -101,20 +100,7 @@ test('a runtime schema loosened so that a near-miss is accepted is a failure nam
 });
 
 test('couponbridge test --generate N --seed S prints the report; a bad N is bad usage', async () => {
-  async function run(args: string[]) {
-    const r = { code: 0, stdout: '', stderr: '' };
-    const io: CliIo = {
-      readStdin: async () => undefined,
-      readFile: () => '',
-      out: (t) => (r.stdout += t),
-      err: (t) => (r.stderr += t),
-      setExitCode: (c) => (r.code = c),
-    };
-    const program = new Command('couponbridge').exitOverride();
-    register(program, io);
-    await program.parseAsync(['test', ...args], { from: 'user' });
-    return r;
-  }
+  const run = (args: string[]) => runCli([register], ['test', ...args]);
   const ok = await run(['--route', 'tencent.sp-stock-query', '--generate', '8', '--seed', '3']);
   assert.equal(ok.code, 0, ok.stdout + ok.stderr);
   assert.match(ok.stdout, /^generated contract checks: 8 messages per route, seed 3$/m);

@@ -5,23 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Command } from 'commander';
 import { register } from '../../src/cli/commands/test';
-import type { CliIo } from '../../src/cli/commands/sign';
+import { runCli } from '../support/cli';
 
 test('the shipped cases pass with full branch and code-row coverage', async () => {
-  let out = '';
-  let code = 0;
-  const io: CliIo = {
-    readStdin: async () => undefined,
-    readFile: () => '',
-    out: (t) => (out += t),
-    err: (t) => (out += t),
-    setExitCode: (c) => (code = c),
-  };
-  const program = new Command().exitOverride();
-  register(program, io);
-  await program.parseAsync(['node', 'couponbridge', 'test', '--require-full-coverage']);
+  const run = await runCli([register], ['test', '--require-full-coverage']);
+  const out = run.stdout + run.stderr;
+  const code = run.code;
   assert.equal(code, 0, out);
   assert.doesNotMatch(out, /FAIL|not exercised/);
   // 18 routes, each with its coverage line; the totals are the shipped mappings' (literal)

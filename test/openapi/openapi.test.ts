@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
@@ -19,8 +18,8 @@ import { errorAnswer } from '../../src/pipeline/stages/answer';
 import { loadSchemaRegistry } from '../../src/schema/registry';
 import { loadCheckedTable } from '../../src/server/reload';
 import { openapiFor, register } from '../../src/cli/commands/openapi';
-import type { CliIo } from '../../src/cli/commands/sign';
 import { projectRoot } from '../../src/util/paths';
+import { runCli } from '../support/cli';
 import { startStack, type Stack } from '../support/stack';
 
 const mappingsDir = join(projectRoot(), 'mappings');
@@ -217,20 +216,7 @@ describe('couponbridge openapi: served and printed', () => {
       config,
       `store: "sqlite::memory:"\nmappings: "${mappingsDir}"\nupstreams:\n  pyun: { base_url: "http://pyun.openapi.test", app_id: op-openapi, app_secret: openapi-secret-000001 }\npartners: []\n`,
     );
-    const run = async (args: string[]) => {
-      const r = { code: 0, stdout: '', stderr: '' };
-      const io: CliIo = {
-        readStdin: async () => undefined,
-        readFile: () => '',
-        out: (t) => (r.stdout += t),
-        err: (t) => (r.stderr += t),
-        setExitCode: (c) => (r.code = c),
-      };
-      const program = new Command('couponbridge').exitOverride();
-      register(program, io);
-      await program.parseAsync(['openapi', ...args], { from: 'user' });
-      return r;
-    };
+    const run = (args: string[]) => runCli([register], ['openapi', ...args]);
     const ok = await run(['--config', config]);
     assert.equal(ok.code, 0, ok.stderr);
     assert.deepEqual(JSON.parse(ok.stdout), doc);
