@@ -15,7 +15,7 @@
 const scopes = {
   money: {
     mutate: ['src/money.ts'],
-    testFiles: ['test/money.test.ts', 'test/dialects/**/*.test.ts', 'test/golden/golden.test.ts'],
+    testFiles: ['test/money.test.ts', 'test/dialects/**/*.test.ts', 'test/contract/shipped-cases.test.ts'],
   },
   signatures: {
     mutate: ['src/dialects/shared/signing.ts', 'src/dialects/*/signer.ts'],
@@ -46,7 +46,7 @@ const scopes = {
       'test/mapping/codes.test.ts',
       'test/mapping/converters.test.ts',
       'test/mapping/identities.test.ts',
-      'test/golden/golden.test.ts',
+      'test/contract/shipped-cases.test.ts',
     ],
   },
 };
