@@ -12,6 +12,7 @@ import { toCstIso } from '../../src/time';
 import { buildStatement, type Statement } from '../../src/reconcile/statement';
 import {
   claimCoupon,
+  deactivateCoupon,
   pushPayment,
   startStack,
   statusSyncFields as statusSync,
@@ -69,16 +70,7 @@ describe('reconcile: a day of traffic', () => {
     // redeemed by a status sync (apply_value = the ledger's 500)
     assert.equal((await stack.tencent(STATUS, statusSync(c1.couponId, 2, 'u-1'))).json.code, 0);
     // expired by T4
-    const t4 = await stack.tencent('/tencent/sp/coupon/deactivate', {
-      app_channel_id: 0,
-      user_code: 'u-2',
-      mobile_phone: '13911112222',
-      stock_id: 'cb-demo-001',
-      coupon_id: c2.couponId,
-      coupon_status: 3,
-      reason: '用户申请退款',
-    });
-    assert.equal(t4.json.code, 0, t4.body);
+    await deactivateCoupon(stack, c2.couponId, 'u-2');
     // redeemed at the gate: P1 push; its Tencent notification is refused for good → a dead letter
     stack.sandbox.fault('tencent', { mode: 'code', code: '400000', message: '参数错误', times: 1 });
     refs.paySerial = `PS${randomUUID().slice(0, 12)}`;

@@ -92,6 +92,20 @@ export async function claimCoupon(
   return { couponId: c!.couponId!, grantSerial: c!.grantSerial!, requestId };
 }
 
+/** The SP invalidates a coupon of cb-demo-001 it owns (T4, coupon_status 3: a refund); expects code 0. */
+export async function deactivateCoupon(s: Stack, couponId: string, userCode: string): Promise<void> {
+  const res = await s.tencent('/tencent/sp/coupon/deactivate', {
+    app_channel_id: 0,
+    user_code: userCode,
+    mobile_phone: '13911112222',
+    stock_id: 'cb-demo-001',
+    coupon_id: couponId,
+    coupon_status: 3,
+    reason: '用户申请退款',
+  });
+  assert.equal(res.json.code, 0, res.body);
+}
+
 /** A Tencent /coupon/status/rsync body for a coupon of cb-demo-001: 2 used, 3 expired. */
 export function statusSyncFields(
   couponId: string,

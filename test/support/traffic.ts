@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { getDialect } from '../../src/dialects';
-import { pushPayment, type Stack } from './stack';
+import { deactivateCoupon, pushPayment, type Stack } from './stack';
 import { parkPosCreds, parkPosYaml } from '../e2e/dianping-client';
 
 /**
@@ -80,16 +80,7 @@ export async function sendSampleTraffic(stack: Stack): Promise<Traffic> {
     },
     { actor: 'test', at: new Date() },
   );
-  const deactivate = await stack.tencent('/tencent/sp/coupon/deactivate', {
-    app_channel_id: 0,
-    user_code: 'u-1',
-    mobile_phone: '13911112222',
-    stock_id: 'cb-demo-001',
-    coupon_id: deactivated,
-    coupon_status: 3,
-    reason: '用户申请退款',
-  });
-  assert.equal(deactivate.json.code, 0, deactivate.body);
+  await deactivateCoupon(stack, deactivated, 'u-1');
   // D1 consumeCoupon of an unknown code, by POST form.
   const dp = getDialect('dianping').buildRequest(
     { method: 'POST', path: '/dianping/api/coupon/consumeCoupon', encoding: 'form' },
