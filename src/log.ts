@@ -11,6 +11,7 @@
  */
 import { createLogger as createWinston, format, transports, type Logform, type Logger } from 'winston';
 import type { Writable } from 'node:stream';
+import { decodeFormComponent, encodeFormComponent } from './util/form-component';
 
 export interface RedactOptions {
   /**
@@ -382,14 +383,6 @@ class JsonSpans {
   }
 }
 
-function decodeForm(text: string): string {
-  return decodeURIComponent(text.includes('+') ? text.replace(/\+/g, ' ') : text);
-}
-
-function encodeForm(text: string): string {
-  return encodeURIComponent(text).replace(/%20/g, '+');
-}
-
 /** A form value that may carry an encoded text (percent escapes, `+`, a nested form or JSON). */
 const encodedValue = /[%+=?"\\]/;
 /** A key the scan would read differently from a form parser (redactText's formPair). */
@@ -428,14 +421,14 @@ function formValueEdit(rawKey: string, raw: string, ctx: Ctx): string | undefine
   let value: string;
   if (sensitiveKey.test(rawKey)) return raw === '' ? undefined : REDACTED;
   try {
-    key = encodedValue.test(rawKey) ? decodeForm(rawKey) : rawKey;
+    key = encodedValue.test(rawKey) ? decodeFormComponent(rawKey) : rawKey;
     if (sensitiveKey.test(key)) return raw === '' ? undefined : REDACTED;
     const phoneField = phoneKey.test(key);
     if (!phoneField && !encodedValue.test(raw)) return undefined;
-    value = decodeForm(raw);
+    value = decodeFormComponent(raw);
     if (phoneField) {
       const masked = maskAny(value);
-      return masked === value ? undefined : encodeForm(masked);
+      return masked === value ? undefined : encodeFormComponent(masked);
     }
   } catch {
     // a bad percent escape: the value is scanned as it stands
@@ -443,7 +436,7 @@ function formValueEdit(rawKey: string, raw: string, ctx: Ctx): string | undefine
     return r === raw ? undefined : r;
   }
   const r = redactValue(value, ctx);
-  return r === value ? undefined : encodeForm(r);
+  return r === value ? undefined : encodeFormComponent(r);
 }
 
 /** winston format applying `redact` to every field of an entry (its `level` stays as is). */

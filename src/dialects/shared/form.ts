@@ -8,10 +8,11 @@
 import { CbError } from '../../errors';
 import { valueText } from './signing';
 import { setOwn } from '../../util/own';
+import { decodeFormComponent, encodeFormComponent } from '../../util/form-component';
 
 function decodeComponent(text: string, where: string): string {
   try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
+    return decodeFormComponent(text);
   } catch {
     throw new CbError('CB_BODY_MALFORMED', `bad percent-encoding in ${where}: "${text.slice(0, 64)}"`);
   }
@@ -32,19 +33,10 @@ export function parseForm(text: string, what = 'form body'): Record<string, stri
   return fields;
 }
 
-/** Characters encodeURIComponent leaves as they are: most keys and many values need no encoding. */
-const unreserved = /^[A-Za-z0-9\-_.!~*'()]*$/;
-
-function encodeComponent(text: string): string {
-  if (unreserved.test(text)) return text;
-  const encoded = encodeURIComponent(text);
-  return encoded.includes('%20') ? encoded.replace(/%20/g, '+') : encoded;
-}
-
 export function encodeForm(values: Record<string, string>): string {
   let out = '';
   for (const k of Object.keys(values))
-    out += `${out === '' ? '' : '&'}${encodeComponent(k)}=${encodeComponent(values[k])}`;
+    out += `${out === '' ? '' : '&'}${encodeFormComponent(k)}=${encodeFormComponent(values[k])}`;
   return out;
 }
 
