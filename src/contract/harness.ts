@@ -14,7 +14,8 @@ import { loadSchemaRegistry, type SchemaRegistry } from '../schema/registry';
 import { createRuntime, getDialect, partnerKey, type Route, type RouteTable, type Runtime } from '../runtime';
 import { loadCheckedTable } from '../server/reload';
 import { openStore } from '../store/open';
-import { newExchange, type Exchange, type UpstreamOutcome } from '../pipeline/context';
+import { newExchange, type Exchange } from '../pipeline/context';
+import { codeEntryFor } from '../pipeline/stages/answer';
 import { runFlow } from '../flows/registry';
 import { deliver } from '../outbox/deliver';
 import { Destinations } from '../outbox/destination';
@@ -203,19 +204,6 @@ function replyAnswer(req: SentRequest, reply: UpstreamReply) {
   return { status: reply.status ?? 200, headers: reply.headers ?? {}, body, elapsedMs: 1 };
 }
 
-/** The code-table key an outcome selects, as answer.ts / deliver.ts look it up. */
-function codeRowOf(
-  codes: Record<string, unknown> | undefined,
-  kind: UpstreamOutcome['kind'],
-  code: string | undefined,
-): string | undefined {
-  if (!codes) return undefined;
-  const has = (k: string): boolean => Object.prototype.hasOwnProperty.call(codes, k);
-  if (kind !== 'answer') return has(kind) ? kind : undefined;
-  if (code !== undefined && has(code)) return code;
-  return has('default') ? 'default' : undefined;
-}
-
 function contentTypeOf(msg: InboundMessage): string {
   return msg.json ? 'application/json' : 'application/x-www-form-urlencoded; charset=UTF-8';
 }
@@ -349,13 +337,8 @@ export async function openOfflineRuntime(o: HarnessOptions): Promise<OfflineRunt
       sent = [];
       const x = newExchange(rt, r, raw, o.now);
       const answer = await runFlow(x);
-      const codeRow = x.upstream
-        ? codeRowOf(
-            r.doc.answer?.codes,
-            x.upstream.kind,
-            x.upstream.kind === 'answer' ? x.upstream.code : undefined,
-          )
-        : undefined;
+      // the code-table row the engine answered from (answer.ts codeEntryFor)
+      const codeRow = x.upstream ? codeEntryFor(x, x.upstream)?.key : undefined;
       return { answer, outbound: sent, exchange: x, codeRow, branches: x.selected ?? [] };
     },
     async runNotify(routeId, payload, dedupKey, destination) {
@@ -383,7 +366,7 @@ export async function openOfflineRuntime(o: HarnessOptions): Promise<OfflineRunt
         outcome,
         reason: r.outcome.result === 'delivered' ? undefined : r.outcome.error,
         outbound: sent,
-        codeRow: r.heard ? codeRowOf(reader.doc.answer?.codes, r.heard.kind, r.heard.code) : undefined,
+        codeRow: r.heard ? reader.compiled.codeFor(r.heard.kind, r.heard.code)?.key : undefined,
         branches: r.branch ? [r.branch] : [],
       };
     },

@@ -236,6 +236,11 @@ export interface CompiledMapping<D extends MappingDoc | NotifyDoc = MappingDoc> 
   selectBranch(c: MapContext): CompiledBranch;
   answerData(c: MapContext): Record<string, unknown>;
   code(code: string): CodeEntry | undefined;
+  /**
+   * The entry an upstream outcome selects: an answer's code, else `default`; a transport outcome
+   * (timeout, unreachable, http_error, unreadable) only its own key — it never falls to `default`.
+   */
+  codeFor(kind: 'answer' | Exclude<SpecialCode, 'default'>, code?: string): CodeEntry | undefined;
 }
 
 export function compileMapping<D extends MappingDoc | NotifyDoc>(doc: D): CompiledMapping<D> {
@@ -260,5 +265,7 @@ export function compileMapping<D extends MappingDoc | NotifyDoc>(doc: D): Compil
     },
     answerData,
     code,
+    codeFor: (kind, upstreamCode) =>
+      kind === 'answer' ? (code(upstreamCode ?? '') ?? code('default')) : code(kind),
   };
 }

@@ -101,7 +101,7 @@ const ok = (a: UpstreamAnswer): boolean => a.status >= 200 && a.status < 300;
 
 function classify(heard: Heard, reader: LoadedNotify): DeliveryOutcome {
   const m = reader.compiled;
-  const entry = heard.kind === 'answer' ? (m.code(heard.code) ?? m.code('default')) : m.code(heard.kind);
+  const entry = m.codeFor(heard.kind, heard.kind === 'answer' ? heard.code : undefined);
   const status = 'answer' in heard ? heard.answer.status : 0;
   const vars = {
     upstream:

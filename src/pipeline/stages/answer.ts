@@ -48,9 +48,7 @@ function templateVars(o: UpstreamOutcome, target: Dialect): Record<string, unkno
 
 /** Which code-table entry an outcome selects (special keys fall back to `default` only for answers). */
 export function codeEntryFor(x: Exchange, o: UpstreamOutcome): CodeEntry | undefined {
-  const m = x.route.mapping;
-  if (o.kind === 'answer') return m.code(o.code ?? '') ?? m.code('default');
-  return m.code(o.kind);
+  return x.route.mapping.codeFor(o.kind, o.kind === 'answer' ? o.code : undefined);
 }
 
 export function errorAnswer(d: Dialect, e: unknown, entropy?: Entropy): Answer {
