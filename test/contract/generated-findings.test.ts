@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { loadSchemaRegistry } from '../../src/schema/registry';
 import { openOfflineRuntime } from '../../src/contract/harness';
 import { projectRoot } from '../../src/util/paths';
+import { pushedCoupon } from '../support/stack';
 
 const registry = loadSchemaRegistry();
 
@@ -121,16 +122,7 @@ test('a P云 push for a Dianping coupon: an empty park_name and a quote in parki
         },
       ],
     });
-    const mcoupon = {
-      coupon_name: '5元停车券',
-      coupon_code: 'DP-QUOTE',
-      store_name: '肯德基',
-      store_code: '4911419421',
-      coupon_type: '1',
-      coupon_value: '500',
-      grant_time: '1618994000000',
-      grant_serial: 'G-QUOTE',
-    };
+    const mcoupon = pushedCoupon('G-QUOTE', 'DP-QUOTE');
     const raw = h.signInbound('pyun.notify-payment', {
       form: {
         park_uuid: 'park-"7"',
